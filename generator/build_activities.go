@@ -1,0 +1,97 @@
+package generator
+
+import (
+	"sort"
+
+	"github.com/mluviigen/mluviigen/generator/ir"
+	"github.com/mluviigen/mluviigen/spec"
+)
+
+var (
+	directions = map[string]ir.Direction{spec.ToMluvii: ir.ToMluvii, spec.FromMluvii: ir.FromMluvii, spec.Both: ir.Both}
+	roles      = map[string]ir.Role{spec.RoleRequest: ir.Request, spec.RoleResponse: ir.Response, spec.RoleEvent: ir.Event, spec.RoleMessage: ir.Message}
+	supports   = map[string]ir.Support{spec.SupportYes: ir.Yes, spec.SupportNo: ir.No, spec.SupportUnverified: ir.Unverified}
+)
+
+func (b *builder) activities(api *ir.API) {
+	byWire := map[string]*ir.Activity{}
+	for _, a := range b.s.Activities {
+		goName := a.GoName
+		if goName == "" {
+			goName = ir.GoName(a.Name)
+		}
+		b.declare(goName, a.Pos, "activity "+a.Name)
+		b.declare("Activity"+goName, a.Pos, "activity "+a.Name+" name constant")
+		act := &ir.Activity{
+			Wire: a.Name, GoName: goName, Aliases: a.Aliases, Key: a.DiscriminatorKey,
+			Direction: directions[a.Direction], Role: roles[a.Role], HasSession: a.IsSession(),
+			RetrySafe: a.Retry == spec.RetrySafe,
+			Doc:       lines(a.Doc), Docs: a.Docs, Source: a.Source, Deprecated: a.Deprecated,
+		}
+		if act.Key == "" {
+			act.Key = api.Discriminator
+		}
+		if a.Match != nil {
+			act.Match = &ir.Match{Key: a.Match.Key, Values: a.Match.Values}
+		}
+		act.Fields = b.fields("activity "+a.Name, a.Fields)
+		if act.Direction.Received() {
+			act.Envelope = api.Envelope
+		}
+		b.keyAliases(api, act, a)
+		b.oneOf(act, a)
+		for _, c := range api.Channels {
+			if cell := a.Channels[c.Name]; cell != nil {
+				src := cell.Source
+				if src == "" {
+					src = a.ChannelSource
+				}
+				act.Channels = append(act.Channels, &ir.Cell{Channel: c, Support: supports[cell.Support], Source: src})
+			}
+		}
+		byWire[a.Name] = act
+		api.Activities = append(api.Activities, act)
+	}
+	for i, a := range b.s.Activities {
+		if a.Response == "" {
+			continue
+		}
+		req, resp := api.Activities[i], byWire[a.Response]
+		req.Response = resp
+		resp.Requests = append(resp.Requests, req)
+	}
+}
+
+func (b *builder) keyAliases(api *ir.API, act *ir.Activity, a *spec.Activity) {
+	keys := make([]string, 0, len(a.KeyAliases))
+	for k := range a.KeyAliases {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		target := a.KeyAliases[k]
+		var f *ir.Field
+		for _, cand := range append(append([]*ir.Field{api.Session}, act.Fields...), act.Envelope...) {
+			if cand.Wire == target {
+				f = cand
+			}
+		}
+		if f != nil {
+			act.KeyAliases = append(act.KeyAliases, &ir.KeyAlias{Key: k, Field: f})
+		}
+	}
+}
+
+func (b *builder) oneOf(act *ir.Activity, a *spec.Activity) {
+	for _, group := range a.OneOf {
+		var fs []*ir.Field
+		for _, name := range group {
+			for _, f := range act.Fields {
+				if f.Wire == name {
+					fs = append(fs, f)
+				}
+			}
+		}
+		act.OneOf = append(act.OneOf, fs)
+	}
+}

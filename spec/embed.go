@@ -1,0 +1,14 @@
+package spec
+
+import _ "embed"
+
+// DefaultPath names the embedded default spec in positions and headers.
+const DefaultPath = "spec/mluvii.yaml"
+
+// DefaultYAML is the embedded default spec: mluvii's chatbot protocol.
+//
+//go:embed mluvii.yaml
+var DefaultYAML []byte
+
+// Default loads the embedded default spec.
+func Default() (*Spec, error) { return Load(DefaultPath, DefaultYAML) }

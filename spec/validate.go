@@ -1,0 +1,292 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Builtin type names of the type expression language.
+var Builtins = []string{"string", "bool", "int32", "int64", "float64", "timestamp", "uuid", "json"}
+
+// TypeExpr is a parsed type expression: a builtin or named type, []Elem, or
+// map[string]Elem.
+type TypeExpr struct {
+	Name string    // builtin or named type; empty for lists and maps
+	List *TypeExpr // element of []T
+	Map  *TypeExpr // value of map[string]T
+}
+
+// ParseType parses a type expression.
+func ParseType(s string) (*TypeExpr, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return nil, fmt.Errorf("empty type")
+	case strings.HasPrefix(s, "[]"):
+		elem, err := ParseType(s[2:])
+		if err != nil {
+			return nil, err
+		}
+		return &TypeExpr{List: elem}, nil
+	case strings.HasPrefix(s, "map["):
+		key, rest, ok := strings.Cut(s[4:], "]")
+		if !ok || key != "string" {
+			return nil, fmt.Errorf("type %q: maps must be map[string]T", s)
+		}
+		elem, err := ParseType(rest)
+		if err != nil {
+			return nil, err
+		}
+		return &TypeExpr{Map: elem}, nil
+	case !identRE.MatchString(s):
+		return nil, fmt.Errorf("type %q is not a type expression (builtin, Name, []T or map[string]T)", s)
+	}
+	return &TypeExpr{Name: s}, nil
+}
+
+// Named returns the named or builtin type at the bottom of the expression.
+func (t *TypeExpr) Named() string {
+	for t.Name == "" {
+		if t.List != nil {
+			t = t.List
+		} else {
+			t = t.Map
+		}
+	}
+	return t.Name
+}
+
+var (
+	identRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	wireRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_\-]*$`)
+)
+
+// Validate checks the whole spec and returns every problem as an ErrorList.
+func (s *Spec) Validate() error {
+	v := &validator{s: s, errs: new(ErrorList)}
+	v.run()
+	return v.errs.Err()
+}
+
+type validator struct {
+	s        *Spec
+	errs     *ErrorList
+	types    map[string]*Type
+	acts     map[string]*Activity // by lower-case discriminator value (names and aliases)
+	channels map[string]*Channel
+}
+
+func (v *validator) at(keys map[string]Pos, key string, fallback Pos) Pos {
+	if p, ok := keys[key]; ok {
+		return p
+	}
+	return fallback
+}
+
+func (v *validator) run() {
+	s := v.s
+	if !identRE.MatchString(s.Name) {
+		v.errs.Add(v.at(s.Keys, "name", s.Pos), "name %q must be a Go-identifier-like word", s.Name)
+	}
+	if s.Discriminator.Key == "" {
+		v.errs.Add(v.at(s.Keys, "discriminator", s.Pos), "discriminator.key is required")
+	}
+	if s.Session.Field == "" {
+		v.errs.Add(v.at(s.Keys, "session", s.Pos), "session.field is required")
+	}
+	v.collectTypes()
+	v.collectChannels()
+	v.collectActivities()
+	reserved := map[string]Pos{}
+	if s.Session.Field != "" {
+		reserved[strings.ToLower(s.Session.Field)] = s.Session.Pos
+	}
+	v.fields("envelope", s.Envelope, nil)
+	for _, f := range s.Envelope {
+		reserved[strings.ToLower(f.Name)] = f.Pos
+	}
+	for _, t := range s.Types {
+		v.validateType(t)
+	}
+	for _, a := range s.Activities {
+		v.validateActivity(a, reserved)
+	}
+}
+
+func (v *validator) collectTypes() {
+	v.types = map[string]*Type{}
+	builtin := map[string]bool{}
+	for _, b := range Builtins {
+		builtin[b] = true
+	}
+	for _, t := range v.s.Types {
+		switch {
+		case !identRE.MatchString(t.Name):
+			v.errs.Add(t.Pos, "type name %q is not an identifier", t.Name)
+		case builtin[t.Name]:
+			v.errs.Add(t.Pos, "type %q shadows a builtin type", t.Name)
+		case v.types[t.Name] != nil:
+			first := v.types[t.Name].Pos
+			v.errs.Add(t.Pos, "duplicate type %q (first defined at %d:%d)", t.Name, first.Line, first.Col)
+		default:
+			v.types[t.Name] = t
+		}
+	}
+}
+
+func (v *validator) collectChannels() {
+	v.channels = map[string]*Channel{}
+	sources := map[string]string{}
+	for _, c := range v.s.Channels {
+		if !identRE.MatchString(c.Name) {
+			v.errs.Add(c.Pos, "channel name %q is not an identifier", c.Name)
+			continue
+		}
+		if first := v.channels[c.Name]; first != nil {
+			v.errs.Add(c.Pos, "duplicate channel %q (first defined at %d:%d)", c.Name, first.Pos.Line, first.Pos.Col)
+			continue
+		}
+		v.channels[c.Name] = c
+		for _, src := range c.Sources {
+			if other, dup := sources[src]; dup {
+				v.errs.Add(v.at(c.Keys, "sources", c.Pos), "source %q already belongs to channel %q", src, other)
+			}
+			sources[src] = c.Name
+		}
+	}
+}
+
+func (v *validator) collectActivities() {
+	v.acts = map[string]*Activity{}
+	claim := func(a *Activity, name string, pos Pos) {
+		key := strings.ToLower(name)
+		if first := v.acts[key]; first != nil {
+			v.errs.Add(pos, "duplicate activity name %q (also %q at %d:%d; names match in any letter case)", name, first.Name, first.Pos.Line, first.Pos.Col)
+			return
+		}
+		v.acts[key] = a
+	}
+	for _, a := range v.s.Activities {
+		if !identRE.MatchString(a.Name) {
+			v.errs.Add(v.at(a.Keys, "name", a.Pos), "activity name %q is not an identifier", a.Name)
+			continue
+		}
+		claim(a, a.Name, a.Pos)
+		for _, alias := range a.Aliases {
+			claim(a, alias, v.at(a.Keys, "aliases", a.Pos))
+		}
+	}
+}
+
+func (v *validator) validateType(t *Type) {
+	switch t.Kind {
+	case KindStruct:
+		if len(t.Fields) == 0 {
+			v.errs.Add(t.Pos, "struct %q has no fields", t.Name)
+		}
+		if len(t.Values) > 0 || t.Flag != "" {
+			v.errs.Add(t.Pos, "struct %q cannot have values or flag", t.Name)
+		}
+		v.fields("type "+t.Name, t.Fields, nil)
+	case KindEnum, KindFlags:
+		if len(t.Fields) > 0 {
+			v.errs.Add(v.at(t.Keys, "fields", t.Pos), "%s %q cannot have fields", t.Kind, t.Name)
+		}
+		v.enumValues(t)
+	default:
+		v.errs.Add(v.at(t.Keys, "kind", t.Pos), "type %q: kind %q must be one of struct, enum, flags", t.Name, t.Kind)
+	}
+}
+
+func (v *validator) enumValues(t *Type) {
+	if len(t.Values) == 0 {
+		v.errs.Add(t.Pos, "%s %q has no values", t.Kind, t.Name)
+	}
+	if t.Kind == KindFlags {
+		switch {
+		case t.Flag == "":
+			v.errs.Add(t.Pos, "flags %q needs flag: the name of one flag's type", t.Name)
+		case v.types[t.Flag] != nil || t.Flag == t.Name:
+			v.errs.Add(v.at(t.Keys, "flag", t.Pos), "flag type name %q is already taken", t.Flag)
+		}
+	} else if t.Flag != "" {
+		v.errs.Add(v.at(t.Keys, "flag", t.Pos), "only flags types have flag")
+	}
+	names := map[string]*EnumValue{}
+	numbers := map[int64]*EnumValue{}
+	for _, ev := range t.Values {
+		if !wireRE.MatchString(ev.Name) {
+			v.errs.Add(ev.Pos, "enum value %q is not a plain word", ev.Name)
+		}
+		if first := names[strings.ToLower(ev.Name)]; first != nil {
+			v.errs.Add(ev.Pos, "duplicate value %q in %s (first at %d:%d)", ev.Name, t.Name, first.Pos.Line, first.Pos.Col)
+		}
+		names[strings.ToLower(ev.Name)] = ev
+		if ev.Number == nil {
+			if t.Kind == KindFlags {
+				v.errs.Add(ev.Pos, "flag %q needs a number", ev.Name)
+			}
+			continue
+		}
+		n := *ev.Number
+		if first := numbers[n]; first != nil {
+			v.errs.Add(v.at(ev.Keys, "number", ev.Pos), "number %d of %q is already used by %q", n, ev.Name, first.Name)
+		}
+		numbers[n] = ev
+		if t.Kind == KindFlags && (n < 0 || n&(n-1) != 0) {
+			v.errs.Add(v.at(ev.Keys, "number", ev.Pos), "flag %q: number %d is not 0 or a power of two", ev.Name, n)
+		}
+	}
+}
+
+// fields checks a field list; reserved holds wire keys the fields may not reuse.
+func (v *validator) fields(owner string, fs []*Field, reserved map[string]Pos) map[string]*Field {
+	byKey := map[string]*Field{}
+	for _, f := range fs {
+		if !wireRE.MatchString(f.Name) {
+			v.errs.Add(v.at(f.Keys, "name", f.Pos), "%s: field name %q is not a plain key", owner, f.Name)
+			continue
+		}
+		for _, key := range append([]string{f.Name}, f.Aliases...) {
+			lk := strings.ToLower(key)
+			if first := byKey[lk]; first != nil {
+				v.errs.Add(f.Pos, "%s: key %q collides with field %q (first at %d:%d; keys match in any letter case)", owner, key, first.Name, first.Pos.Line, first.Pos.Col)
+				continue
+			}
+			if p, ok := reserved[lk]; ok {
+				v.errs.Add(f.Pos, "%s: key %q collides with the envelope field at %d:%d", owner, key, p.Line, p.Col)
+				continue
+			}
+			byKey[lk] = f
+		}
+		if f.GoName != "" && !identRE.MatchString(f.GoName) {
+			v.errs.Add(v.at(f.Keys, "goName", f.Pos), "%s: goName %q is not an identifier", owner, f.GoName)
+		}
+		v.typeRef(f)
+	}
+	return byKey
+}
+
+func (v *validator) typeRef(f *Field) {
+	pos := v.at(f.Keys, "type", f.Pos)
+	if f.Type == "" {
+		v.errs.Add(f.Pos, "field %q has no type", f.Name)
+		return
+	}
+	te, err := ParseType(f.Type)
+	if err != nil {
+		v.errs.Add(pos, "%v", err)
+		return
+	}
+	name := te.Named()
+	if slices.Contains(Builtins, name) || v.types[name] != nil {
+		return
+	}
+	known := slices.Clone(Builtins)
+	for _, t := range v.s.Types {
+		known = append(known, t.Name)
+	}
+	v.errs.Add(pos, "unknown type %q%s", name, didYouMean(name, known))
+}

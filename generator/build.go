@@ -64,6 +64,7 @@ func (b *builder) build() *ir.API {
 		Doc:           lines(s.Doc),
 		Docs:          s.Docs,
 		Discriminator: s.Discriminator.Key,
+		FoldCase:      s.Discriminator.FoldCase,
 		Session: &ir.Field{
 			Wire: s.Session.Field, GoName: ir.GoName(s.Session.Field),
 			Type: &ir.Type{Kind: ir.Int64}, Positive: true, Doc: lines(s.Session.Doc),

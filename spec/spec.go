@@ -35,7 +35,10 @@ type Spec struct {
 type Discriminator struct {
 	// Key is the wire key (matched in any letter case when decoding).
 	Key string `yaml:"key"`
-	Doc string `yaml:"doc"`
+	// FoldCase makes activity names match in any letter case when decoding;
+	// mluvii's docs write typing for Typing.
+	FoldCase bool   `yaml:"foldCase"`
+	Doc      string `yaml:"doc"`
 
 	Pos  Pos            `yaml:"-"`
 	Keys map[string]Pos `yaml:"-"`

@@ -12,6 +12,9 @@ type API struct {
 
 	// Discriminator is the wire key naming the activity (matched in any case).
 	Discriminator string
+	// FoldCase makes discriminator values (activity names and aliases) match in
+	// any letter case when decoding.
+	FoldCase bool
 	// Session is the session id field every session activity carries.
 	Session *Field
 	// Envelope lists the fields mluvii adds to every body it sends.

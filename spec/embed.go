@@ -10,5 +10,11 @@ const DefaultPath = "spec/mluvii.yaml"
 //go:embed mluvii.yaml
 var DefaultYAML []byte
 
+// SchemaJSON is the JSON Schema (draft 2020-12) of the spec format, for editors
+// and for checking spec files outside mluviigen.
+//
+//go:embed schema.json
+var SchemaJSON []byte
+
 // Default loads the embedded default spec.
 func Default() (*Spec, error) { return Load(DefaultPath, DefaultYAML) }

@@ -47,11 +47,11 @@ type builder struct {
 // declare claims a package-level Go name.
 func (b *builder) declare(name string, pos spec.Pos, what string) {
 	if first, taken := b.names[name]; taken {
-		where := first.String()
+		where := "by the generated package"
 		if first.Line > 0 {
-			where = first.String()
+			where = "at " + first.String()
 		}
-		b.errs.Add(pos, "%s: Go name %s is already declared (%s)", what, name, where)
+		b.errs.Add(pos, "%s: Go name %s is already declared %s", what, name, where)
 		return
 	}
 	b.names[name] = pos

@@ -56,7 +56,28 @@ func syntaxError(file string, err error) *Error {
 			}
 		}
 	}
+	if parserProblems[msg] {
+		// yaml.v3 reports parser (not scanner) errors with a 0-based line: that
+		// of the construct being parsed, e.g. the unterminated flow mapping.
+		line++
+	}
 	return &Error{Pos: Pos{File: file, Line: line}, Msg: "invalid YAML: " + msg}
+}
+
+// parserProblems are yaml.v3's parser error messages, which it positions one
+// line early (gopkg.in/yaml.v3 parserc.go; scanner errors are right).
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"found undefined tag handle":             true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
 }
 
 // parser decodes yaml.Nodes into the spec types by reflection, recording the

@@ -1,0 +1,292 @@
+package generator
+
+import (
+	"sort"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mluviigen/mluviigen/generator/ir"
+)
+
+// decode emits Decode, the activity lookup by name, and a reflection-free
+// reader per activity and named type (architecture B1).
+func (g *gen) decode(f *jen.File) {
+	g.decodeFunc(f)
+	g.scanName(f)
+	g.lookupActivity(f)
+	for _, a := range g.api.Activities {
+		g.activityReader(f, a)
+	}
+	for _, st := range g.api.Structs {
+		g.structReader(f, st)
+	}
+	for _, e := range g.api.Enums {
+		g.enumReader(f, e)
+	}
+}
+
+func (g *gen) decodeFunc(f *jen.File) {
+	f.Comment("Decode decodes a body mluvii POSTed to the callback URL into its typed")
+	f.Comment("activity, or *Unknown for a name the spec does not list. It is lenient where")
+	f.Comment("mluvii is inconsistent: keys in any letter case and declared aliases, activity")
+	f.Comment("names in any case, unknown fields and enum values, numbers sent as strings,")
+	f.Comment("integral floats as integers, null for absent values, timestamps with or")
+	f.Comment("without offset. Anything else that is wrong comes back as a *DecodeError")
+	f.Comment("saying what and where. Decode never panics; the returned activity keeps body")
+	f.Comment("(see Activity.RawJSON) and does not retain the slice itself.")
+	f.Func().Id("Decode").Params(jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
+		jen.Id("s").Op(":=").String().Parens(jen.Id("body")),
+		jen.Id("r").Op(":=").Id("newJSONReader").Call(jen.Id("s")),
+		jen.List(jen.Id("name"), jen.Id("match")).Op(":=").Id("scanActivityName").Call(jen.Id("r")),
+		jen.If(jen.Id("r").Dot("err").Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.Id("r").Dot("result").Call(jen.Id("body"), jen.Id("name"))),
+		),
+		jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id("name"), jen.Id("match")),
+		jen.If(jen.Id("a").Op("==").Nil()).Block(
+			jen.Return(jen.Op("&").Id("Unknown").Values(jen.Dict{
+				jen.Id("Name"):      jen.Id("name"),
+				jen.Id("SessionID"): jen.Id("lenientInt64").Call(jen.Id("s"), jen.Lit(g.api.Session.Wire)),
+				jen.Id("Raw"):       jen.Qual("encoding/json", "RawMessage").Parens(jen.Id("s")),
+			}), jen.Nil()),
+		),
+		jen.Id("r").Dot("pos").Op("=").Lit(0),
+		jen.Id("a").Dot("readJSON").Call(jen.Id("r")),
+		jen.If(jen.Id("r").Dot("err").Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.Id("r").Dot("result").Call(jen.Id("body"), jen.Id("a").Dot("ActivityName").Call())),
+		),
+		jen.Id("a").Dot("setRaw").Call(jen.Id("s")),
+		jen.Return(jen.Id("a"), jen.Nil()),
+	)
+	f.Comment("activityReader is what every typed activity implements for Decode.")
+	f.Type().Id("activityReader").Interface(
+		jen.Id("Activity"),
+		jen.Id("readJSON").Params(jen.Id("r").Op("*").Id("jsonReader")),
+		jen.Id("setRaw").Params(jen.String()),
+	)
+}
+
+// matchKeys lists the distinct keys that identify activities without a name.
+func (g *gen) matchKeys() []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, a := range g.api.Activities {
+		if a.Match != nil && !seen[a.Match.Key] {
+			seen[a.Match.Key] = true
+			keys = append(keys, a.Match.Key)
+		}
+	}
+	return keys
+}
+
+// scanName emits the first pass of Decode: it finds the activity name (the
+// last discriminator key wins, as for any duplicate key) and the value of the
+// key that matches unnamed activities, checking the body's syntax on the way.
+func (g *gen) scanName(f *jen.File) {
+	key := g.api.Discriminator
+	cases := []jen.Code{
+		jen.Case(jen.Id("r").Dot("keyIs").Call(jen.Lit(key))).Block(
+			jen.If(jen.Id("r").Dot("peek").Call().Op("!=").LitRune('"')).Block(
+				jen.Id("r").Dot("fail").Call(jen.Lit("the activity name must be a string, got %s"), jen.Id("r").Dot("kind").Call()),
+				jen.Id("r").Dot("err").Dot("Path").Op("=").Id("r").Dot("key"),
+				jen.Return(),
+			),
+			jen.List(jen.Id("name"), jen.Id("named")).Op("=").List(jen.Id("r").Dot("rawString").Call(), jen.True()),
+		),
+	}
+	for _, mk := range g.matchKeys() {
+		cases = append(cases, jen.Case(jen.Id("r").Dot("keyIs").Call(jen.Lit(mk)).Op("&&").Id("r").Dot("peek").Call().Op("==").LitRune('"')).Block(
+			jen.Id("match").Op("=").Id("r").Dot("rawString").Call(),
+		))
+	}
+	cases = append(cases, jen.Default().Block(jen.Id("r").Dot("skip").Call()))
+	f.Comment("scanActivityName reads the whole body once, for its activity name and,")
+	f.Comment("for bodies without one, the value of the key that identifies them.")
+	f.Func().Id("scanActivityName").Params(jen.Id("r").Op("*").Id("jsonReader")).Params(jen.Id("name"), jen.Id("match").String()).Block(
+		jen.If(jen.Op("!").Id("r").Dot("object").Call()).Block(jen.Return()),
+		jen.Id("named").Op(":=").False(),
+		jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("r").Dot("nextKey").Call(jen.Id("i")), jen.Id("i").Op("++")).Block(
+			jen.Switch().Block(cases...),
+		),
+		jen.Id("r").Dot("end").Call(),
+		jen.If(jen.Id("r").Dot("err").Op("==").Nil().Op("&&").Op("!").Id("named").Op("&&").Id("match").Op("==").Lit("")).Block(
+			jen.Id("r").Dot("missing").Call(jen.Lit(key)),
+		),
+		jen.Return(),
+	)
+}
+
+// lookupActivity emits newActivity: the zero activity for a name (in any
+// letter case when the spec says so) or, without a name, for a match value.
+func (g *gen) lookupActivity(f *jen.File) {
+	eq := func(v jen.Code, lit string) *jen.Statement {
+		if g.api.FoldCase {
+			return jen.Id("equalFold").Call(v, jen.Lit(lit))
+		}
+		return jen.Add(v).Op("==").Lit(lit)
+	}
+	var cases []jen.Code
+	for _, a := range g.api.Activities {
+		ret := jen.Return(jen.Op("&").Id(a.GoName).Values())
+		if a.Match != nil {
+			var cond jen.Code = jen.Id("name").Op("==").Lit("")
+			var alts []jen.Code
+			for _, v := range a.Match.Values {
+				alts = append(alts, jen.Id("equalFold").Call(jen.Id("match"), jen.Lit(v)))
+			}
+			cases = append(cases, jen.Case(jen.Add(cond).Op("&&").Parens(or(alts...))).Block(ret))
+			continue
+		}
+		cond := eq(jen.Id("name"), a.Wire)
+		for _, alias := range a.Aliases {
+			cond = cond.Op("||").Add(eq(jen.Id("name"), alias))
+		}
+		cases = append(cases, jen.Case(cond).Block(ret))
+	}
+	f.Comment("newActivity returns the zero activity named name (or, for an unnamed")
+	f.Comment("body, identified by match), or nil when the spec does not know it.")
+	f.Func().Id("newActivity").Params(jen.List(jen.Id("name"), jen.Id("match")).String()).Id("activityReader").Block(
+		jen.Switch().Block(cases...),
+		jen.Return(jen.Nil()),
+	)
+}
+
+// keyCase is one object key a reader recognises and the statements that read
+// its value.
+type keyCase struct {
+	key  string
+	body []jen.Code
+}
+
+// keySwitch emits the member loop of an object reader: keys matched in any
+// letter case, grouped by length so most keys are rejected by one compare;
+// unknown members are skipped.
+func keySwitch(cases []keyCase) jen.Code {
+	byLen := map[int][]keyCase{}
+	var lens []int
+	for _, c := range cases {
+		if byLen[len(c.key)] == nil {
+			lens = append(lens, len(c.key))
+		}
+		byLen[len(c.key)] = append(byLen[len(c.key)], c)
+	}
+	sort.Ints(lens)
+	var groups []jen.Code
+	for _, n := range lens {
+		var stmts []jen.Code
+		for _, c := range byLen[n] {
+			body := append(append([]jen.Code{}, c.body...), jen.Continue())
+			stmts = append(stmts, jen.If(jen.Id("equalFold").Call(jen.Id("k"), jen.Lit(c.key))).Block(body...))
+		}
+		groups = append(groups, jen.Case(jen.Lit(n)).Block(stmts...))
+	}
+	loop := []jen.Code{}
+	if len(groups) > 0 {
+		loop = append(loop, jen.Switch(jen.Id("k").Op(":=").Id("r").Dot("key").Op(";").Len(jen.Id("k"))).Block(groups...))
+	}
+	loop = append(loop, jen.Id("r").Dot("skip").Call())
+	return jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("r").Dot("nextKey").Call(jen.Id("i")), jen.Id("i").Op("++")).Block(loop...)
+}
+
+// fieldCases returns the key cases reading fl into x (its wire key and aliases).
+func fieldCases(fl *ir.Field, extraKeys []string, read []jen.Code) []keyCase {
+	var out []keyCase
+	for _, k := range append(fl.Keys(), extraKeys...) {
+		body := append(append([]jen.Code{}, read...), jen.Id("r").Dot("at").Call(jen.Lit(fl.Wire)))
+		out = append(out, keyCase{key: k, body: body})
+	}
+	return out
+}
+
+func readInto(fl *ir.Field) []jen.Code {
+	return []jen.Code{jen.Id("x").Dot(fl.GoName).Op("=").Add(readExpr(fl.Type, isPtr(fl)))}
+}
+
+func (g *gen) activityReader(f *jen.File, a *ir.Activity) {
+	aliases := map[*ir.Field][]string{}
+	for _, ka := range a.KeyAliases {
+		aliases[ka.Field] = append(aliases[ka.Field], ka.Key)
+	}
+	var cases []keyCase
+	body := []jen.Code{jen.If(jen.Op("!").Id("r").Dot("object").Call()).Block(jen.Return())}
+	if a.HasSession {
+		s := g.api.Session
+		body = append(body, jen.Id("hasSession").Op(":=").False())
+		cases = append(cases, fieldCases(s, aliases[s], []jen.Code{
+			jen.Id("x").Dot(s.GoName).Op("=").Id("r").Dot("sessionID").Call(),
+			jen.Id("hasSession").Op("=").True(),
+		})...)
+	}
+	for _, fl := range append(append([]*ir.Field{}, a.Fields...), a.Envelope...) {
+		cases = append(cases, fieldCases(fl, aliases[fl], readInto(fl))...)
+	}
+	body = append(body, keySwitch(cases))
+	if a.HasSession {
+		body = append(body, jen.If(jen.Op("!").Id("hasSession")).Block(
+			jen.Id("r").Dot("missing").Call(jen.Lit(g.api.Session.Wire)),
+		))
+	}
+	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id("jsonReader")).Block(body...)
+	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("setRaw").Params(jen.Id("s").String()).Block(
+		jen.Id("x").Dot("raw").Op("=").Id("s"),
+	)
+	f.Comment("UnmarshalJSON decodes a " + a.Wire + " body with Decode's rules; the activity")
+	f.Comment("name in the body, if any, is not checked.")
+	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
+		jen.Id("r").Op(":=").Id("newJSONReader").Call(jen.String().Parens(jen.Id("b"))),
+		jen.Var().Id("v").Id(a.GoName),
+		jen.Id("v").Dot("readJSON").Call(jen.Id("r")),
+		jen.Id("r").Dot("end").Call(),
+		jen.If(jen.Id("err").Op(":=").Id("r").Dot("result").Call(jen.Id("b"), jen.Id("Activity"+a.GoName)), jen.Id("err").Op("!=").Nil()).Block(
+			jen.Return(jen.Id("err")),
+		),
+		jen.Id("v").Dot("raw").Op("=").Id("r").Dot("s"),
+		jen.Op("*").Id("x").Op("=").Id("v"),
+		jen.Return(jen.Nil()),
+	)
+}
+
+func (g *gen) structReader(f *jen.File, st *ir.Struct) {
+	var cases []keyCase
+	for _, fl := range st.Fields {
+		cases = append(cases, fieldCases(fl, nil, readInto(fl))...)
+	}
+	f.Func().Params(jen.Id("x").Op("*").Id(st.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id("jsonReader")).Block(
+		jen.If(jen.Op("!").Id("r").Dot("beginObject").Call()).Block(jen.Return()),
+		keySwitch(cases),
+	)
+	f.Func().Id("read"+st.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Params(jen.Id("x").Id(st.GoName)).Block(
+		jen.Id("x").Dot("readJSON").Call(jen.Id("r")),
+		jen.Return(),
+	)
+	f.Func().Id("read"+st.GoName+"Ptr").Params(jen.Id("r").Op("*").Id("jsonReader")).Op("*").Id(st.GoName).Block(
+		jen.If(jen.Id("r").Dot("null").Call().Op("||").Id("r").Dot("err").Op("!=").Nil()).Block(jen.Return(jen.Nil())),
+		jen.Id("x").Op(":=").New(jen.Id(st.GoName)),
+		jen.Id("x").Dot("readJSON").Call(jen.Id("r")),
+		jen.Return(jen.Id("x")),
+	)
+}
+
+func (g *gen) enumReader(f *jen.File, e *ir.Enum) {
+	f.Var().Id(enumNumbersVar(e)).Op("=").Index().Id("enumNumber").ValuesFunc(func(v *jen.Group) {
+		for _, ev := range e.Values {
+			if ev.HasNumber {
+				v.Values(jen.Lit(ev.Number), jen.Lit(ev.Wire))
+			}
+		}
+	})
+	if !e.Flags {
+		f.Func().Id("read"+e.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Id(e.GoName).Block(
+			jen.Return(jen.Id(e.GoName).Parens(jen.Id("r").Dot("enumValue").Call(jen.Id(enumNumbersVar(e))))),
+		)
+		return
+	}
+	f.Func().Id("read"+e.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Id(e.GoName).Block(
+		jen.Id("names").Op(":=").Id("r").Dot("flagValues").Call(jen.Id(enumNumbersVar(e))),
+		jen.If(jen.Id("names").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+		jen.Id("out").Op(":=").Make(jen.Id(e.GoName), jen.Len(jen.Id("names"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("n")).Op(":=").Range().Id("names")).Block(
+			jen.Id("out").Index(jen.Id("i")).Op("=").Id(e.FlagGoName).Parens(jen.Id("n")),
+		),
+		jen.Return(jen.Id("out")),
+	)
+}

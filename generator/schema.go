@@ -1,0 +1,254 @@
+package generator
+
+import (
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mluviigen/mluviigen/generator/ir"
+)
+
+// schema emits the spec as data for the run-time code (ActivityInfo tables,
+// channels) and a Validate method for every activity the bot sends.
+func (g *gen) schema(f *jen.File) {
+	api := g.api
+	f.Const().Defs(
+		jen.Comment("DiscriminatorKey is the key that names the activity."),
+		jen.Id("DiscriminatorKey").Op("=").Lit(api.Discriminator),
+		jen.Comment("SessionKey is the key of the session id."),
+		jen.Id("SessionKey").Op("=").Lit(api.Session.Wire),
+		jen.Comment("foldActivityNames: activity names match in any letter case."),
+		jen.Id("foldActivityNames").Op("=").Lit(api.FoldCase),
+	)
+	if len(api.Channels) > 0 {
+		f.Comment("The channels of the matrix.")
+		f.Const().DefsFunc(func(d *jen.Group) {
+			for _, c := range api.Channels {
+				doc := "Channel" + c.GoName + " is " + c.Name
+				if len(c.Doc) > 0 {
+					doc += ": " + strings.Join(c.Doc, " ")
+				} else {
+					doc += "."
+				}
+				d.Comment(doc)
+				d.Id("Channel" + c.GoName).Id("Channel").Op("=").Lit(c.Name)
+			}
+		})
+	}
+	f.Var().Id("channelSources").Op("=").Index().Id("channelSource").ValuesFunc(func(v *jen.Group) {
+		for _, c := range api.Channels {
+			v.Values(jen.Id("Channel"+c.GoName), stringSlice(c.Sources))
+		}
+	})
+	f.Var().Id("activityInfos").Op("=").Index().Id("ActivityInfo").ValuesFunc(func(v *jen.Group) {
+		for _, a := range api.Activities {
+			v.Add(activityInfo(a))
+		}
+	})
+	f.Var().Id("typeInfos").Op("=").Index().Id("TypeInfo").ValuesFunc(func(v *jen.Group) {
+		for _, st := range api.Structs {
+			v.Values(jen.Dict{jen.Id("Name"): jen.Lit(st.Name), jen.Id("Kind"): jen.Lit("struct"), jen.Id("Fields"): fieldInfos(st.Fields)})
+		}
+		for _, e := range api.Enums {
+			kind := "enum"
+			if e.Flags {
+				kind = "flags"
+			}
+			var values []string
+			for _, ev := range e.Values {
+				values = append(values, ev.Wire)
+			}
+			v.Values(jen.Dict{jen.Id("Name"): jen.Lit(e.Name), jen.Id("Kind"): jen.Lit(kind), jen.Id("Values"): stringSlice(values)})
+		}
+	})
+	for _, a := range api.Activities {
+		if a.Direction.Sent() {
+			g.validateMethod(f, a)
+		}
+	}
+}
+
+func activityInfo(a *ir.Activity) jen.Code {
+	d := jen.Dict{
+		jen.Id("Name"):       jen.Lit(a.Wire),
+		jen.Id("GoName"):     jen.Lit(a.GoName),
+		jen.Id("Role"):       jen.Id(roleConst(a.Role)),
+		jen.Id("Sent"):       jen.Lit(a.Direction.Sent()),
+		jen.Id("Received"):   jen.Lit(a.Direction.Received()),
+		jen.Id("HasSession"): jen.Lit(a.HasSession),
+		jen.Id("Key"):        jen.Lit(a.Key),
+		jen.Id("RetrySafe"):  jen.Lit(a.RetrySafe),
+	}
+	if a.Match != nil {
+		d[jen.Id("MatchKey")] = jen.Lit(a.Match.Key)
+		d[jen.Id("MatchValues")] = stringSlice(a.Match.Values)
+	}
+	if a.Response != nil {
+		d[jen.Id("Response")] = jen.Lit(a.Response.Wire)
+	}
+	if len(a.Requests) > 0 {
+		var names []string
+		for _, r := range a.Requests {
+			names = append(names, r.Wire)
+		}
+		d[jen.Id("Requests")] = stringSlice(names)
+	}
+	if len(a.Channels) > 0 {
+		d[jen.Id("Channels")] = jen.Index().Id("ChannelSupport").ValuesFunc(func(v *jen.Group) {
+			for _, c := range a.Channels {
+				v.Values(jen.Id("Channel"+c.Channel.GoName), jen.Id(supportConst(c.Support)), jen.Lit(c.Source))
+			}
+		})
+	}
+	if len(a.Fields) > 0 {
+		d[jen.Id("Fields")] = fieldInfos(a.Fields)
+	}
+	if len(a.OneOf) > 0 {
+		d[jen.Id("OneOf")] = jen.Index().Index().String().ValuesFunc(func(v *jen.Group) {
+			for _, group := range a.OneOf {
+				v.Add(stringSlice(wireNames(group)))
+			}
+		})
+	}
+	for _, kv := range [][2]string{{"Doc", strings.Join(a.Doc, "\n")}, {"Docs", a.Docs}, {"Deprecated", a.Deprecated}} {
+		if kv[1] != "" {
+			d[jen.Id(kv[0])] = jen.Lit(kv[1])
+		}
+	}
+	return jen.Values(d)
+}
+
+func fieldInfos(fs []*ir.Field) jen.Code {
+	return jen.Index().Id("FieldInfo").ValuesFunc(func(v *jen.Group) {
+		for _, fl := range fs {
+			d := jen.Dict{
+				jen.Id("Name"):     jen.Lit(fl.Wire),
+				jen.Id("GoName"):   jen.Lit(fl.GoName),
+				jen.Id("Type"):     jen.Lit(typeExpr(fl.Type)),
+				jen.Id("Required"): jen.Lit(!fl.Optional),
+				jen.Id("Nullable"): jen.Lit(fl.Nullable),
+			}
+			if len(fl.Aliases) > 0 {
+				d[jen.Id("Aliases")] = stringSlice(fl.Aliases)
+			}
+			if len(fl.Doc) > 0 {
+				d[jen.Id("Doc")] = jen.Lit(strings.Join(fl.Doc, "\n"))
+			}
+			v.Values(d)
+		}
+	})
+}
+
+// typeExpr renders a type back as the spec's type expression.
+func typeExpr(t *ir.Type) string {
+	switch t.Kind {
+	case ir.String:
+		return "string"
+	case ir.Bool:
+		return "bool"
+	case ir.Int32:
+		return "int32"
+	case ir.Int64:
+		return "int64"
+	case ir.Float64:
+		return "float64"
+	case ir.Time:
+		return "timestamp"
+	case ir.UUID:
+		return "uuid"
+	case ir.Raw:
+		return "json"
+	case ir.Slice:
+		return "[]" + typeExpr(t.Elem)
+	case ir.Map:
+		return "map[string]" + typeExpr(t.Elem)
+	case ir.StructKind:
+		return t.Struct.Name
+	}
+	return t.Enum.Name
+}
+
+func roleConst(r ir.Role) string {
+	switch r {
+	case ir.Request:
+		return "RoleRequest"
+	case ir.Response:
+		return "RoleResponse"
+	case ir.Event:
+		return "RoleEvent"
+	}
+	return "RoleMessage"
+}
+
+func supportConst(s ir.Support) string {
+	switch s {
+	case ir.Yes:
+		return "SupportYes"
+	case ir.No:
+		return "SupportNo"
+	}
+	return "SupportUnverified"
+}
+
+func stringSlice(ss []string) jen.Code {
+	return jen.Index().String().ValuesFunc(func(v *jen.Group) {
+		for _, s := range ss {
+			v.Lit(s)
+		}
+	})
+}
+
+func wireNames(fs []*ir.Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Wire
+	}
+	return out
+}
+
+// validateMethod emits Validate for an activity the bot sends: what the spec
+// says must be set before it goes out.
+func (g *gen) validateMethod(f *jen.File, a *ir.Activity) {
+	fail := func(field, msg string) jen.Code {
+		return jen.Return(jen.Op("&").Id("ValidationError").Values(jen.Dict{
+			jen.Id("Activity"): jen.Id("Activity" + a.GoName),
+			jen.Id("Field"):    jen.Lit(field),
+			jen.Id("Msg"):      jen.Lit(msg),
+		}))
+	}
+	var body []jen.Code
+	if a.HasSession {
+		s := g.api.Session
+		body = append(body, jen.If(jen.Id("x").Dot(s.GoName).Op("<=").Lit(0)).Block(fail(s.Wire, "must be a positive session id")))
+	}
+	for _, fl := range a.Fields {
+		if fl.Optional || !checkable(fl.Type) {
+			continue
+		}
+		body = append(body, jen.If(jen.Op("!").Parens(isSet(fl.Type, isPtr(fl), jen.Id("x").Dot(fl.GoName)))).Block(fail(fl.Wire, "is required")))
+	}
+	for _, group := range a.OneOf {
+		var conds []jen.Code
+		for _, fl := range group {
+			conds = append(conds, isSet(fl.Type, isPtr(fl), jen.Id("x").Dot(fl.GoName)))
+		}
+		names := wireNames(group)
+		body = append(body, jen.If(jen.Op("!").Parens(or(conds...))).Block(
+			fail(strings.Join(names, " or "), "must be set (one of them is required)"),
+		))
+	}
+	body = append(body, jen.Return(jen.Nil()))
+	f.Comment("Validate reports, as a *ValidationError, what the spec requires of " + a.Wire)
+	f.Comment("that x lacks. The client calls it before sending.")
+	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("Validate").Params().Error().Block(body...)
+}
+
+// checkable reports whether "required" can be checked on a value of t: zero
+// numbers and false are legitimate values, empty strings and nil lists not.
+func checkable(t *ir.Type) bool {
+	switch t.Kind {
+	case ir.String, ir.UUID, ir.EnumKind, ir.Slice, ir.Map, ir.Raw, ir.FlagsKind:
+		return true
+	}
+	return false
+}

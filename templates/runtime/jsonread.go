@@ -1,0 +1,775 @@
+//go:build mluviigen
+
+package mluvii
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// jsonReader is the reflection-free, allocation-frugal JSON reader behind
+// Decode. It reads from a string so that strings without escapes are
+// substrings of the body (no allocation each). Errors are sticky: after the
+// first one every read returns a zero value and loops end, and each level of
+// the generated code prefixes the error's path with its field as it returns.
+type jsonReader struct {
+	s   string
+	pos int
+	err *DecodeError
+	key string // the current object key, set by nextKey
+}
+
+func newJSONReader(s string) *jsonReader { return &jsonReader{s: s} }
+
+// fail records the first error at the current position.
+func (r *jsonReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = &DecodeError{Msg: fmt.Sprintf(format, args...), Offset: r.pos}
+	}
+}
+
+// at prefixes the path of a pending error with a field name.
+func (r *jsonReader) at(field string) {
+	if r.err != nil {
+		r.err.prefix(field)
+	}
+}
+
+// atIndex prefixes the path of a pending error with a list index.
+func (r *jsonReader) atIndex(i int) {
+	if r.err != nil {
+		r.err.prefixIndex(i)
+	}
+}
+
+func (r *jsonReader) ws() {
+	for r.pos < len(r.s) {
+		switch r.s[r.pos] {
+		case ' ', '\t', '\n', '\r':
+			r.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (r *jsonReader) peek() byte {
+	r.ws()
+	if r.pos < len(r.s) {
+		return r.s[r.pos]
+	}
+	return 0
+}
+
+// null consumes a JSON null if one comes next.
+func (r *jsonReader) null() bool {
+	if r.err == nil && r.peek() == 'n' {
+		return r.literal("null")
+	}
+	return false
+}
+
+func (r *jsonReader) literal(lit string) bool {
+	if len(r.s)-r.pos >= len(lit) && r.s[r.pos:r.pos+len(lit)] == lit {
+		r.pos += len(lit)
+		return true
+	}
+	if rest := r.s[r.pos:]; len(rest) < len(lit) && lit[:len(rest)] == rest {
+		r.fail("unexpected end of JSON")
+	} else {
+		r.fail("invalid JSON literal")
+	}
+	return false
+}
+
+// kind names the JSON kind of the next value for error messages.
+func (r *jsonReader) kind() string {
+	switch r.peek() {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case 0:
+		return "the end of the body"
+	}
+	if c := r.s[r.pos]; c == '-' || isDigit(c) {
+		return "a number"
+	}
+	return "invalid JSON"
+}
+
+// beginObject consumes '{'. It reports false (without error) for null, and
+// false with an error for any other kind.
+func (r *jsonReader) beginObject() bool {
+	if r.err != nil || r.null() {
+		return false
+	}
+	if r.peek() != '{' {
+		r.fail("expected an object, got %s", r.kind())
+		return false
+	}
+	r.pos++
+	return true
+}
+
+// nextKey advances to the next member of the current object, reading its key
+// into r.key and consuming the colon; i counts the members read so far. It
+// reports false at the closing brace or after an error.
+func (r *jsonReader) nextKey(i int) bool {
+	if r.err != nil {
+		return false
+	}
+	c := r.peek()
+	if c == '}' {
+		r.pos++
+		return false
+	}
+	if i > 0 {
+		if c != ',' {
+			r.fail("expected , or } in object")
+			return false
+		}
+		r.pos++
+		c = r.peek()
+	}
+	if c != '"' {
+		if c == 0 {
+			r.fail("unexpected end of JSON")
+		} else {
+			r.fail("expected a quoted object key")
+		}
+		return false
+	}
+	r.key = r.rawString()
+	if r.peek() != ':' {
+		r.fail("expected : after object key")
+		return false
+	}
+	r.pos++
+	return r.err == nil
+}
+
+// beginArray consumes '['; false for null (no error) or another kind (error).
+func (r *jsonReader) beginArray() bool {
+	if r.err != nil || r.null() {
+		return false
+	}
+	if r.peek() != '[' {
+		r.fail("expected a list, got %s", r.kind())
+		return false
+	}
+	r.pos++
+	return true
+}
+
+// nextElem advances to the next element of the current array; i counts the
+// elements read so far.
+func (r *jsonReader) nextElem(i int) bool {
+	if r.err != nil {
+		return false
+	}
+	c := r.peek()
+	if c == ']' {
+		r.pos++
+		return false
+	}
+	if i > 0 {
+		if c != ',' {
+			r.fail("expected , or ] in list")
+			return false
+		}
+		r.pos++
+		if r.peek() == ']' {
+			r.fail("unexpected ] after ,")
+			return false
+		}
+	}
+	if c == 0 {
+		r.fail("unexpected end of JSON")
+		return false
+	}
+	return true
+}
+
+// rawString reads a quoted string and returns its unescaped value. Strings
+// without escapes and with valid UTF-8 are returned without copying.
+func (r *jsonReader) rawString() string {
+	r.pos++ // opening quote
+	start := r.pos
+	ascii := true
+	for r.pos < len(r.s) {
+		c := r.s[r.pos]
+		switch {
+		case c == '"':
+			v := r.s[start:r.pos]
+			r.pos++
+			if !ascii && !utf8.ValidString(v) {
+				return string([]rune(v)) // replaces invalid bytes with U+FFFD, as encoding/json does
+			}
+			return v
+		case c == '\\':
+			return r.escapedString(start)
+		case c < 0x20:
+			r.fail("control character in string")
+			return ""
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+		r.pos++
+	}
+	r.fail("unexpected end of JSON in string")
+	return ""
+}
+
+// escapedString finishes a string that contains escapes, from its start.
+func (r *jsonReader) escapedString(start int) string {
+	b := make([]byte, 0, r.pos-start+16)
+	b = append(b, r.s[start:r.pos]...)
+	for r.pos < len(r.s) {
+		c := r.s[r.pos]
+		switch {
+		case c == '"':
+			r.pos++
+			if !utf8.Valid(b) {
+				return string([]rune(string(b)))
+			}
+			return string(b)
+		case c < 0x20:
+			r.fail("control character in string")
+			return ""
+		case c != '\\':
+			b = append(b, c)
+			r.pos++
+			continue
+		}
+		if r.pos+1 >= len(r.s) {
+			break
+		}
+		e := r.s[r.pos+1]
+		r.pos += 2
+		switch e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			rn, ok := r.hex4()
+			if !ok {
+				return ""
+			}
+			if utf16.IsSurrogate(rn) {
+				rn = r.lowSurrogate(rn)
+			}
+			b = utf8.AppendRune(b, rn)
+		default:
+			r.pos -= 2
+			r.fail("invalid escape in string")
+			return ""
+		}
+	}
+	r.fail("unexpected end of JSON in string")
+	return ""
+}
+
+func (r *jsonReader) hex4() (rune, bool) {
+	if r.pos+4 > len(r.s) {
+		r.fail("unexpected end of JSON in string")
+		return 0, false
+	}
+	n, err := strconv.ParseUint(r.s[r.pos:r.pos+4], 16, 32)
+	if err != nil {
+		r.fail("invalid \\u escape in string")
+		return 0, false
+	}
+	r.pos += 4
+	return rune(n), true
+}
+
+// lowSurrogate completes a UTF-16 surrogate pair, or yields U+FFFD.
+func (r *jsonReader) lowSurrogate(hi rune) rune {
+	if r.pos+6 <= len(r.s) && r.s[r.pos] == '\\' && r.s[r.pos+1] == 'u' {
+		if lo, err := strconv.ParseUint(r.s[r.pos+2:r.pos+6], 16, 32); err == nil {
+			if rn := utf16.DecodeRune(hi, rune(lo)); rn != utf8.RuneError {
+				r.pos += 6
+				return rn
+			}
+		}
+	}
+	return utf8.RuneError
+}
+
+// number returns the text of a JSON number token.
+func (r *jsonReader) number() string {
+	start := r.pos
+	if r.pos < len(r.s) && r.s[r.pos] == '-' {
+		r.pos++
+	}
+	digits := r.pos
+	for r.pos < len(r.s) && isDigit(r.s[r.pos]) {
+		r.pos++
+	}
+	if r.pos == digits || (r.s[digits] == '0' && r.pos-digits > 1) {
+		r.pos = start
+		r.fail("invalid number")
+		return ""
+	}
+	if r.pos < len(r.s) && r.s[r.pos] == '.' {
+		r.pos++
+		if !r.digits() {
+			return ""
+		}
+	}
+	if r.pos < len(r.s) && (r.s[r.pos] == 'e' || r.s[r.pos] == 'E') {
+		r.pos++
+		if r.pos < len(r.s) && (r.s[r.pos] == '+' || r.s[r.pos] == '-') {
+			r.pos++
+		}
+		if !r.digits() {
+			return ""
+		}
+	}
+	return r.s[start:r.pos]
+}
+
+func (r *jsonReader) digits() bool {
+	start := r.pos
+	for r.pos < len(r.s) && isDigit(r.s[r.pos]) {
+		r.pos++
+	}
+	if r.pos == start {
+		r.fail("invalid number")
+		return false
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// skip reads and discards one value of any kind, checking its syntax.
+func (r *jsonReader) skip() {
+	switch r.peek() {
+	case '{':
+		r.pos++
+		for i := 0; r.nextKey(i); i++ {
+			r.skip()
+		}
+	case '[':
+		r.pos++
+		for i := 0; r.nextElem(i); i++ {
+			r.skip()
+		}
+	case '"':
+		r.rawString()
+	case 't':
+		r.literal("true")
+	case 'f':
+		r.literal("false")
+	case 'n':
+		r.literal("null")
+	case 0:
+		r.fail("unexpected end of JSON")
+	default:
+		if c := r.s[r.pos]; c == '-' || isDigit(c) {
+			r.number()
+			return
+		}
+		r.fail("invalid character %q", r.s[r.pos])
+	}
+}
+
+// rawValue returns the text of the next value (nil for null).
+func (r *jsonReader) rawValue() json.RawMessage {
+	if r.null() {
+		return nil
+	}
+	start := r.peekPos()
+	r.skip()
+	if r.err != nil {
+		return nil
+	}
+	return json.RawMessage(r.s[start:r.pos])
+}
+
+func (r *jsonReader) peekPos() int {
+	r.ws()
+	return r.pos
+}
+
+// end checks that nothing but white space follows the root value.
+func (r *jsonReader) end() {
+	if r.err == nil && r.peek() != 0 {
+		r.fail("unexpected data after the JSON value")
+	}
+}
+
+// str reads a string; null reads as "".
+func (r *jsonReader) str() string {
+	if r.err != nil || r.null() {
+		return ""
+	}
+	if r.peek() != '"' {
+		r.fail("expected a string, got %s", r.kind())
+		return ""
+	}
+	return r.rawString()
+}
+
+// looseStr reads a value of a string map: strings as they are, numbers and
+// booleans as their literal text, lists and objects as their JSON text.
+func (r *jsonReader) looseStr() string {
+	switch r.peek() {
+	case '"':
+		return r.rawString()
+	case '{', '[':
+		return string(r.rawValue())
+	case 't', 'f':
+		return strconv.FormatBool(r.boolean())
+	}
+	if r.err == nil {
+		if c := r.peek(); c == '-' || isDigit(c) {
+			return r.number()
+		}
+		r.skip()
+	}
+	return ""
+}
+
+// boolean reads true/false, also as the strings "true"/"false" in any case;
+// null reads as false.
+func (r *jsonReader) boolean() bool {
+	if r.err != nil || r.null() {
+		return false
+	}
+	switch r.peek() {
+	case 't':
+		return r.literal("true")
+	case 'f':
+		r.literal("false")
+		return false
+	case '"':
+		start := r.pos
+		switch s := r.rawString(); {
+		case equalFold(s, "true"):
+			return true
+		case equalFold(s, "false"):
+			return false
+		}
+		r.pos = start
+	}
+	r.fail("expected a boolean, got %s", r.kind())
+	return false
+}
+
+// numberText reads a number, also from a numeric string. ok is false for null.
+func (r *jsonReader) numberText() (text string, ok bool) {
+	if r.err != nil || r.null() {
+		return "", false
+	}
+	switch c := r.peek(); {
+	case c == '"':
+		start := r.pos
+		s := r.rawString()
+		if n := (&jsonReader{s: s}); n.peek() == '-' || isDigit(n.peek()) {
+			if t := n.number(); n.err == nil && n.pos == len(s) {
+				return t, true
+			}
+		}
+		r.pos = start
+		r.fail("expected a number, got the string %q", s)
+	case c == '-' || isDigit(c):
+		return r.number(), r.err == nil
+	default:
+		r.fail("expected a number, got %s", r.kind())
+	}
+	return "", false
+}
+
+// intBits reads an integer of the given size. Integral floats (4815162342.0)
+// and numeric strings are accepted; fractions and out-of-range values are not.
+func (r *jsonReader) intBits(bits int) int64 {
+	start := r.peekPos()
+	t, ok := r.numberText()
+	if !ok {
+		return 0
+	}
+	if n, err := strconv.ParseInt(t, 10, bits); err == nil {
+		return n
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	limit := float64(int64(1) << (bits - 1))
+	inRange := err == nil && f >= -limit && f < limit
+	if inRange && f == math.Trunc(f) {
+		return int64(f)
+	}
+	r.pos = start
+	if inRange {
+		r.fail("expected an integer, got %s", t)
+	} else {
+		r.fail("number %s out of range for a %d-bit integer", t, bits)
+	}
+	return 0
+}
+
+func (r *jsonReader) int32() int32 { return int32(r.intBits(32)) }
+func (r *jsonReader) int64() int64 { return r.intBits(64) }
+
+// float64 reads a number (also a numeric string).
+func (r *jsonReader) float64() float64 {
+	start := r.peekPos()
+	t, ok := r.numberText()
+	if !ok {
+		return 0
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		r.pos = start
+		r.fail("number %s out of range", t)
+	}
+	return f
+}
+
+// sessionID reads a required, positive session id.
+func (r *jsonReader) sessionID() int64 {
+	start := r.peekPos()
+	if r.peek() == 'n' {
+		r.fail("session id is null")
+		return 0
+	}
+	id := r.int64()
+	if r.err == nil && id <= 0 {
+		r.pos = start
+		r.fail("session id %d is not positive", id)
+	}
+	return id
+}
+
+// timestamp reads a timestamp string, keeping its text; null reads as zero.
+func (r *jsonReader) timestamp() Timestamp {
+	start := r.peekPos()
+	s := r.str()
+	if s == "" || r.err != nil {
+		return Timestamp{}
+	}
+	ts, err := ParseTimestamp(s)
+	if err != nil {
+		r.pos = start
+		r.fail("%v", err)
+	}
+	return ts
+}
+
+// enumNumber maps a number to an enum value's wire name; unknown numbers keep
+// their decimal text.
+type enumNumber struct {
+	number int64
+	name   string
+}
+
+// enumValue reads an open enum value: a string as it is, or a number mapped
+// through numbers.
+func (r *jsonReader) enumValue(numbers []enumNumber) string {
+	if r.err != nil || r.null() {
+		return ""
+	}
+	if r.peek() == '"' {
+		return r.rawString()
+	}
+	n := r.int64()
+	for _, e := range numbers {
+		if e.number == n {
+			return e.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// readSlice reads a list whose elements elem reads; null reads as nil.
+func readSlice[T any](r *jsonReader, elem func(*jsonReader) T) []T {
+	if !r.beginArray() {
+		return nil
+	}
+	out := []T{}
+	for i := 0; r.nextElem(i); i++ {
+		out = append(out, elem(r))
+		r.atIndex(i)
+	}
+	return out
+}
+
+// readMap reads an object into a map; members whose value is null are absent.
+func readMap[T any](r *jsonReader, elem func(*jsonReader) T) map[string]T {
+	if !r.beginObject() {
+		return nil
+	}
+	out := map[string]T{}
+	for i := 0; r.nextKey(i); i++ {
+		k := r.key
+		if r.null() {
+			continue
+		}
+		out[k] = elem(r)
+		r.at(k)
+	}
+	return out
+}
+
+// keyIs reports whether the current key is name in any letter case.
+func (r *jsonReader) keyIs(name string) bool { return equalFold(r.key, name) }
+
+// equalFold is strings.EqualFold for ASCII-only b, with a fast path.
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// object consumes the '{' of a value that must be an object: null is an
+// error too (used for whole activities).
+func (r *jsonReader) object() bool {
+	if r.err == nil && r.peek() == 'n' {
+		r.fail("expected an object, got null")
+		return false
+	}
+	return r.beginObject()
+}
+
+// missing records that a required member is absent.
+func (r *jsonReader) missing(key string) {
+	if r.err == nil {
+		r.fail("required key is missing")
+		r.err.Path = key
+	}
+}
+
+// result finishes a decode: nil, or the error with the body and activity.
+func (r *jsonReader) result(body []byte, activity string) error {
+	if r.err == nil {
+		return nil
+	}
+	r.err.Body = body
+	r.err.Activity = activity
+	return r.err
+}
+
+// lenientInt64 finds the last top-level member key (in any case) and reads
+// it as an integer, ignoring every problem; for Unknown's session id.
+func lenientInt64(s, key string) int64 {
+	r := newJSONReader(s)
+	var n int64
+	if !r.beginObject() {
+		return 0
+	}
+	for i := 0; r.nextKey(i); i++ {
+		if r.keyIs(key) {
+			if v := r.int64(); r.err == nil {
+				n = v
+			}
+			if r.err != nil {
+				return n
+			}
+			continue
+		}
+		r.skip()
+	}
+	return n
+}
+
+// flagValues reads a flag set: a list of names or numbers, a bit mask, or a
+// comma-separated string ("BUSINESS_HOURS, NO_OPERATORS", as .NET writes
+// flags). Numbers are split into the flags of numbers; bits no flag covers
+// are kept as their decimal text. null reads as nil.
+func (r *jsonReader) flagValues(numbers []enumNumber) []string {
+	if r.err != nil || r.null() {
+		return nil
+	}
+	switch c := r.peek(); {
+	case c == '[':
+		out := []string{}
+		r.pos++
+		for i := 0; r.nextElem(i); i++ {
+			out = r.appendFlag(out, numbers)
+			r.atIndex(i)
+		}
+		return out
+	case c == '"':
+		var out []string
+		for _, part := range strings.Split(r.rawString(), ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+		if out == nil {
+			out = []string{}
+		}
+		return out
+	}
+	return r.appendFlag([]string{}, numbers)
+}
+
+// appendFlag reads one flag name, or a number split into flags.
+func (r *jsonReader) appendFlag(out []string, numbers []enumNumber) []string {
+	if r.peek() == '"' {
+		return append(out, r.rawString())
+	}
+	n := r.int64()
+	if r.err != nil {
+		return out
+	}
+	if n == 0 {
+		for _, e := range numbers {
+			if e.number == 0 {
+				return append(out, e.name)
+			}
+		}
+		return out
+	}
+	for _, e := range numbers {
+		if e.number != 0 && n&e.number == e.number {
+			out = append(out, e.name)
+			n &^= e.number
+		}
+	}
+	if n != 0 {
+		out = append(out, strconv.FormatInt(n, 10))
+	}
+	return out
+}

@@ -1,0 +1,211 @@
+//go:build mluviigen
+
+package mluvii
+
+import (
+	"errors"
+	"strings"
+)
+
+// Role is an activity's part in the protocol.
+type Role string
+
+// Roles.
+const (
+	// RoleRequest is an activity the bot sends to make mluvii do or answer something.
+	RoleRequest Role = "request"
+	// RoleResponse is mluvii's answer to a request, delivered to the callback URL.
+	RoleResponse Role = "response"
+	// RoleEvent is something that happened, sent by mluvii unasked.
+	RoleEvent Role = "event"
+	// RoleMessage is a chat message (either way).
+	RoleMessage Role = "message"
+)
+
+// Support is one cell of the channel matrix: whether a channel supports an
+// activity.
+type Support string
+
+// Support values.
+const (
+	// SupportYes: documented as supported.
+	SupportYes Support = "yes"
+	// SupportNo: documented as not supported.
+	SupportNo Support = "no"
+	// SupportUnverified: no source settles it either way.
+	SupportUnverified Support = "unverified"
+)
+
+// Channel names a messaging channel of the matrix (WebChat, WhatsApp, …).
+type Channel string
+
+// ChannelSupport is one cell of an activity's channel row, with the source
+// that says so.
+type ChannelSupport struct {
+	Channel Channel
+	Support Support
+	Source  string
+}
+
+// FieldInfo describes one field of an activity or named type.
+type FieldInfo struct {
+	// Name is the wire key; Aliases are other keys accepted for it.
+	Name    string
+	Aliases []string
+	// GoName is the Go struct field.
+	GoName string
+	// Type is the spec's type expression: string, bool, int32, int64,
+	// float64, timestamp, uuid, json, a named type, []T or map[string]T.
+	Type string
+	// Required fields must be present; Nullable ones may be null.
+	Required bool
+	Nullable bool
+	Doc      string
+}
+
+// ActivityInfo describes one activity as the spec does.
+type ActivityInfo struct {
+	// Name is the wire name; GoName the Go type.
+	Name   string
+	GoName string
+	Role   Role
+	// Sent reports whether the bot sends it; Received whether mluvii does.
+	Sent, Received bool
+	// HasSession reports whether it carries the session id.
+	HasSession bool
+	// Key is the key carrying the name when the activity is written.
+	Key string
+	// MatchKey and MatchValues identify an activity that has no name on the
+	// wire (the Bot Framework-style message: type "message").
+	MatchKey    string
+	MatchValues []string
+	// Response names the activity that answers this request ("" for none);
+	// Requests lists the requests a response answers.
+	Response string
+	Requests []string
+	// RetrySafe reports whether sending it twice does no harm.
+	RetrySafe bool
+	// Channels is the channel-matrix row, in channel order.
+	Channels []ChannelSupport
+	// Fields are its own fields, without the session id and the envelope.
+	Fields []FieldInfo
+	// OneOf lists groups of fields of which at least one must be set.
+	OneOf      [][]string
+	Doc        string
+	Docs       string
+	Deprecated string
+}
+
+// SupportOn returns the activity's support on channel c; activities without
+// a channel row are supported everywhere.
+func (a ActivityInfo) SupportOn(c Channel) Support {
+	if len(a.Channels) == 0 {
+		return SupportYes
+	}
+	for _, cs := range a.Channels {
+		if cs.Channel == c {
+			return cs.Support
+		}
+	}
+	return SupportUnverified
+}
+
+// TypeInfo describes a named type of the spec.
+type TypeInfo struct {
+	Name string
+	// Kind is "struct", "enum" or "flags".
+	Kind   string
+	Fields []FieldInfo
+	Values []string
+}
+
+// Activities returns every activity of the spec, in spec order. The result
+// is a copy the caller may modify.
+func Activities() []ActivityInfo {
+	out := make([]ActivityInfo, len(activityInfos))
+	copy(out, activityInfos)
+	return out
+}
+
+// LookupActivity returns the activity named name (in any letter case when
+// the spec says activity names are case-insensitive).
+func LookupActivity(name string) (ActivityInfo, bool) {
+	for _, a := range activityInfos {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	if foldActivityNames {
+		for _, a := range activityInfos {
+			if strings.EqualFold(a.Name, name) {
+				return a, true
+			}
+		}
+	}
+	return ActivityInfo{}, false
+}
+
+// LookupType returns the named type name.
+func LookupType(name string) (TypeInfo, bool) {
+	for _, t := range typeInfos {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return TypeInfo{}, false
+}
+
+// AllChannels returns the channels of the matrix, in order.
+func AllChannels() []Channel {
+	out := make([]Channel, len(channelSources))
+	for i, c := range channelSources {
+		out[i] = c.channel
+	}
+	return out
+}
+
+// ChannelOf returns the channel a session source value (the envelope's
+// source, e.g. "Default") belongs to, or "" when no channel claims it.
+func ChannelOf(source string) Channel {
+	for _, c := range channelSources {
+		for _, s := range c.sources {
+			if strings.EqualFold(s, source) {
+				return c.channel
+			}
+		}
+	}
+	return ""
+}
+
+type channelSource struct {
+	channel Channel
+	sources []string
+}
+
+// NewActivity returns a zero value of the activity named name, or nil when
+// the spec does not know it.
+func NewActivity(name string) Activity {
+	if a := newActivity(name, ""); a != nil {
+		return a
+	}
+	return nil
+}
+
+// ValidationError reports an activity the bot is about to send that breaks a
+// rule of the spec (a required field unset, no field of a one-of group set).
+type ValidationError struct {
+	Activity string
+	// Field is the wire key, or the keys of a one-of group joined by " or ".
+	Field string
+	Msg   string
+}
+
+func (e *ValidationError) Error() string {
+	return "mluvii: invalid " + e.Activity + ": " + e.Field + " " + e.Msg
+}
+
+// ErrInvalid is matched by every *ValidationError (errors.Is).
+var ErrInvalid = errors.New("mluvii: invalid activity")
+
+// Is makes errors.Is(err, ErrInvalid) hold.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }

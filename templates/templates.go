@@ -1,0 +1,76 @@
+// Package templates holds the spec-independent parts of every generated
+// package, embedded into the generator.
+//
+// The Go files under runtime/ (package mluvii) and mluviitest/ (package
+// mluviitest) are real Go source: the JSON reader and writer, timestamps, the
+// dispatcher's queue and worker pool, the client's token source and retry
+// loop, the fake mluvii's HTTP plumbing. Each carries the build constraint
+// "//go:build mluviigen" so it is not compiled here; the generator drops the
+// constraint, renames the package clause to the output package, and writes the
+// file verbatim next to the code it generates from the spec (as
+// <name>_gen.go). They are compiled and tested where they land: in
+// generated/mluvii and in every golden case.
+//
+// Runtime code may use only the standard library and what every generated
+// package declares whatever the spec says (see README.md in this directory).
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+)
+
+//go:embed runtime/*.go mluviitest/*.go
+var goFiles embed.FS
+
+// GoFile is one runtime file, ready to be emitted.
+type GoFile struct {
+	// Name is the file's base name without .go, e.g. "jsonread".
+	Name string
+	// Body is the source after the package clause: imports and declarations.
+	Body []byte
+}
+
+// Go returns the runtime files of dir ("runtime" or "mluviitest") sorted by
+// name, each with its build constraint and package clause removed.
+func Go(dir string) ([]GoFile, error) {
+	names, err := fs.Glob(goFiles, dir+"/*.go")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []GoFile
+	for _, name := range names {
+		if path.Ext(name) != ".go" || bytes.HasSuffix([]byte(name), []byte("_test.go")) {
+			continue
+		}
+		src, err := goFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		body, err := afterPackageClause(src)
+		if err != nil {
+			return nil, fmt.Errorf("templates/%s: %w", name, err)
+		}
+		base := path.Base(name)
+		out = append(out, GoFile{Name: base[:len(base)-len(".go")], Body: body})
+	}
+	return out, nil
+}
+
+// afterPackageClause returns src after its "package x" line. Everything
+// before it (the build constraint, file comments) is dropped.
+func afterPackageClause(src []byte) ([]byte, error) {
+	for rest := src; len(rest) > 0; {
+		line, next, _ := bytes.Cut(rest, []byte("\n"))
+		if bytes.HasPrefix(line, []byte("package ")) {
+			return next, nil
+		}
+		rest = next
+	}
+	return nil, fmt.Errorf("no package clause")
+}

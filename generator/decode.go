@@ -275,7 +275,7 @@ func (g *gen) enumReader(f *jen.File, e *ir.Enum) {
 		}
 	})
 	if !e.Flags {
-		f.Func().Id("read"+e.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Id(e.GoName).Block(
+		f.Func().Id("read" + e.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Id(e.GoName).Block(
 			jen.Return(jen.Id(e.GoName).Parens(jen.Id("r").Dot("enumValue").Call(jen.Id(enumNumbersVar(e))))),
 		)
 		return

@@ -1,0 +1,180 @@
+//go:build mluviigen
+
+package mluvii
+
+import (
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Dispatcher defaults.
+const (
+	// DefaultMaxBodyBytes is the largest webhook body accepted (8 MiB).
+	DefaultMaxBodyBytes = 8 << 20
+	// DefaultAckBudget bounds how long a request waits for room in a full
+	// queue: mluvii wants its 200 within 2 s.
+	DefaultAckBudget = 1500 * time.Millisecond
+	// DefaultReadTimeout bounds reading one request's body.
+	DefaultReadTimeout = 10 * time.Second
+	// DefaultWorkers is the number of handlers that run at once.
+	DefaultWorkers = 128
+	// DefaultQueueSize is how many acked events may wait or run at once.
+	DefaultQueueSize = 4096
+	// DefaultSecretParam is the query parameter carrying the callback secret.
+	DefaultSecretParam = "secret"
+	// DefaultSecretHeader is the header carrying the callback secret.
+	DefaultSecretHeader = "X-Mluvii-Secret"
+)
+
+// A DispatcherOption configures NewDispatcher.
+type DispatcherOption func(*dispatcherConfig)
+
+type dispatcherConfig struct {
+	secrets      []string
+	secretSet    bool
+	secretParam  string
+	secretHeader string
+	log          *slog.Logger
+	maxBody      int64
+	readTimeout  time.Duration
+	ackBudget    time.Duration
+	workers      int
+	queueSize    int
+	queue        Queue
+	dedupe       time.Duration
+	waiters      []ResponseWaiter
+}
+
+func defaultDispatcherConfig() dispatcherConfig {
+	return dispatcherConfig{
+		secretParam:  DefaultSecretParam,
+		secretHeader: DefaultSecretHeader,
+		log:          slog.Default(),
+		maxBody:      DefaultMaxBodyBytes,
+		readTimeout:  DefaultReadTimeout,
+		ackBudget:    DefaultAckBudget,
+		workers:      DefaultWorkers,
+		queueSize:    DefaultQueueSize,
+	}
+}
+
+// WithCallbackSecret makes the dispatcher answer 401 to every request that
+// does not carry secret: as the query parameter "secret" (WithSecretParam), as
+// the header X-Mluvii-Secret (WithSecretHeader), or as the password of Basic
+// credentials (user name ignored; mluvii sends them when the callback URL
+// holds user:password@). mluvii does not sign its calls, so put the secret in
+// the callback URL you configure. Give the option more than once to accept
+// several secrets while rotating. An empty secret matches nothing: a missing
+// environment variable locks the webhook rather than opening it.
+//
+// Without this option every request is accepted.
+func WithCallbackSecret(secret string) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		c.secretSet = true
+		if secret != "" {
+			c.secrets = append(c.secrets, secret)
+		}
+	}
+}
+
+// WithSecretParam names the query parameter carrying the callback secret
+// (default "secret"; "" disables the query transport).
+func WithSecretParam(name string) DispatcherOption {
+	return func(c *dispatcherConfig) { c.secretParam = name }
+}
+
+// WithSecretHeader names the header carrying the callback secret (default
+// X-Mluvii-Secret; "" disables the header transport).
+func WithSecretHeader(name string) DispatcherOption {
+	return func(c *dispatcherConfig) { c.secretHeader = name }
+}
+
+// WithDispatchLogger sets the dispatcher's logger (default slog.Default(); nil
+// discards). It never logs secrets, query strings or bodies.
+func WithDispatchLogger(l *slog.Logger) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if l == nil {
+			l = slog.New(slog.NewTextHandler(io.Discard, nil))
+		}
+		c.log = l
+	}
+}
+
+// WithMaxBodyBytes sets the largest body accepted (default 8 MiB); larger
+// bodies are answered 413.
+func WithMaxBodyBytes(n int64) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if n > 0 {
+			c.maxBody = n
+		}
+	}
+}
+
+// WithReadTimeout bounds reading one request's body (default 10 s); a slower
+// sender is answered 408.
+func WithReadTimeout(d time.Duration) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if d > 0 {
+			c.readTimeout = d
+		}
+	}
+}
+
+// WithAckBudget sets how long a request may wait for room in a full queue
+// before it is answered 503 (default 1.5 s; keep it under mluvii's 2 s).
+func WithAckBudget(d time.Duration) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if d > 0 {
+			c.ackBudget = d
+		}
+	}
+}
+
+// WithWorkers sets how many handlers may run at once (default 128). Events of
+// one session never run concurrently, whatever this number.
+func WithWorkers(n int) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if n > 0 {
+			c.workers = n
+		}
+	}
+}
+
+// WithQueueSize sets the capacity of the default in-memory queue: how many
+// acked events may be waiting or running at once (default 4096). It has no
+// effect with WithQueue.
+func WithQueueSize(n int) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if n > 0 {
+			c.queueSize = n
+		}
+	}
+}
+
+// WithQueue replaces the in-memory queue, e.g. by a durable one. The
+// dispatcher closes it in Close.
+func WithQueue(q Queue) DispatcherOption {
+	return func(c *dispatcherConfig) { c.queue = q }
+}
+
+// WithDedupe drops a body identical to one received for the same session
+// within window (mluvii has no delivery id and is known to repeat the first
+// message of a conversation). The duplicate is answered 200 and counted in
+// Stats().Duplicates. Off by default. Responses that a waiter takes are never
+// treated as duplicates: asking twice may legitimately get the same answer.
+func WithDedupe(window time.Duration) DispatcherOption {
+	return func(c *dispatcherConfig) { c.dedupe = max(window, 0) }
+}
+
+// WithResponseWaiter adds a ResponseWaiter that is offered responses after
+// the dispatcher's own Waiters and before the queue (e.g. one that forwards
+// them to another process). Give it more than once to add several, offered in
+// order.
+func WithResponseWaiter(w ResponseWaiter) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if w != nil {
+			c.waiters = append(c.waiters, w)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+//go:build mluviigen
+
+package mluvii
+
+import (
+	"errors"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// work is one worker of the pool: it takes events off the queue until the
+// queue is closed and drained, or Close gives up.
+func (d *Dispatcher) work() {
+	defer d.workers.Done()
+	for !d.abandoned.Load() {
+		ev, err := d.queue.Take(d.ctx)
+		if err != nil {
+			if errors.Is(err, ErrQueueClosed) || d.ctx.Err() != nil {
+				return
+			}
+			// A durable queue's transient failure: do not spin on it.
+			d.log.Error("mluvii dispatcher: taking from the queue", "err", err)
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-d.ctx.Done():
+			}
+			continue
+		}
+		d.runSession(ev)
+	}
+}
+
+// runSession handles ev and then, in order, every event of its session that
+// arrived meanwhile. When another worker is already busy with the session,
+// ev is left in that session's backlog for it.
+func (d *Dispatcher) runSession(ev QueuedEvent) {
+	if !d.sched.claim(ev) {
+		return
+	}
+	for {
+		d.handle(ev)
+		d.queue.Done(ev)
+		var ok bool
+		if ev, ok = d.sched.next(ev.SessionID, d.abandoned.Load()); !ok {
+			return
+		}
+	}
+}
+
+// sessionScheduler keeps the events of one session in order: a session is
+// active while a worker runs one of its events, and events taken for an
+// active session wait in its backlog. Backlogged events are not Done, so
+// they count against the queue's capacity.
+type sessionScheduler struct {
+	mu     sync.Mutex
+	active map[int64][]QueuedEvent // present = a worker owns the session
+}
+
+// claim makes the caller the owner of ev's session, or backlogs ev and
+// reports false.
+func (s *sessionScheduler) claim(ev QueuedEvent) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if backlog, busy := s.active[ev.SessionID]; busy {
+		s.active[ev.SessionID] = append(backlog, ev)
+		return false
+	}
+	if s.active == nil {
+		s.active = make(map[int64][]QueuedEvent)
+	}
+	s.active[ev.SessionID] = nil
+	return true
+}
+
+// next pops the session's next backlogged event, or releases the session.
+// With stop set the backlog is abandoned (its events are never Done, so a
+// durable queue delivers them again).
+func (s *sessionScheduler) next(session int64, stop bool) (QueuedEvent, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	backlog := s.active[session]
+	if len(backlog) == 0 || stop {
+		delete(s.active, session)
+		return QueuedEvent{}, false
+	}
+	ev := backlog[0]
+	backlog[0] = QueuedEvent{} // let the body be collected
+	s.active[session] = backlog[1:]
+	return ev, true
+}
+
+// handle runs the handler for one event; it never panics.
+func (d *Dispatcher) handle(ev QueuedEvent) {
+	d.stats.running.Add(1)
+	defer func() {
+		d.stats.running.Add(-1)
+		d.stats.handled.Add(1)
+	}()
+	hs := d.handlers.Load()
+	a := ev.Activity
+	if a == nil { // undecodable, or back from a durable queue
+		var err error
+		if a, err = Decode(ev.Body); err != nil {
+			d.report(hs, err, ev.Body)
+			return
+		}
+	}
+	h := hs.lookup(a)
+	if h == nil {
+		d.stats.unhandled.Add(1)
+		return
+	}
+	if err := d.call(h, a); err != nil {
+		d.stats.handlerErrors.Add(1)
+		d.report(hs, err, ev.Body)
+	}
+}
+
+// call runs h, turning an error or a panic into a *HandlerError.
+func (d *Dispatcher) call(h handlerFunc, a Activity) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			d.stats.panics.Add(1)
+			err = &HandlerError{Activity: a.ActivityName(), SessionID: a.Session(), Panic: v, Stack: debug.Stack()}
+		}
+	}()
+	if err := h(d.ctx, a); err != nil {
+		return &HandlerError{Activity: a.ActivityName(), SessionID: a.Session(), Err: err}
+	}
+	return nil
+}
+
+// report hands err to OnError, or logs it.
+func (d *Dispatcher) report(hs *handlerSet, err error, body []byte) {
+	if hs.onError == nil {
+		d.log.Error("mluvii dispatcher: event failed", "err", err, "bytes", len(body))
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			d.stats.panics.Add(1)
+			d.log.Error("mluvii dispatcher: OnError handler panicked", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	hs.onError(d.ctx, err, body)
+}

@@ -1,0 +1,260 @@
+//go:build mluviigen
+
+package mluvii
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Dispatcher is the bot's webhook: an http.Handler for the callback URL that
+// acknowledges mluvii at once and runs the handlers registered with its On…
+// methods on a worker pool.
+//
+// mluvii disables a bot whose webhook fails to answer 200 within 2 s for more
+// than 15 minutes, so every request is answered before any handler runs:
+//
+//   - a request without the callback secret (WithCallbackSecret): 401, before
+//     the body is read;
+//   - GET and HEAD: 200 (health check); other methods but POST: 405;
+//   - a body over the limit (WithMaxBodyBytes): 413; a body read too slowly
+//     (WithReadTimeout): 408;
+//   - an activity without a session (Ping): 200 at once; it is counted in
+//     Stats().Pings and reaches no handler;
+//   - a body Decode rejects: 200, and OnError gets the error and the raw body;
+//   - a response some waiter expects (Waiters, WithResponseWaiter): 200, and
+//     the waiter gets it instead of the handlers;
+//   - a duplicate (WithDedupe): 200, dropped;
+//   - anything else: queued, then 200. When the queue is full the request
+//     waits up to the ack budget (WithAckBudget) for room, then gets 503; so
+//     does every request once Close has begun.
+//
+// Queued events run on the worker pool (WithWorkers): the events of one
+// session one after another in arrival order, different sessions in parallel.
+// A handler's error or panic goes to OnError as a *HandlerError.
+//
+// Registering handlers is safe at any time, also while serving: a new
+// registration applies to every event handled after it returns, including
+// events already queued. Call Close to stop the workers.
+type Dispatcher struct {
+	cfg      dispatcherConfig
+	log      *slog.Logger
+	queue    Queue
+	waiters  Waiters
+	handlers atomic.Pointer[handlerSet]
+	regMu    sync.Mutex // serializes registrations (copy on write)
+	dedupe   *dedupe    // nil when off
+	sched    sessionScheduler
+	stats    dispatchCounters
+	seq      atomic.Uint64
+
+	mu      sync.Mutex
+	closed  bool
+	puts    sync.WaitGroup // requests between the closed check and the end of their Put
+	workers sync.WaitGroup
+
+	// ctx is the handlers' context; it is cancelled when Close gives up.
+	ctx       context.Context
+	cancel    context.CancelFunc
+	abandoned atomic.Bool // Close gave up: workers take no more events
+	closeOnce sync.Once
+	drained   chan struct{} // closed when the queue is drained and workers are gone
+}
+
+// NewDispatcher returns a dispatcher with its workers started.
+func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
+	cfg := defaultDispatcherConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	d := &Dispatcher{cfg: cfg, log: cfg.log, queue: cfg.queue, drained: make(chan struct{})}
+	if d.queue == nil {
+		d.queue = NewMemoryQueue(cfg.queueSize)
+	}
+	if cfg.dedupe > 0 {
+		d.dedupe = newDedupe(cfg.dedupe)
+	}
+	if cfg.secretSet && len(cfg.secrets) == 0 {
+		d.log.Error("mluvii dispatcher: the callback secret is empty; every request will be refused")
+	}
+	d.handlers.Store(&handlerSet{byName: map[string]handlerFunc{}})
+	d.waiters.setLate(d.lateResponse)
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.workers.Add(cfg.workers)
+	for range cfg.workers {
+		go d.work()
+	}
+	return d
+}
+
+// Waiters returns the registry the dispatcher offers every response to before
+// queueing it. The client's …AndWait methods register there.
+func (d *Dispatcher) Waiters() *Waiters { return &d.waiters }
+
+// ServeHTTP implements http.Handler; see Dispatcher for what it answers.
+func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !d.authorized(r) {
+		d.stats.unauthorized.Add(1)
+		d.log.Warn("mluvii dispatcher: unauthorized request", "path", r.URL.Path, "remote", r.RemoteAddr)
+		w.Header().Set("WWW-Authenticate", `Basic realm="mluvii callback"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		w.WriteHeader(http.StatusOK)
+		return
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	body, status := d.readBody(w, r)
+	if status == 0 {
+		status = d.accept(r.Context(), start, body)
+	}
+	if status == http.StatusOK {
+		d.stats.acked.Add(1)
+	}
+	w.WriteHeader(status)
+}
+
+// accept routes a body that was read completely and answers its status.
+func (d *Dispatcher) accept(ctx context.Context, start time.Time, body []byte) int {
+	a, err := Decode(body)
+	if err != nil {
+		d.stats.decodeErrors.Add(1)
+		// OnError runs on a worker like any handler, so a slow one cannot
+		// delay this answer. Whatever happens, mluvii gets its 200: answering
+		// an undecodable body with an error would only get the bot disabled.
+		if err := d.enqueue(ctx, start, QueuedEvent{Body: body, Received: start}); err != nil {
+			d.stats.dropped.Add(1)
+			d.log.Error("mluvii dispatcher: undecodable body dropped", "bytes", len(body), "err", err)
+		}
+		return http.StatusOK
+	}
+	if _, unknown := a.(*Unknown); !unknown && a.Session() == 0 {
+		d.stats.pings.Add(1)
+		return http.StatusOK
+	}
+	// Waiters come before dedupe: asking twice may get the same answer twice.
+	if d.offer(a) {
+		d.stats.toWaiters.Add(1)
+		return http.StatusOK
+	}
+	var key dedupeKey
+	if d.dedupe != nil {
+		key = dedupeKeyOf(a.Session(), body)
+		if !d.dedupe.reserve(key, start) {
+			d.stats.duplicates.Add(1)
+			return http.StatusOK
+		}
+	}
+	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: body, Received: start, Activity: a}
+	if err := d.enqueue(ctx, start, ev); err != nil {
+		if d.dedupe != nil {
+			d.dedupe.release(key, start) // mluvii may send it again
+		}
+		d.stats.rejected.Add(1)
+		d.log.Warn("mluvii dispatcher: event refused", "activity", ev.Name, "session", ev.SessionID, "err", err)
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusOK
+}
+
+// offer gives a response activity to the waiters; it reports whether one took it.
+func (d *Dispatcher) offer(a Activity) bool {
+	if !isResponse(a) {
+		return false
+	}
+	if d.waiters.Offer(a) {
+		return true
+	}
+	for _, w := range d.cfg.waiters {
+		if w.Offer(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// isResponse reports whether the spec gives a the response role.
+func isResponse(a Activity) bool {
+	info, ok := LookupActivity(a.ActivityName())
+	return ok && info.Role == RoleResponse
+}
+
+var errClosing = errors.New("mluvii: dispatcher is closing")
+
+// enqueue puts ev on the queue, waiting for room until the ack budget (counted
+// from start) is spent, the client goes away, or Close begins.
+func (d *Dispatcher) enqueue(ctx context.Context, start time.Time, ev QueuedEvent) error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return errClosing
+	}
+	d.puts.Add(1)
+	d.mu.Unlock()
+	defer d.puts.Done()
+	ctx, cancel := context.WithDeadline(ctx, start.Add(d.cfg.ackBudget))
+	defer cancel()
+	ev.ID = d.seq.Add(1)
+	if err := d.queue.Put(ctx, ev); err != nil {
+		return err
+	}
+	d.stats.enqueued.Add(1)
+	return nil
+}
+
+// lateResponse queues a response that reached a waiter which stopped waiting
+// before reading it, so its handler still sees it.
+func (d *Dispatcher) lateResponse(a Activity) {
+	d.stats.lateResponses.Add(1)
+	now := time.Now()
+	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: a.RawJSON(), Received: now, Activity: a}
+	if err := d.enqueue(d.ctx, now, ev); err != nil {
+		d.stats.dropped.Add(1)
+		d.log.Error("mluvii dispatcher: late response dropped", "activity", ev.Name, "session", ev.SessionID, "err", err)
+	}
+}
+
+// Close stops accepting events (new requests get 503), waits until every
+// queued event has been handled and the running handlers have returned, and
+// closes the queue. When ctx ends first, Close cancels the handlers' context,
+// lets the workers stop after their current event, and returns an error that
+// says how many acked events were not handled (a durable queue still holds
+// them). Close may be called more than once.
+func (d *Dispatcher) Close(ctx context.Context) error {
+	d.closeOnce.Do(func() {
+		d.mu.Lock()
+		d.closed = true
+		d.mu.Unlock()
+		go func() {
+			d.puts.Wait() // at most the ack budget
+			if err := d.queue.Close(); err != nil {
+				d.log.Error("mluvii dispatcher: closing the queue", "err", err)
+			}
+			d.workers.Wait()
+			close(d.drained)
+		}()
+	})
+	select {
+	case <-d.drained:
+		return nil
+	case <-ctx.Done():
+	}
+	d.abandoned.Store(true)
+	d.cancel()
+	return fmt.Errorf("mluvii: dispatcher closed with %d acked events not handled: %w", d.queue.Len(), ctx.Err())
+}

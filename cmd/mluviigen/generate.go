@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mluviigen/mluviigen/generator"
+	"github.com/mluviigen/mluviigen/spec"
+)
+
+var generateCmd = &command{
+	name:    "generate",
+	summary: "write the generated package",
+	usage:   "[generate] [flags]",
+	about: `Generates the Go package for a spec and writes it into --out. Only files whose
+content changed are rewritten, each atomically. Spec errors are printed as
+file:line:col: message, one per line, and then nothing is written.`,
+	examples: `  # Regenerate generated/mluvii from the embedded spec (in a mluviigen checkout):
+  go run ./cmd/mluviigen
+
+  # From your own package directory, via go generate (put this in a .go file there):
+  //go:generate go run github.com/mluviigen/mluviigen/cmd/mluviigen --out .
+
+  # Your own spec, package and directory; remove generated files no longer produced:
+  mluviigen --spec api/mluvii.yaml --out internal/mluvii --package mluvii --clean
+
+  # A client limited to what WhatsApp and Apple both support:
+  mluviigen --out internal/wa --package wa --channel WhatsApp,Apple
+`,
+	flags: func(fs *pflag.FlagSet, o *options) {
+		o.addFlags(fs)
+		fs.BoolVar(&o.clean, "clean", false, "remove generated files in --out that are no longer produced (only *_gen.go with mluviigen's header, and "+generator.DocsFile+")")
+	},
+	run: (*cli).runGenerate,
+}
+
+var checkCmd = &command{
+	name:    "check",
+	summary: "exit 1 and print a diff when the generated package is stale",
+	usage:   "check [flags]",
+	about: `Generates the package in memory and compares it with --out. When they differ it
+prints a unified diff (from the files on disk to what generate --clean would
+leave) on stdout, a one-line hint on stderr, and exits 1. When they match it
+prints nothing and exits 0. It never writes.`,
+	examples: `  # In CI, from a mluviigen checkout:
+  go run ./cmd/mluviigen check
+
+  # Check a package generated from your own spec:
+  mluviigen check --spec api/mluvii.yaml --out internal/mluvii
+`,
+	flags: func(fs *pflag.FlagSet, o *options) { o.addFlags(fs) },
+	run:   (*cli).runCheck,
+}
+
+var specCmd = &command{
+	name:     "spec",
+	summary:  "print the embedded default spec (a starting point for your own)",
+	usage:    "spec",
+	about:    `Prints the embedded default spec, ` + spec.DefaultPath + `, to stdout.`,
+	examples: "  mluviigen spec > my-mluvii.yaml\n",
+	run:      (*cli).runSpec,
+}
+
+// produce runs the pipeline in memory: read the spec, load and build it,
+// generate. It reports errors itself and returns false on failure.
+func (c *cli) produce(o *options) (generator.Files, bool) {
+	name, data, err := o.readSpec()
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	opts, err := o.generatorOptions()
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	api, err := generator.LoadAPI(name, data)
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	files, err := c.generate(api, opts.WithDefaults(api, name))
+	if err != nil {
+		return nil, c.fail(fmt.Errorf("generating from %s: %w", name, err))
+	}
+	return files, true
+}
+
+// fail prints an error and returns false. A spec.ErrorList is printed as it
+// renders, one file:line:col: message per line, so editors and CI annotate it.
+func (c *cli) fail(err error) bool {
+	if list, ok := err.(spec.ErrorList); ok {
+		fmt.Fprintln(c.stderr, list.Error())
+	} else {
+		fmt.Fprintf(c.stderr, "mluviigen: %v\n", err)
+	}
+	return false
+}
+
+func (c *cli) runGenerate(cmd *command, o *options, args []string) int {
+	if len(args) > 0 {
+		return c.usageError(cmd, "unexpected argument %q", args[0])
+	}
+	files, ok := c.produce(o)
+	if !ok {
+		return exitFail
+	}
+	if err := files.WriteDir(o.outDir, o.clean); err != nil {
+		c.fail(err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func (c *cli) runCheck(cmd *command, o *options, args []string) int {
+	if len(args) > 0 {
+		return c.usageError(cmd, "unexpected argument %q", args[0])
+	}
+	files, ok := c.produce(o)
+	if !ok {
+		return exitFail
+	}
+	diff, err := files.Diff(o.outDir)
+	if err != nil {
+		c.fail(err)
+		return exitFail
+	}
+	if diff == "" {
+		return exitOK
+	}
+	fmt.Fprint(c.stdout, diff)
+	fmt.Fprintf(c.stderr, "mluviigen check: %s is stale; regenerate it with: %s\n", o.outDir, regenerateCommand(o, diff))
+	return exitFail
+}
+
+// regenerateCommand is the command line that makes --out fresh: the repository's
+// "go run ./cmd/mluviigen" with the flags that change the output, plus --clean
+// when the diff deletes stale files.
+func regenerateCommand(o *options, diff string) string {
+	cmd := []string{"go run ./cmd/mluviigen"}
+	add := func(flag, value, def string) {
+		if value != def {
+			cmd = append(cmd, flag+" "+shellQuote(value))
+		}
+	}
+	add("--spec", o.specFile, "")
+	add("--out", o.outDir, defaultOut)
+	add("--package", o.pkg, "")
+	add("--import-path", o.importPath, "")
+	add("--channel", strings.Join(o.channels, ","), "")
+	if o.strictChannels {
+		cmd = append(cmd, "--strict-channels")
+	}
+	if strings.Contains(diff, "\n+++ /dev/null\n") {
+		cmd = append(cmd, "--clean")
+	}
+	return strings.Join(cmd, " ")
+}
+
+// shellQuote quotes s for a POSIX shell unless it is made of safe characters.
+func shellQuote(s string) string {
+	const safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./,:=@+"
+	if s != "" && strings.Trim(s, safe) == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (c *cli) runSpec(cmd *command, _ *options, args []string) int {
+	if len(args) > 0 {
+		return c.usageError(cmd, "unexpected argument %q", args[0])
+	}
+	if _, err := c.stdout.Write(spec.DefaultYAML); err != nil {
+		c.fail(err)
+		return exitFail
+	}
+	return exitOK
+}

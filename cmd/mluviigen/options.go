@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mluviigen/mluviigen/generator"
+	"github.com/mluviigen/mluviigen/spec"
+)
+
+// defaultOut is where the package for the default spec lives in this repository.
+const defaultOut = "generated/mluvii"
+
+// options are the flags of a command.
+type options struct {
+	specFile       string   // --spec; "" means the embedded default spec
+	outDir         string   // --out
+	pkg            string   // --package; "" means the spec's name
+	importPath     string   // --import-path; "" means computed from go.mod
+	clean          bool     // --clean (generate only)
+	channels       []string // --channel
+	strictChannels bool     // --strict-channels
+	help           bool     // -h, --help
+	// Overlays (--overlay FILE, repeatable) will be added here and merged into
+	// the base spec in readSpec, before validation.
+}
+
+// addFlags defines the flags shared by generate and check.
+func (o *options) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.specFile, "spec", "", "read the spec from `FILE` (default: the embedded "+spec.DefaultPath+")")
+	fs.StringVar(&o.outDir, "out", defaultOut, "the package's directory `DIR`")
+	fs.StringVar(&o.pkg, "package", "", "Go package `NAME` (default: the spec's name)")
+	fs.StringVar(&o.importPath, "import-path", "", "import `PATH` of --out (default: from the nearest go.mod above --out)")
+	fs.StringSliceVar(&o.channels, "channel", nil, "limit the client to the activities supported on every channel in `LIST` (comma-separated, e.g. WhatsApp,Apple)")
+	fs.BoolVar(&o.strictChannels, "strict-channels", false, "with --channel, also leave out activities whose support is unverified")
+}
+
+// validate checks what can be checked without reading anything; its errors
+// are usage errors.
+func (o *options) validate(fs *pflag.FlagSet) error {
+	if fs.Changed("out") && o.outDir == "" {
+		return fmt.Errorf("--out must not be empty")
+	}
+	if fs.Changed("spec") && o.specFile == "" {
+		return fmt.Errorf("--spec must not be empty (leave it out to use the embedded spec)")
+	}
+	if o.pkg != "" && (!token.IsIdentifier(o.pkg) || o.pkg == "_") {
+		return fmt.Errorf("--package %q is not a valid Go package name", o.pkg)
+	}
+	if fs.Changed("import-path") && !validImportPath(o.importPath) {
+		return fmt.Errorf("--import-path %q is not a valid import path", o.importPath)
+	}
+	for _, ch := range o.channels {
+		if strings.TrimSpace(ch) == "" {
+			return fmt.Errorf("--channel: empty channel name in %q", strings.Join(o.channels, ","))
+		}
+	}
+	if o.strictChannels && len(o.channels) == 0 {
+		return fmt.Errorf("--strict-channels needs --channel")
+	}
+	return nil
+}
+
+func validImportPath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//") {
+		return false
+	}
+	return !strings.ContainsAny(p, " \t\\:\"'`")
+}
+
+// readSpec returns the spec's name for positions and headers, and its bytes.
+func (o *options) readSpec() (name string, data []byte, err error) {
+	if o.specFile == "" {
+		return spec.DefaultPath, spec.DefaultYAML, nil
+	}
+	data, err = os.ReadFile(o.specFile)
+	if err != nil {
+		return "", nil, err
+	}
+	return specName(o.specFile), data, nil
+}
+
+// specName is the slash-separated path the header and the error positions use:
+// the path as given, or, for an absolute path, relative to the working
+// directory, so output does not depend on where the checkout lives.
+func specName(file string) string {
+	if filepath.IsAbs(file) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, file); err == nil {
+				file = rel
+			}
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(file))
+}
+
+// generatorOptions turns the flags into generator.Options; Package and
+// SpecPath defaults come later from generator.Options.WithDefaults.
+func (o *options) generatorOptions() (generator.Options, error) {
+	importPath := o.importPath
+	if importPath == "" {
+		var err error
+		if importPath, err = generator.ImportPathFor(o.outDir); err != nil {
+			return generator.Options{}, fmt.Errorf("cannot compute the import path of %s: %v", o.outDir, err)
+		}
+	}
+	var channels []string
+	for _, ch := range o.channels {
+		channels = append(channels, strings.TrimSpace(ch))
+	}
+	return generator.Options{
+		Package:        o.pkg,
+		ImportPath:     importPath,
+		Channels:       channels,
+		StrictChannels: o.strictChannels,
+	}, nil
+}

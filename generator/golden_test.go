@@ -1,0 +1,308 @@
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+)
+
+// The golden harness. Each directory golden/<case>/ holds:
+//
+//	spec.yaml       the input (positions in errors read spec.yaml:line:col)
+//	options.yaml    optional generator options: package, channels, strictChannels
+//	want/…          the expected output of a case that generates
+//	stderr.golden   the expected error text of a case that fails (the err_* cases),
+//	                exactly what the CLI prints on stderr
+//
+// A case fails on missing, extra and differing files. To rewrite the goldens:
+//
+//	go test ./generator -run Golden -update
+//	MLUVIIGEN_UPDATE=1 go test ./... -run 'Golden|UpToDate'
+//
+// The environment variable exists because "go test ./... -update" hands the
+// flag to every package's test binary, and those that do not define it fail.
+
+var updateFlag = flag.Bool("update", false, "rewrite the golden files and generated/mluvii (or set MLUVIIGEN_UPDATE=1)")
+
+// updating reports whether tests should rewrite their expected files.
+func updating() bool { return *updateFlag || os.Getenv("MLUVIIGEN_UPDATE") == "1" }
+
+const (
+	goldenDir    = "../golden"
+	goldenModule = "github.com/mluviigen/mluviigen/golden"
+	goldenSpec   = "spec.yaml"
+	stderrGolden = "stderr.golden"
+)
+
+// goldenCase is one directory under golden/.
+type goldenCase struct {
+	name string
+	dir  string
+}
+
+func (c goldenCase) wantDir() string { return filepath.Join(c.dir, "want") }
+
+// wantsError reports whether the case must fail: its name starts with err_.
+func (c goldenCase) wantsError() bool { return strings.HasPrefix(c.name, "err_") }
+
+// goldenCases lists the case directories, sorted. Every directory under golden/
+// must hold a spec.yaml, so a misnamed spec cannot silently drop a case.
+func goldenCases(t *testing.T) []goldenCase {
+	t.Helper()
+	entries, err := os.ReadDir(goldenDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []goldenCase
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		c := goldenCase{name: e.Name(), dir: filepath.Join(goldenDir, e.Name())}
+		if _, err := os.Stat(filepath.Join(c.dir, goldenSpec)); err != nil {
+			t.Errorf("golden case %s: %v", c.name, err)
+			continue
+		}
+		cases = append(cases, c)
+	}
+	if len(cases) == 0 {
+		t.Fatal("no golden cases in " + goldenDir)
+	}
+	return cases
+}
+
+// caseOptions are the contents of a case's options.yaml.
+type caseOptions struct {
+	Package        string   `yaml:"package"`
+	Channels       []string `yaml:"channels"`
+	StrictChannels bool     `yaml:"strictChannels"`
+}
+
+// options returns the generator options of a case. The import path points into
+// the golden module, so the generated mluviitest subpackage resolves there.
+func (c goldenCase) options(t *testing.T) Options {
+	t.Helper()
+	opts := Options{ImportPath: goldenModule + "/" + c.name + "/want", SpecPath: goldenSpec}
+	data, err := os.ReadFile(filepath.Join(c.dir, "options.yaml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return opts
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	var co caseOptions
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&co); err != nil {
+		t.Fatalf("%s/options.yaml: %v", c.name, err)
+	}
+	opts.Package, opts.Channels, opts.StrictChannels = co.Package, co.Channels, co.StrictChannels
+	return opts
+}
+
+func (c goldenCase) spec(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.dir, goldenSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// generate runs a case in memory. (Overlays, golden/<case>/overlay*.yaml, will
+// be merged here once the spec package can merge them.)
+func (c goldenCase) generate(t *testing.T) (Files, error) {
+	t.Helper()
+	return FromSpec(goldenSpec, c.spec(t), c.options(t))
+}
+
+// errorText is what the CLI prints on stderr for err.
+func errorText(err error) string { return err.Error() + "\n" }
+
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			files, err := c.generate(t)
+			if updating() {
+				c.update(t, files, err)
+				return
+			}
+			wantErr, readErr := os.ReadFile(filepath.Join(c.dir, stderrGolden))
+			hasStderr := readErr == nil
+			if readErr != nil && !errors.Is(readErr, fs.ErrNotExist) {
+				t.Fatal(readErr)
+			}
+			switch {
+			case err != nil && !hasStderr:
+				t.Fatalf("generation failed, and there is no %s:\n%s", stderrGolden, errorText(err))
+			case err != nil:
+				if d := cmp.Diff(string(wantErr), errorText(err)); d != "" {
+					t.Errorf("%s mismatch (-want +got):\n%s", stderrGolden, d)
+				}
+			case hasStderr:
+				t.Fatalf("generation succeeded, but %s expects:\n%s", stderrGolden, wantErr)
+			default:
+				for _, problem := range compareFiles(readTree(t, c.wantDir()), files) {
+					t.Error(problem)
+				}
+			}
+		})
+	}
+}
+
+// TestGoldenSpecsLoad checks, independently of the emitters, that exactly the
+// err_* cases fail to load and build, with the errors in their stderr.golden.
+func TestGoldenSpecsLoad(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadAPI(goldenSpec, c.spec(t))
+			switch {
+			case c.wantsError() && err == nil:
+				t.Fatal("the spec loads, but err_* cases must fail")
+			case !c.wantsError() && err != nil:
+				t.Fatalf("the spec does not load:\n%v", err)
+			case err != nil && !updating():
+				want, readErr := os.ReadFile(filepath.Join(c.dir, stderrGolden))
+				if readErr != nil {
+					t.Fatal(readErr)
+				}
+				if d := cmp.Diff(string(want), errorText(err)); d != "" {
+					t.Errorf("%s mismatch (-want +got):\n%s", stderrGolden, d)
+				}
+			}
+		})
+	}
+}
+
+// update rewrites a case's expectations from this run: afterwards want/ holds
+// exactly the generated files, or stderr.golden the error.
+func (c goldenCase) update(t *testing.T, files Files, genErr error) {
+	t.Helper()
+	if err := os.RemoveAll(c.wantDir()); err != nil {
+		t.Fatal(err)
+	}
+	stderrPath := filepath.Join(c.dir, stderrGolden)
+	if genErr != nil {
+		if err := os.WriteFile(stderrPath, []byte(errorText(genErr)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := os.Remove(stderrPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if err := files.WriteDir(c.wantDir(), false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readTree reads every file under dir, keyed by slash-separated relative path
+// and sorted. A missing dir is empty (git keeps no empty directories).
+func readTree(t *testing.T, dir string) Files {
+	t.Helper()
+	var files Files
+	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if name == dir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, name)
+		if err != nil {
+			return err
+		}
+		files = append(files, File{Path: filepath.ToSlash(rel), Data: data})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// compareFiles describes every difference between two file sets: files only in
+// want (missing), only in got (extra), and differing contents as cmp.Diff
+// (-want +got). It also reports got not being sorted by path or holding a path
+// twice, which Files promises never to do.
+func compareFiles(want, got Files) []string {
+	var problems []string
+	if !slices.IsSortedFunc(got, func(a, b File) int { return strings.Compare(a.Path, b.Path) }) {
+		problems = append(problems, "the generated files are not sorted by path")
+	}
+	index := func(files Files, label string) map[string][]byte {
+		m := make(map[string][]byte, len(files))
+		for _, f := range files {
+			if _, dup := m[f.Path]; dup {
+				problems = append(problems, label+" holds "+f.Path+" twice")
+			}
+			m[f.Path] = f.Data
+		}
+		return m
+	}
+	w, g := index(want, "want"), index(got, "got")
+	paths := make([]string, 0, len(w)+len(g))
+	for p := range w {
+		paths = append(paths, p)
+	}
+	for p := range g {
+		if _, ok := w[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		wd, inWant := w[p]
+		gd, inGot := g[p]
+		switch {
+		case !inGot:
+			problems = append(problems, "missing file "+p+" (expected, not generated)")
+		case !inWant:
+			problems = append(problems, fmt.Sprintf("extra file %s (generated, %d bytes, not expected)", p, len(gd)))
+		case !bytes.Equal(wd, gd):
+			problems = append(problems, p+" differs (-want +got):\n"+cmp.Diff(string(wd), string(gd)))
+		}
+	}
+	return problems
+}
+
+// TestCompareFiles keeps the harness honest: while the emitters produce little,
+// the golden cases alone would not notice a comparison that never fails.
+func TestCompareFiles(t *testing.T) {
+	want := Files{{"a_gen.go", []byte("package a\n")}, {"b_gen.go", []byte("x\ny\n")}, {"m/c_gen.go", nil}}
+	got := Files{{"b_gen.go", []byte("x\nz\n")}, {"d_gen.go", []byte("d")}, {"m/c_gen.go", nil}}
+	problems := compareFiles(want, got)
+	if len(problems) != 3 {
+		t.Fatalf("got %d problems, want 3:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
+	for i, prefix := range []string{"missing file a_gen.go", "b_gen.go differs (-want +got):", "extra file d_gen.go"} {
+		if !strings.HasPrefix(problems[i], prefix) {
+			t.Errorf("problem %d = %q, want prefix %q", i, problems[i], prefix)
+		}
+	}
+	if !strings.Contains(problems[1], "-") || !strings.Contains(problems[1], "+") {
+		t.Errorf("no diff in %q", problems[1])
+	}
+	if p := compareFiles(want, want); len(p) != 0 {
+		t.Errorf("equal sets differ: %q", p)
+	}
+	if p := compareFiles(nil, Files{{"b", nil}, {"a", nil}}); len(p) == 0 || !strings.Contains(p[0], "sorted") {
+		t.Errorf("unsorted output not reported: %q", p)
+	}
+}

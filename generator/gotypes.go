@@ -74,12 +74,7 @@ func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 	case ir.Slice:
 		return jen.Id("readSlice").Call(r, readFunc(t.Elem))
 	case ir.Map:
-		elem := readFunc(t.Elem)
-		if t.Elem.Kind == ir.String {
-			// mluvii's string maps may carry numbers and booleans.
-			elem = jen.Parens(jen.Op("*").Id("jsonReader")).Dot("looseStr")
-		}
-		return jen.Id("readMap").Call(r, elem)
+		return jen.Id("readMap").Call(r, looseReadFunc(t.Elem))
 	case ir.StructKind:
 		if ptr {
 			return jen.Id("read" + t.Struct.GoName + "Ptr").Call(r)
@@ -214,4 +209,19 @@ func or(conds ...jen.Code) *jen.Statement {
 		s = s.Op("||").Add(c)
 	}
 	return s
+}
+
+// looseReadFunc is readFunc for the values of a map: mluvii's string maps
+// (and string lists inside them) may carry numbers, booleans, even lists,
+// which are kept as their JSON text.
+func looseReadFunc(t *ir.Type) *jen.Statement {
+	switch {
+	case t.Kind == ir.String:
+		return jen.Parens(jen.Op("*").Id("jsonReader")).Dot("looseStr")
+	case t.Kind == ir.Slice && t.Elem.Kind == ir.String:
+		return jen.Func().Params(jen.Id("r").Op("*").Id("jsonReader")).Index().String().Block(
+			jen.Return(jen.Id("readSlice").Call(jen.Id("r"), looseReadFunc(t.Elem))),
+		)
+	}
+	return readFunc(t)
 }

@@ -441,7 +441,7 @@ func (r *jsonReader) looseStr() string {
 	case '"':
 		return r.rawString()
 	case '{', '[':
-		return string(r.rawValue())
+		return compactJSON(string(r.rawValue()))
 	case 't', 'f':
 		return strconv.FormatBool(r.boolean())
 	}
@@ -516,7 +516,7 @@ func (r *jsonReader) intBits(bits int) int64 {
 		return n
 	}
 	f, err := strconv.ParseFloat(t, 64)
-	limit := float64(int64(1) << (bits - 1))
+	limit := math.Ldexp(1, bits-1)
 	inRange := err == nil && f >= -limit && f < limit
 	if inRange && f == math.Trunc(f) {
 		return int64(f)
@@ -772,4 +772,28 @@ func (r *jsonReader) appendFlag(out []string, numbers []enumNumber) []string {
 		out = append(out, strconv.FormatInt(n, 10))
 	}
 	return out
+}
+
+// compactJSON removes the white space between the tokens of valid JSON.
+func compactJSON(s string) string {
+	b := make([]byte, 0, len(s))
+	inString := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inString:
+			b = append(b, c)
+			if c == '\\' && i+1 < len(s) {
+				i++
+				b = append(b, s[i])
+			} else if c == '"' {
+				inString = false
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			inString = c == '"'
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }

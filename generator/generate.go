@@ -54,6 +54,7 @@ var goEmitters = []goEmitter{
 	{name: "encode", emit: (*gen).encode},
 	{name: "schema", emit: (*gen).schema},
 	{name: "dispatch", emit: (*gen).dispatch},
+	{name: "mluviitest", sub: true, emit: (*gen).mock},
 }
 
 // Generate renders the API into files. It never touches the disk.

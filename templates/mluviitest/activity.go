@@ -1,0 +1,176 @@
+//go:build mluviigen
+
+package mluviitest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// handleActivity is POST /api/v1/Chatbot/{chatbotId}/activity: the bot sends
+// a message or an activity.
+func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
+	if !s.chatbotOK(w, r) || !s.authorized(w, r) {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", tooBig.Limit))
+			return
+		}
+		httpError(w, http.StatusBadRequest, "reading body: "+err.Error())
+		return
+	}
+	chk := spec.checkRequest(body)
+	act, _ := decodeActivity(body)
+	e := &Entry{Dir: FromBot, Name: chk.name, Body: body, Activity: act, SessionID: chk.sessionID}
+	if chk.act != nil {
+		e.Name = chk.act.name
+		e.said, e.isSaid = saidText(chk.act, chk.fields)
+	}
+
+	s.mu.Lock()
+	f, faulty := s.takeFault(e.Name, FromBot)
+	s.mu.Unlock()
+	if faulty {
+		e.Note = f.String()
+		if !s.sleep(r.Context(), f.Delay) {
+			return
+		}
+		if f.Status != 0 {
+			s.answer(w, e, nil, f.Status, "injected fault")
+			return
+		}
+	}
+	out := s.accept(e, chk, f)
+	s.answer(w, e, out, e.Status, strings.Join(e.Problems, "\n"))
+}
+
+// accept judges the activity against the session and applies it. It returns
+// the responses to deliver. Fills e's status, problems and warnings.
+func (s *Server) accept(e *Entry, chk *checked, f Fault) []reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sessions[chk.sessionID]
+	e.Problems = chk.problems
+	warnings := chk.warnings
+	if s.cfg.strict {
+		for _, w := range warnings {
+			e.Problems = append(e.Problems, "strict: "+w)
+		}
+		warnings = nil
+	}
+	if s.disabled {
+		e.Problems = append(e.Problems, "the chatbot is disabled: its callback failed to ack with 200 within the budget for too long (Server.Enable re-enables it)")
+		e.Status = http.StatusForbidden
+	}
+	if chk.act != nil && chk.act.hasSession && chk.sessionID != 0 {
+		e.Problems = append(e.Problems, s.sessionProblems(chk, ss, &warnings)...)
+	}
+	e.Warnings = warnings
+	if len(e.Problems) > 0 {
+		if e.Status == 0 {
+			e.Status = http.StatusBadRequest
+		}
+		s.record(ss, e)
+		return nil
+	}
+	e.Status = http.StatusOK
+	s.record(ss, e)
+	if f.Drop {
+		return nil
+	}
+	var out []reply
+	for range 1 + btoi(f.Duplicate) {
+		if r, ok := s.apply(chk, ss); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// sessionProblems checks the session the activity is for: it exists, the bot
+// still owns it, and its channel supports the activity. Called with s.mu held.
+func (s *Server) sessionProblems(chk *checked, ss *sessionState, warnings *[]string) []string {
+	name := chk.act.name
+	switch {
+	case ss == nil:
+		return []string{fmt.Sprintf("%s: unknown session %d", name, chk.sessionID)}
+	case ss.ended:
+		return []string{fmt.Sprintf("%s: session %d has ended (%s); the bot can no longer act in it", name, ss.id, ss.endedBy)}
+	}
+	cell, ok := chk.act.cell(ss.channel)
+	switch {
+	case !ok || cell.support == "yes":
+	case cell.support == "no":
+		return []string{fmt.Sprintf("%s is not supported on channel %s (session %d, source %q); the spec says no (%s)",
+			name, ss.channel, ss.id, ss.source, cell.source)}
+	default:
+		*warnings = append(*warnings, fmt.Sprintf("%s on channel %s is unverified (%s)", name, ss.channel, cell.source))
+	}
+	return nil
+}
+
+// answer records nothing new; it writes the HTTP answer and then starts the
+// deliveries, so a response never overtakes the answer to its request.
+func (s *Server) answer(w http.ResponseWriter, e *Entry, out []reply, status int, msg string) {
+	if e.Seq == 0 { // not recorded yet: an injected status
+		e.Status = status
+		s.mu.Lock()
+		s.record(s.sessions[e.SessionID], e)
+		s.mu.Unlock()
+	}
+	if status == http.StatusOK {
+		w.WriteHeader(http.StatusOK)
+	} else {
+		httpError(w, status, msg)
+	}
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
+	for _, r := range out {
+		s.respond(r)
+	}
+}
+
+// handleCallbackURL is PUT /api/v1/Chatbot/{chatbotId}?callbackUrl=…
+func (s *Server) handleCallbackURL(w http.ResponseWriter, r *http.Request) {
+	if !s.chatbotOK(w, r) || !s.authorized(w, r) {
+		return
+	}
+	raw := r.URL.Query().Get("callbackUrl")
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("callbackUrl must be an absolute http(s) URL, got %q", raw))
+		return
+	}
+	s.SetCallbackURL(raw)
+	w.WriteHeader(http.StatusOK)
+}
+
+// SetCallbackURL sets the bot's callback URL; its query string is kept exactly.
+func (s *Server) SetCallbackURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.callbackURL = u
+}
+
+// CallbackURL returns the bot's callback URL.
+func (s *Server) CallbackURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.callbackURL
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,3 @@
+//go:build mluviigen
+
+package mluviitest

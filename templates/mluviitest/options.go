@@ -1,0 +1,192 @@
+//go:build mluviigen
+
+package mluviitest
+
+import "time"
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	chatbotID       int64
+	clientID        string
+	clientSecret    string
+	tokenExpiry     time.Duration
+	callbackURL     string
+	strict          bool
+	clock           Clock
+	world           World
+	faults          map[string]Fault
+	tokenFault      *Fault
+	responders      map[string]Responder
+	timeout         time.Duration
+	callbackTimeout time.Duration
+	language        string
+	ackBudget       time.Duration
+	disableAfter    time.Duration
+	maxBody         int64
+}
+
+func defaultConfig() config {
+	return config{
+		chatbotID:       2005,
+		clientID:        "mluviitest-client",
+		clientSecret:    "mluviitest-secret",
+		tokenExpiry:     time.Hour,
+		clock:           realClock{},
+		world:           DefaultWorld(),
+		faults:          map[string]Fault{},
+		responders:      map[string]Responder{},
+		timeout:         5 * time.Second,
+		callbackTimeout: 10 * time.Second,
+		language:        "cs",
+		ackBudget:       2 * time.Second,
+		disableAfter:    15 * time.Minute,
+		maxBody:         8 << 20,
+	}
+}
+
+// WithChatbotID sets the chatbot id in the activity endpoint's path (default 2005).
+func WithChatbotID(id int64) Option { return func(c *config) { c.chatbotID = id } }
+
+// WithCredentials sets the API client id and secret the token endpoint accepts.
+func WithCredentials(clientID, clientSecret string) Option {
+	return func(c *config) { c.clientID, c.clientSecret = clientID, clientSecret }
+}
+
+// WithTokenExpiry sets the lifetime of issued tokens (default 1 h, as mluvii).
+func WithTokenExpiry(d time.Duration) Option { return func(c *config) { c.tokenExpiry = d } }
+
+// WithCallbackURL sets the bot's callback URL, as the chatbot's settings in
+// mluvii's administration do. Its query string is kept exactly.
+func WithCallbackURL(u string) Option { return func(c *config) { c.callbackURL = u } }
+
+// Strict turns the warnings mluvii's lenient parser lets pass (keys in another
+// letter case, numbers as strings, type:"message" bodies, …) into 400s.
+func Strict() Option { return func(c *config) { c.strict = true } }
+
+// WithClock replaces the real clock, e.g. with a FakeClock.
+func WithClock(clock Clock) Option { return func(c *config) { c.clock = clock } }
+
+// WithWorld replaces the default world (groups, operators, hero cards, …).
+func WithWorld(w World) Option { return func(c *config) { c.world = w } }
+
+// WithGroups replaces the world's operator groups.
+func WithGroups(groups ...Group) Option { return func(c *config) { c.world.Groups = groups } }
+
+// WithOperators replaces the world's operators.
+func WithOperators(ops ...Operator) Option { return func(c *config) { c.world.Operators = ops } }
+
+// WithHeroCards replaces the world's hero cards.
+func WithHeroCards(cards ...HeroCard) Option { return func(c *config) { c.world.HeroCards = cards } }
+
+// WithMediaObjects replaces the world's stored files.
+func WithMediaObjects(objs ...MediaObject) Option {
+	return func(c *config) { c.world.MediaObjects = objs }
+}
+
+// WithCRMIdentities replaces the contact-directory entries guests match.
+func WithCRMIdentities(ids ...CRMIdentity) Option {
+	return func(c *config) { c.world.CRMIdentities = ids }
+}
+
+// WithFault injects a fault from the start; see Server.SetFault.
+func WithFault(activity string, f Fault) Option { return func(c *config) { c.faults[activity] = f } }
+
+// WithTokenFault injects a token endpoint fault from the start.
+func WithTokenFault(f Fault) Option { return func(c *config) { c.tokenFault = &f } }
+
+// WithResponder answers the named request with fn instead of the built-in
+// responder; see Responder.
+func WithResponder(request string, fn Responder) Option {
+	return func(c *config) { c.responders[request] = fn }
+}
+
+// WithTimeout sets how long the Expect and Assert helpers wait (default 5 s).
+func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithCallbackTimeout bounds each POST to the bot (default 10 s, real time).
+func WithCallbackTimeout(d time.Duration) Option { return func(c *config) { c.callbackTimeout = d } }
+
+// WithLanguage sets the language of new sessions (default "cs").
+func WithLanguage(lang string) Option { return func(c *config) { c.language = lang } }
+
+// WithDisableRule changes mluvii's rule that a bot failing to ack with 200
+// within ackBudget for longer than after is disabled (default 2 s and 15 min).
+func WithDisableRule(ackBudget, after time.Duration) Option {
+	return func(c *config) { c.ackBudget, c.disableAfter = ackBudget, after }
+}
+
+// World is what the fake mluvii's tenant holds: the answers to GetAvailable…,
+// GetHeroCards, GetMediaObjects and ObtainCrmIdentity come from here.
+type World struct {
+	Groups        []Group
+	Operators     []Operator
+	HeroCards     []HeroCard
+	MediaObjects  []MediaObject
+	CRMIdentities []CRMIdentity
+}
+
+// Group is an operator group. State is ONLINE, BUSY or OFFLINE.
+type Group struct {
+	ID             int32
+	Name           string
+	State          string
+	OfflineReasons []string // e.g. BUSINESS_HOURS, NO_OPERATORS
+	Workload       GroupWorkload
+	Queue          QueueWorkload
+}
+
+// GroupWorkload is a group's slot usage.
+type GroupWorkload struct{ MaxSlots, UsedSlotsWaiting, UsedSlotsAccepted, FreeSlots int32 }
+
+// QueueWorkload is a group's queue usage.
+type QueueWorkload struct {
+	FreeQueueSlotsCountTotal, InQueueCountTotal int32
+	IsQueueFull                                 bool
+}
+
+// Operator is a mluvii user who can take sessions.
+type Operator struct {
+	ID        int32
+	Name      string
+	GroupIDs  []int32
+	Available bool
+}
+
+// HeroCard is a hero card configured in mluvii.
+type HeroCard struct {
+	ID        int32
+	Name      string
+	Languages []string
+}
+
+// MediaObject is a file stored in mluvii, shareable by name.
+type MediaObject struct {
+	ID   int32
+	Name string
+}
+
+// CRMIdentity is a contact-directory entry that matches the guest.
+type CRMIdentity struct {
+	ID    int64
+	Score float64 // 0–100
+	Data  map[string][]string
+}
+
+// DefaultWorld is the world of a server without world options: one online
+// and one offline group, an available operator, a hero card and a stored file.
+func DefaultWorld() World {
+	return World{
+		Groups: []Group{
+			{ID: 1, Name: "Support", State: "ONLINE",
+				Workload: GroupWorkload{MaxSlots: 10, UsedSlotsAccepted: 2, FreeSlots: 8},
+				Queue:    QueueWorkload{FreeQueueSlotsCountTotal: 20}},
+			{ID: 2, Name: "Sales", State: "OFFLINE", OfflineReasons: []string{"BUSINESS_HOURS"},
+				Queue: QueueWorkload{IsQueueFull: true}},
+		},
+		Operators:    []Operator{{ID: 101, Name: "Jana Nováková", GroupIDs: []int32{1}, Available: true}},
+		HeroCards:    []HeroCard{{ID: 1, Name: "Contact form", Languages: []string{"cs", "en"}}},
+		MediaObjects: []MediaObject{{ID: 1, Name: "pricelist.pdf"}},
+	}
+}

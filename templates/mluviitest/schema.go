@@ -1,0 +1,170 @@
+//go:build mluviigen
+
+package mluviitest
+
+import (
+	"sort"
+	"strings"
+)
+
+// The fake works from the spec as the generated package describes it at run
+// time. schema_gen.go converts that description into the types below once, so
+// the rest of the package depends on nothing spec-specific.
+
+// actInfo is one activity of the spec.
+type actInfo struct {
+	name        string
+	key         string // discriminator key written for this activity (Ping: Activity)
+	role        string // request, response, event or message
+	sent        bool   // the bot sends it to mluvii
+	received    bool   // mluvii sends it to the bot
+	hasSession  bool
+	response    string // the activity answering this request
+	channels    []cellInfo
+	fields      []fieldInfo
+	oneOf       [][]string
+	matchKey    string // identifies the activity when it has no discriminator
+	matchValues []string
+}
+
+// cellInfo is one channel-matrix cell: yes, no or unverified.
+type cellInfo struct{ channel, support, source string }
+
+// fieldInfo is one field with its spec type expression.
+type fieldInfo struct {
+	name     string
+	aliases  []string
+	typ      string
+	required bool
+	nullable bool
+}
+
+// typeInfo is a named type: struct, enum or flags.
+type typeInfo struct {
+	name, kind string
+	fields     []fieldInfo
+	values     []string
+}
+
+// channelInfo is a channel and the session sources that mean it.
+type channelInfo struct {
+	name    string
+	sources []string
+}
+
+// schema is the whole spec, indexed.
+type schema struct {
+	discriminator string
+	sessionKey    string
+	envelope      []string // keys mluvii adds to every body it sends (language, source)
+	channels      []channelInfo
+	channelOf     func(source string) string
+
+	acts   []*actInfo
+	byName map[string]*actInfo
+	byFold map[string]*actInfo
+	types  map[string]*typeInfo
+}
+
+func (sc *schema) index() {
+	sc.byName = map[string]*actInfo{}
+	sc.byFold = map[string]*actInfo{}
+	for _, a := range sc.acts {
+		if a.key == "" {
+			a.key = sc.discriminator
+		}
+		sc.byName[a.name] = a
+		sc.byFold[strings.ToLower(a.name)] = a
+	}
+}
+
+// activity returns the named activity.
+func (sc *schema) activity(name string) *actInfo { return sc.byName[name] }
+
+// channel returns the channel of that name, matched in any case.
+func (sc *schema) channel(name string) (channelInfo, bool) {
+	for _, c := range sc.channels {
+		if strings.EqualFold(c.name, name) {
+			return c, true
+		}
+	}
+	return channelInfo{}, false
+}
+
+// channelNames lists the spec's channels for error messages.
+func (sc *schema) channelNames() string {
+	var names []string
+	for _, c := range sc.channels {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// cell returns the activity's matrix cell for a channel; ok is false when the
+// activity has no matrix row (no restriction).
+func (a *actInfo) cell(channel string) (c cellInfo, ok bool) {
+	if len(a.channels) == 0 {
+		return cellInfo{}, false
+	}
+	for _, c := range a.channels {
+		if c.channel == channel {
+			return c, true
+		}
+	}
+	return cellInfo{channel: channel, support: "unverified", source: "no cell for this channel in the spec"}, true
+}
+
+// field returns the field with this wire key or alias; fold reports that it
+// matched only ignoring letter case.
+func (a *actInfo) field(key string) (f *fieldInfo, fold bool) {
+	return findField(a.fields, key)
+}
+
+func findField(fields []fieldInfo, key string) (*fieldInfo, bool) {
+	for i := range fields {
+		if fields[i].name == key || contains(fields[i].aliases, key) {
+			return &fields[i], false
+		}
+	}
+	for i := range fields {
+		if strings.EqualFold(fields[i].name, key) {
+			return &fields[i], true
+		}
+		for _, al := range fields[i].aliases {
+			if strings.EqualFold(al, key) {
+				return &fields[i], true
+			}
+		}
+	}
+	return nil, false
+}
+
+func fieldNames(fields []fieldInfo) string {
+	if len(fields) == 0 {
+		return "none"
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// sortedKeys returns the keys of m in order, so messages are deterministic.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,232 @@
+//go:build mluviigen
+
+package mluviitest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// sessionState is one conversation as mluvii holds it. Guarded by Server.mu.
+type sessionState struct {
+	id              int64
+	channel, source string
+	language        string
+	params          map[string]string
+	guestInput      bool
+	guestUpload     bool
+	tags            []string
+	crmID           int64
+	identity        map[string]any
+	lat, lon        float64
+	ended           bool
+	endedBy         string
+	forward         map[string]any
+	heroCards       []int64
+	emails          []map[string]any
+	shared          []map[string]any
+	entries         []*Entry
+	notify          chan struct{}
+	consumed        map[int]bool // Seq of bot activities a helper has returned
+	out             []outgoing   // pending asynchronous deliveries, in order
+	draining        bool
+}
+
+// SessionState is a snapshot of a session as mluvii holds it.
+type SessionState struct {
+	ID       int64
+	Channel  string // channel name from the spec (WebChat, …)
+	Source   string // the session's source value (Default, …)
+	Language string
+	// CallParams are the session's call parameters (SetCallParams merges into them).
+	CallParams  map[string]string
+	GuestInput  bool // guest text input shown (EnableGuestInput/DisableGuestInput)
+	GuestUpload bool // guest file upload allowed (EnableGuestUpload/DisableGuestUpload)
+	Tags        []string
+	// CRMIdentityID is the contact assigned by AssignCrmIdentity (0: none).
+	CRMIdentityID int64
+	// Ended is set once the bot's part is over; EndedBy says how: EndConversation,
+	// HandOff, Forward, or guest (End).
+	Ended   bool
+	EndedBy string
+	// ForwardedTo holds the Forward request's fields (operatorGroupId, userId).
+	ForwardedTo   map[string]any
+	HeroCardsSent []int64
+	OfflineEmails []map[string]any // SendGuestOfflineEmail requests' fields
+	SharedFiles   []map[string]any // ShareFile requests' fields
+}
+
+func (ss *sessionState) snapshot() SessionState {
+	return SessionState{
+		ID: ss.id, Channel: ss.channel, Source: ss.source, Language: ss.language,
+		CallParams: maps.Clone(ss.params), GuestInput: ss.guestInput, GuestUpload: ss.guestUpload,
+		Tags: slices.Clone(ss.tags), CRMIdentityID: ss.crmID, Ended: ss.ended, EndedBy: ss.endedBy,
+		ForwardedTo: maps.Clone(ss.forward), HeroCardsSent: slices.Clone(ss.heroCards),
+		OfflineEmails: slices.Clone(ss.emails), SharedFiles: slices.Clone(ss.shared),
+	}
+}
+
+// SessionOption configures a session started by StartConversation.
+type SessionOption func(*sessionState)
+
+// SessionLanguage sets the session's language (default: the server's, "cs").
+func SessionLanguage(lang string) SessionOption { return func(ss *sessionState) { ss.language = lang } }
+
+// SessionSource sets the session's source value (e.g. Invitation for a web
+// chat started by an invitation); the channel follows from it.
+func SessionSource(source string) SessionOption {
+	return func(ss *sessionState) { ss.source = source; ss.channel = spec.channelOf(source) }
+}
+
+// SessionCallParams sets the session's initial call parameters.
+func SessionCallParams(params map[string]string) SessionOption {
+	return func(ss *sessionState) { maps.Copy(ss.params, params) }
+}
+
+// SessionID sets the session id (default: a fresh id above 2^32).
+func SessionID(id int64) SessionOption { return func(ss *sessionState) { ss.id = id } }
+
+// SessionIdentity sets the GetGuestIdentityResponse fields (default: an id
+// fitting the channel, e.g. trackedGuestGuid on WebChat).
+func SessionIdentity(fields map[string]any) SessionOption {
+	return func(ss *sessionState) { ss.identity = maps.Clone(fields) }
+}
+
+// SessionLocation sets where the guest's browser is (answers RequestLocation).
+func SessionLocation(lat, lon float64) SessionOption {
+	return func(ss *sessionState) { ss.lat, ss.lon = lat, lon }
+}
+
+// Session is a handle on one conversation: script the guest with it and
+// watch what the bot does in it.
+type Session struct {
+	s  *Server
+	id int64
+}
+
+// ID returns the session id.
+func (se *Session) ID() int64 { return se.id }
+
+// Server returns the fake the session lives on.
+func (se *Session) Server() *Server { return se.s }
+
+// State returns a snapshot of the session's state.
+func (se *Session) State() SessionState {
+	se.s.mu.Lock()
+	defer se.s.mu.Unlock()
+	return se.s.sessions[se.id].snapshot()
+}
+
+// SetCallParams changes call parameters as an operator or the web page would.
+func (se *Session) SetCallParams(params map[string]string) {
+	se.s.mu.Lock()
+	defer se.s.mu.Unlock()
+	maps.Copy(se.s.sessions[se.id].params, params)
+}
+
+// Transcript returns the session's activities, both directions, in order.
+func (se *Session) Transcript() []Entry {
+	se.s.mu.Lock()
+	defer se.s.mu.Unlock()
+	return copyEntries(se.s.sessions[se.id].entries, nil)
+}
+
+// Session returns the handle of a session by id, or nil.
+func (s *Server) Session(id int64) *Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions[id] == nil {
+		return nil
+	}
+	return &Session{s: s, id: id}
+}
+
+// Sessions returns every session, oldest first.
+func (s *Server) Sessions() []*Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := slices.Sorted(maps.Keys(s.sessions))
+	out := make([]*Session, len(ids))
+	for i, id := range ids {
+		out[i] = &Session{s: s, id: id}
+	}
+	return out
+}
+
+// StartConversation starts a session on a channel of the spec and sends the
+// bot ConversationStarted, waiting for its ack. The session exists even when
+// the delivery fails; the error says why it failed.
+func (s *Server) StartConversation(channel Channel, opts ...SessionOption) (*Session, error) {
+	name := channelName(channel)
+	ci, ok := spec.channel(name)
+	switch {
+	case !ok && len(spec.channels) == 0: // a spec without channels: anything goes
+		ci = channelInfo{name: name, sources: []string{"Default"}}
+	case !ok:
+		return nil, fmt.Errorf("mluviitest: unknown channel %q (the spec's channels: %s)", name, spec.channelNames())
+	}
+	source := ci.name
+	if len(ci.sources) > 0 {
+		source = ci.sources[0]
+	}
+	ss := &sessionState{
+		channel: ci.name, source: source, language: s.cfg.language,
+		params: map[string]string{}, guestInput: true, lat: 50.0875726, lon: 14.4189987,
+		notify: make(chan struct{}), consumed: map[int]bool{},
+	}
+	for _, o := range opts {
+		o(ss)
+	}
+	if ss.identity == nil {
+		ss.identity = defaultIdentity(ss.channel)
+	}
+	s.mu.Lock()
+	if ss.id == 0 {
+		for s.sessions[s.nextID] != nil {
+			s.nextID++
+		}
+		ss.id = s.nextID
+		s.nextID++
+	}
+	if s.sessions[ss.id] != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("mluviitest: session %d already exists", ss.id)
+	}
+	s.sessions[ss.id] = ss
+	s.mu.Unlock()
+	se := &Session{s: s, id: ss.id}
+	if spec.activity("ConversationStarted") == nil {
+		return se, nil
+	}
+	return se, se.Send("ConversationStarted", nil)
+}
+
+// defaultIdentity is what GetGuestIdentity answers on each channel.
+func defaultIdentity(channel string) map[string]any {
+	switch channel {
+	case "Facebook":
+		return map[string]any{"facebookPSID": "24" + randomDigits(14), "facebookPageId": "10" + randomDigits(13)}
+	case "WhatsApp":
+		return map[string]any{"whatsAppContactId": "420" + randomDigits(9)}
+	case "Apple":
+		return map[string]any{"appleContactId": "urn:mbid:" + randomHex(16)}
+	case "VK":
+		return map[string]any{"vkContactId": randomDigits(9)}
+	}
+	return map[string]any{"trackedGuestGuid": randomUUID()}
+}
+
+func randomDigits(n int) string {
+	h := randomHex(n)
+	b := []byte(h[:n])
+	for i, c := range b {
+		b[i] = '0' + c%10
+	}
+	return string(b)
+}
+
+func randomUUID() string {
+	h := randomHex(16)
+	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+}

@@ -1,0 +1,489 @@
+//go:build mluviigen
+
+package mluviitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checked is the verdict on one body the bot sent.
+type checked struct {
+	act       *actInfo
+	name      string         // activity name as the bot wrote it
+	sessionID int64          // 0 when absent or invalid
+	fields    map[string]any // field values by their spec wire name
+	problems  []string       // each makes mluvii answer 400
+	warnings  []string       // Newtonsoft-lenient deviations mluvii accepts
+}
+
+func (c *checked) problem(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+func (c *checked) warn(format string, args ...any) {
+	c.warnings = append(c.warnings, fmt.Sprintf(format, args...))
+}
+
+// checkRequest checks a body the bot POSTed against the spec. It never panics:
+// every input yields problems or a verdict.
+func (sc *schema) checkRequest(body []byte) *checked { return sc.check(body, true) }
+
+// checkEvent checks a body mluvii sends to the bot (the fake checks its own
+// output with it in tests).
+func (sc *schema) checkEvent(body []byte) *checked { return sc.check(body, false) }
+
+func (sc *schema) check(body []byte, fromBot bool) *checked {
+	c := &checked{fields: map[string]any{}}
+	obj, err := parseObject(body)
+	if err != nil {
+		c.problem("body: %v", err)
+		return c
+	}
+	if c.act = sc.identify(c, obj); c.act == nil {
+		return c
+	}
+	a := c.act
+	skip := map[string]bool{}
+	switch {
+	case fromBot && !a.sent:
+		c.problem("%s: mluvii sends this activity to the bot; the bot cannot send it", a.name)
+		return c
+	case !fromBot && !a.received:
+		c.problem("%s: the bot sends this activity; mluvii never does", a.name)
+		return c
+	case !fromBot:
+		for _, k := range sc.envelope {
+			skip[k] = true
+		}
+	}
+	if a.hasSession {
+		sc.checkSession(c, obj, skip)
+	}
+	seen := map[string]bool{}
+	for _, k := range sortedKeys(obj) {
+		if skip[k] {
+			continue
+		}
+		f, fold := a.field(k)
+		if f == nil {
+			c.problem("%s: unknown field %q (fields of %s: %s)", a.name, k, a.name, fieldNames(a.fields))
+			continue
+		}
+		if fold {
+			c.warn("%s: key %q should be spelled %q", a.name, k, f.name)
+		}
+		seen[f.name] = true
+		c.fields[f.name] = obj[k]
+		sc.checkField(c, a.name+"."+f.name, f, obj[k])
+	}
+	checkPresence(c, a.name, a.fields, c.fields)
+	for _, group := range a.oneOf {
+		if !anySet(c.fields, group) {
+			c.problem("%s: needs at least one of %s", a.name, quoteAll(group))
+		}
+	}
+	return c
+}
+
+// parseObject decodes a JSON object keeping numbers as json.Number; the last
+// of duplicate keys wins, as in Newtonsoft.
+func parseObject(body []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %v", err)
+	}
+	if d.More() {
+		return nil, fmt.Errorf("not valid JSON: data after the top-level value")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("want a JSON object, got %s", kindOf(v))
+	}
+	return obj, nil
+}
+
+// identify finds the activity a body names, by its discriminator or, failing
+// that, by a match key (the untyped type:"message" form).
+func (sc *schema) identify(c *checked, obj map[string]any) *actInfo {
+	key, v, ok := lookupKey(obj, sc.discriminator)
+	if !ok {
+		for _, a := range sc.acts {
+			if a.matchKey == "" {
+				continue
+			}
+			if mk, mv, ok := lookupKey(obj, a.matchKey); ok {
+				if s, _ := mv.(string); containsFold(a.matchValues, s) {
+					c.warn("body has no %q key; mluvii takes it as %s because %s is %q", sc.discriminator, a.name, mk, s)
+					c.name = a.name
+					if _, declared := a.field(mk); !declared {
+						delete(obj, mk)
+					}
+					return a
+				}
+			}
+		}
+		c.problem("missing %q: the body must name its activity", sc.discriminator)
+		return nil
+	}
+	delete(obj, key)
+	if key != sc.discriminator {
+		c.warn("key %q should be spelled %q", key, sc.discriminator)
+	}
+	name, isString := v.(string)
+	if !isString {
+		c.problem("%q must be a string naming the activity, got %s", sc.discriminator, describe(v))
+		return nil
+	}
+	c.name = name
+	if a := sc.byName[name]; a != nil {
+		return a
+	}
+	if a := sc.byFold[strings.ToLower(name)]; a != nil {
+		c.warn("activity %q should be spelled %q", name, a.name)
+		return a
+	}
+	c.problem("unknown activity %q", name)
+	return nil
+}
+
+// checkSession checks the session id: a positive integer, or (leniently) a
+// numeric string.
+func (sc *schema) checkSession(c *checked, obj map[string]any, skip map[string]bool) {
+	name := c.act.name
+	key, v, ok := lookupKey(obj, sc.sessionKey)
+	if !ok {
+		c.problem("%s: missing required field %q", name, sc.sessionKey)
+		return
+	}
+	skip[key] = true
+	if key != sc.sessionKey {
+		c.warn("%s: key %q should be spelled %q", name, key, sc.sessionKey)
+	}
+	n, lenient, err := intValue(v, 64)
+	switch {
+	case err != nil:
+		c.problem("%s.%s: %v", name, sc.sessionKey, err)
+	case n <= 0:
+		c.problem("%s.%s: must be positive, got %d", name, sc.sessionKey, n)
+	default:
+		c.sessionID = n
+		if lenient != "" {
+			c.warn("%s.%s: %s", name, sc.sessionKey, lenient)
+		}
+	}
+}
+
+// checkPresence reports required fields that are absent or null.
+func checkPresence(c *checked, path string, fields []fieldInfo, got map[string]any) {
+	for _, f := range fields {
+		v, ok := got[f.name]
+		switch {
+		case f.required && !ok:
+			c.problem("%s: missing required field %q", path, f.name)
+		case f.required && v == nil && !f.nullable:
+			c.problem("%s.%s: must not be null", path, f.name)
+		}
+	}
+}
+
+func (sc *schema) checkField(c *checked, path string, f *fieldInfo, v any) {
+	if v == nil {
+		return // absent-or-null is judged by checkPresence
+	}
+	sc.checkValue(c, path, f.typ, v)
+}
+
+// checkValue checks v against a spec type expression.
+func (sc *schema) checkValue(c *checked, path, typ string, v any) {
+	if v == nil {
+		if valueType(sc, typ) {
+			c.problem("%s: want %s, got null", path, typ)
+		}
+		return
+	}
+	switch {
+	case strings.HasPrefix(typ, "[]"):
+		list, ok := v.([]any)
+		if !ok {
+			c.problem("%s: want a list (%s), got %s", path, typ, describe(v))
+			return
+		}
+		for i, el := range list {
+			sc.checkValue(c, fmt.Sprintf("%s[%d]", path, i), typ[2:], el)
+		}
+	case strings.HasPrefix(typ, "map[string]"):
+		m, ok := v.(map[string]any)
+		if !ok {
+			c.problem("%s: want an object (%s), got %s", path, typ, describe(v))
+			return
+		}
+		for _, k := range sortedKeys(m) {
+			sc.checkValue(c, fmt.Sprintf("%s[%q]", path, k), typ[len("map[string]"):], m[k])
+		}
+	default:
+		if t := sc.types[typ]; t != nil {
+			sc.checkNamed(c, path, t, v)
+			return
+		}
+		checkScalar(c, path, typ, v)
+	}
+}
+
+// checkNamed checks a value of a named struct, enum or flags type.
+func (sc *schema) checkNamed(c *checked, path string, t *typeInfo, v any) {
+	switch t.kind {
+	case "struct":
+		m, ok := v.(map[string]any)
+		if !ok {
+			c.problem("%s: want an object (%s), got %s", path, t.name, describe(v))
+			return
+		}
+		got := map[string]any{}
+		for _, k := range sortedKeys(m) {
+			f, fold := findField(t.fields, k)
+			if f == nil {
+				c.problem("%s: unknown field %q (fields of %s: %s)", path, k, t.name, fieldNames(t.fields))
+				continue
+			}
+			if fold {
+				c.warn("%s: key %q should be spelled %q", path, k, f.name)
+			}
+			got[f.name] = m[k]
+			sc.checkField(c, path+"."+f.name, f, m[k])
+		}
+		checkPresence(c, path, t.fields, got)
+	case "flags":
+		if list, ok := v.([]any); ok {
+			for i, el := range list {
+				checkEnum(c, fmt.Sprintf("%s[%d]", path, i), t, el)
+			}
+			return
+		}
+		checkEnum(c, path, t, v)
+	default:
+		checkEnum(c, path, t, v)
+	}
+}
+
+func checkEnum(c *checked, path string, t *typeInfo, v any) {
+	switch x := v.(type) {
+	case string:
+		if contains(t.values, x) {
+			return
+		}
+		for _, val := range t.values {
+			if strings.EqualFold(val, x) {
+				c.warn("%s: %q should be spelled %q", path, x, val)
+				return
+			}
+		}
+		c.problem("%s: %q is not a %s (want one of %s)", path, x, t.name, quoteAll(t.values))
+	case json.Number:
+		c.warn("%s: %s sent as the number %s; mluvii accepts enum numbers, the spec says a name (%s)", path, t.name, x, quoteAll(t.values))
+	default:
+		c.problem("%s: want a %s name, got %s", path, t.name, describe(v))
+	}
+}
+
+// checkScalar checks the built-in scalar types; Newtonsoft's conversions
+// (numbers as strings and back, "true") pass with a warning.
+func checkScalar(c *checked, path, typ string, v any) {
+	switch typ {
+	case "string":
+		switch v.(type) {
+		case string:
+		case json.Number, bool:
+			c.warn("%s: want a string, got %s; mluvii converts it", path, describe(v))
+		default:
+			c.problem("%s: want a string, got %s", path, describe(v))
+		}
+	case "bool":
+		switch x := v.(type) {
+		case bool:
+		case string:
+			if strings.EqualFold(x, "true") || strings.EqualFold(x, "false") {
+				c.warn("%s: want a boolean, got the string %q; mluvii converts it", path, x)
+				return
+			}
+			c.problem("%s: want a boolean, got %s", path, describe(v))
+		default:
+			c.problem("%s: want a boolean, got %s", path, describe(v))
+		}
+	case "int32", "int64":
+		bits := 32
+		if typ == "int64" {
+			bits = 64
+		}
+		if _, lenient, err := intValue(v, bits); err != nil {
+			c.problem("%s: %v", path, err)
+		} else if lenient != "" {
+			c.warn("%s: %s", path, lenient)
+		}
+	case "float64":
+		checkFloat(c, path, v)
+	case "timestamp":
+		s, ok := v.(string)
+		if !ok {
+			c.problem("%s: want a timestamp string, got %s", path, describe(v))
+		} else if _, err := parseTime(s); err != nil {
+			c.problem("%s: %q is not a timestamp (want e.g. 2024-11-05T14:22:33.512+01:00)", path, s)
+		}
+	case "uuid":
+		if s, ok := v.(string); !ok || !uuidRE.MatchString(s) {
+			c.problem("%s: want a UUID string, got %s", path, describe(v))
+		}
+	}
+	// json and unknown type expressions accept anything.
+}
+
+func checkFloat(c *checked, path string, v any) {
+	switch x := v.(type) {
+	case json.Number:
+		if _, err := x.Float64(); err != nil {
+			c.problem("%s: %s is out of range for a float64", path, x)
+		}
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			c.warn("%s: want a number, got the string %q; mluvii converts it", path, x)
+			return
+		}
+		c.problem("%s: want a number, got %s", path, describe(v))
+	default:
+		c.problem("%s: want a number, got %s", path, describe(v))
+	}
+}
+
+var uuidRE = regexp.MustCompile(`^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$`)
+
+// intValue reads an integer of the given size. lenient is set (and err nil)
+// for forms mluvii accepts but the spec does not: a numeric string, or an
+// integral float.
+func intValue(v any, bits int) (n int64, lenient string, err error) {
+	var text string
+	switch x := v.(type) {
+	case json.Number:
+		text = string(x)
+	case string:
+		text = strings.TrimSpace(x)
+		lenient = fmt.Sprintf("want an integer, got the string %q; mluvii converts it", x)
+	default:
+		return 0, "", fmt.Errorf("want an integer, got %s", describe(v))
+	}
+	n, perr := strconv.ParseInt(text, 10, bits)
+	if perr == nil {
+		return n, lenient, nil
+	}
+	if f, ferr := strconv.ParseFloat(text, 64); ferr == nil && f == math.Trunc(f) && math.Abs(f) < math.Ldexp(1, bits-1) {
+		if lenient == "" {
+			lenient = fmt.Sprintf("want an integer, got %s; mluvii converts it", text)
+		}
+		return int64(f), lenient, nil
+	}
+	if errNum, ok := perr.(*strconv.NumError); ok && errNum.Err == strconv.ErrRange {
+		return 0, "", fmt.Errorf("%s is out of range for int%d", text, bits)
+	}
+	return 0, "", fmt.Errorf("want an integer, got %s", describe(v))
+}
+
+// valueType reports whether typ is a C# value type in mluvii's models, which
+// Newtonsoft cannot set to null.
+func valueType(sc *schema, typ string) bool {
+	switch typ {
+	case "bool", "int32", "int64", "float64":
+		return true
+	}
+	t := sc.types[typ]
+	return t != nil && t.kind != "struct"
+}
+
+// parseTime accepts RFC 3339 with 0–9 fractional digits, with or without an
+// offset (mluvii's own timestamps have none).
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02T15:04:05.999999999Z07:00", s)
+	if err != nil {
+		t, err = time.Parse("2006-01-02T15:04:05.999999999", s)
+	}
+	return t, err
+}
+
+// lookupKey finds key in obj: exactly, else ignoring letter case (mluvii
+// reads keys case-insensitively). key is the spelling found.
+func lookupKey(obj map[string]any, want string) (key string, v any, ok bool) {
+	if v, ok := obj[want]; ok {
+		return want, v, true
+	}
+	for _, k := range sortedKeys(obj) {
+		if strings.EqualFold(k, want) {
+			return k, obj[k], true
+		}
+	}
+	return "", nil, false
+}
+
+func anySet(fields map[string]any, names []string) bool {
+	for _, n := range names {
+		if fields[n] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// kindOf names the JSON kind of a decoded value.
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// describe is kindOf plus the value when it is short.
+func describe(v any) string {
+	switch x := v.(type) {
+	case bool, json.Number:
+		return fmt.Sprintf("%s %v", kindOf(v), x)
+	case string:
+		if len(x) > 40 {
+			x = x[:40] + "…"
+		}
+		return fmt.Sprintf("%s %q", kindOf(v), x)
+	}
+	return kindOf(v)
+}

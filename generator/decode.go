@@ -36,6 +36,17 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Comment("(see Activity.RawJSON) and does not retain the slice itself.")
 	f.Func().Id("Decode").Params(jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
 		jen.Id("s").Op(":=").String().Parens(jen.Id("body")),
+		jen.Comment("Usually the name comes first: read the body once. A later, different"),
+		jen.Comment("name (the last duplicate key wins) or an error falls back to two passes."),
+		jen.If(jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id("firstMember").Call(jen.Id("s"), jen.Id("DiscriminatorKey")), jen.Lit("")), jen.Id("a").Op("!=").Nil()).Block(
+			jen.Id("r").Op(":=").Id("newJSONReader").Call(jen.Id("s")),
+			jen.Id("a").Dot("readJSON").Call(jen.Id("r")),
+			jen.Id("r").Dot("end").Call(),
+			jen.If(jen.Id("r").Dot("err").Op("==").Nil().Op("&&").Id("canonicalName").Call(jen.Id("r").Dot("name"), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call()).Block(
+				jen.Id("a").Dot("setRaw").Call(jen.Id("s")),
+				jen.Return(jen.Id("a"), jen.Nil()),
+			),
+		),
 		jen.Id("r").Op(":=").Id("newJSONReader").Call(jen.Id("s")),
 		jen.List(jen.Id("name"), jen.Id("match")).Op(":=").Id("scanActivityName").Call(jen.Id("r")),
 		jen.If(jen.Id("r").Dot("err").Op("!=").Nil()).Block(
@@ -51,6 +62,7 @@ func (g *gen) decodeFunc(f *jen.File) {
 		),
 		jen.Id("r").Dot("pos").Op("=").Lit(0),
 		jen.Id("a").Dot("readJSON").Call(jen.Id("r")),
+		jen.Id("r").Dot("end").Call(),
 		jen.If(jen.Id("r").Dot("err").Op("!=").Nil()).Block(
 			jen.Return(jen.Nil(), jen.Id("r").Dot("result").Call(jen.Id("body"), jen.Id("a").Dot("ActivityName").Call())),
 		),
@@ -115,8 +127,9 @@ func (g *gen) scanName(f *jen.File) {
 	)
 }
 
-// lookupActivity emits newActivity: the zero activity for a name (in any
-// letter case when the spec says so) or, without a name, for a match value.
+// lookupActivity emits canonicalName, which maps a name (in any letter case
+// when the spec says so) or, for an unnamed body, a match value to the
+// activity's wire name, and newActivity, which returns its zero value.
 func (g *gen) lookupActivity(f *jen.File) {
 	eq := func(v jen.Code, lit string) *jen.Statement {
 		if g.api.FoldCase {
@@ -124,28 +137,33 @@ func (g *gen) lookupActivity(f *jen.File) {
 		}
 		return jen.Add(v).Op("==").Lit(lit)
 	}
-	var cases []jen.Code
+	var names, news []jen.Code
 	for _, a := range g.api.Activities {
-		ret := jen.Return(jen.Op("&").Id(a.GoName).Values())
+		ret := jen.Return(jen.Id("Activity" + a.GoName))
+		news = append(news, jen.Case(jen.Id("Activity"+a.GoName)).Block(jen.Return(jen.Op("&").Id(a.GoName).Values())))
 		if a.Match != nil {
-			var cond jen.Code = jen.Id("name").Op("==").Lit("")
 			var alts []jen.Code
 			for _, v := range a.Match.Values {
 				alts = append(alts, jen.Id("equalFold").Call(jen.Id("match"), jen.Lit(v)))
 			}
-			cases = append(cases, jen.Case(jen.Add(cond).Op("&&").Parens(or(alts...))).Block(ret))
+			names = append(names, jen.Case(jen.Id("name").Op("==").Lit("").Op("&&").Parens(or(alts...))).Block(ret))
 			continue
 		}
 		cond := eq(jen.Id("name"), a.Wire)
 		for _, alias := range a.Aliases {
 			cond = cond.Op("||").Add(eq(jen.Id("name"), alias))
 		}
-		cases = append(cases, jen.Case(cond).Block(ret))
+		names = append(names, jen.Case(cond).Block(ret))
 	}
-	f.Comment("newActivity returns the zero activity named name (or, for an unnamed")
-	f.Comment("body, identified by match), or nil when the spec does not know it.")
+	f.Comment("canonicalName returns the wire name of the activity called name (or, for")
+	f.Comment("an unnamed body, identified by match), or \"\" when the spec does not know it.")
+	f.Func().Id("canonicalName").Params(jen.List(jen.Id("name"), jen.Id("match")).String()).String().Block(
+		jen.Switch().Block(names...),
+		jen.Return(jen.Lit("")),
+	)
+	f.Comment("newActivity returns the zero activity canonicalName finds, or nil.")
 	f.Func().Id("newActivity").Params(jen.List(jen.Id("name"), jen.Id("match")).String()).Id("activityReader").Block(
-		jen.Switch().Block(cases...),
+		jen.Switch(jen.Id("canonicalName").Call(jen.Id("name"), jen.Id("match"))).Block(news...),
 		jen.Return(jen.Nil()),
 	)
 }
@@ -218,6 +236,11 @@ func (g *gen) activityReader(f *jen.File, a *ir.Activity) {
 	}
 	for _, fl := range append(append([]*ir.Field{}, a.Fields...), a.Envelope...) {
 		cases = append(cases, fieldCases(fl, aliases[fl], readInto(fl))...)
+	}
+	if a.Match == nil {
+		cases = append(cases, keyCase{key: g.api.Discriminator, body: []jen.Code{
+			jen.Id("r").Dot("activityName").Call(), jen.Id("r").Dot("at").Call(jen.Id("r").Dot("key")),
+		}})
 	}
 	body = append(body, keySwitch(cases))
 	if a.HasSession {

@@ -12,6 +12,13 @@ import (
 // activities emits the Activity interface, the name constants, one struct per
 // activity with its accessor methods, and Unknown.
 func (g *gen) activities(f *jen.File) {
+	for _, l := range g.packageDoc() {
+		f.PackageComment(l)
+	}
+	if g.api.Docs != "" {
+		f.PackageComment("")
+		f.PackageComment("See " + g.api.Docs + " and ACTIVITIES.md for the channel matrix.")
+	}
 	f.Comment("Activity is implemented by every activity of the protocol: the typed")
 	f.Comment("ones below and *Unknown for names this package does not know.")
 	f.Type().Id("Activity").Interface(

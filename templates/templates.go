@@ -27,6 +27,11 @@ import (
 //go:embed runtime/*.go mluviitest/*.go
 var goFiles embed.FS
 
+// ActivitiesMarkdown is the text/template of the generated Markdown reference.
+//
+//go:embed docs/activities.md.tmpl
+var ActivitiesMarkdown string
+
 // GoFile is one runtime file, ready to be emitted.
 type GoFile struct {
 	// Name is the file's base name without .go, e.g. "jsonread".

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 )
@@ -121,6 +122,16 @@ func (b *testBot) send(sessionID int64, activity string, fields map[string]any) 
 	return err
 }
 
+// sendActivity POSTs a typed activity of the generated package.
+func (b *testBot) sendActivity(a mluvii.Activity) error {
+	body, err := a.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	_, err = b.post(body)
+	return err
+}
+
 // post POSTs a raw body; an error carries the status and mluvii's message.
 func (b *testBot) post(body []byte) (int, error) {
 	token, err := b.getToken()
@@ -149,4 +160,15 @@ func (b *testBot) mustPost(body string) (int, string) {
 		return code, err.Error()
 	}
 	return code, ""
+}
+
+// wrapSlow makes a webhook take 3 s on the fake clock while *slow is set
+// (only the test goroutine flips it, between deliveries).
+func wrapSlow(h http.Handler, clock *FakeClock, slow *bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if *slow {
+			clock.Advance(3 * time.Second)
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -1,9 +1,10 @@
 package mluviitest
 
 import (
+	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
+	"time"
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 )
@@ -122,40 +123,11 @@ func TestEveryRequestAnswered(t *testing.T) {
 // bot in sess, and returns its entry.
 func waitDelivered(t testing.TB, sess *Session, name string) Entry {
 	t.Helper()
-	var found *Entry
-	ok := waitUntil(sess.s, func() bool {
-		for _, e := range sess.Transcript() {
-			if e.Dir == ToBot && e.Name == name && e.Status != 0 {
-				found = &e
-				return true
-			}
-		}
-		return false
-	})
-	if !ok {
-		t.Fatalf("%s was not delivered; transcript:\n%s", name, dump(sess.Transcript()))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	e, err := sess.WaitDelivered(ctx, name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return *found
+	return e
 }
-
-// waitUntil polls cond on every transcript change, up to the server's timeout.
-func waitUntil(s *Server, cond func() bool) bool {
-	deadline := s.clock.Now().Add(s.cfg.timeout)
-	_ = deadline
-	timeout := realAfter(s.cfg.timeout)
-	for {
-		s.mu.Lock()
-		notify := s.log.notify
-		s.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-notify:
-		case <-timeout:
-			return cond()
-		}
-	}
-}
-
-var _ = fmt.Sprint

@@ -14,6 +14,17 @@ import "encoding/json"
 // (see Activity.RawJSON) and does not retain the slice itself.
 func Decode(body []byte) (Activity, error) {
 	s := string(body)
+	// Usually the name comes first: read the body once. A later, different
+	// name (the last duplicate key wins) or an error falls back to two passes.
+	if a := newActivity(firstMember(s, DiscriminatorKey), ""); a != nil {
+		r := newJSONReader(s)
+		a.readJSON(r)
+		r.end()
+		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
+			a.setRaw(s)
+			return a, nil
+		}
+	}
 	r := newJSONReader(s)
 	name, match := scanActivityName(r)
 	if r.err != nil {
@@ -29,6 +40,7 @@ func Decode(body []byte) (Activity, error) {
 	}
 	r.pos = 0
 	a.readJSON(r)
+	r.end()
 	if r.err != nil {
 		return nil, r.result(body, a.ActivityName())
 	}
@@ -70,11 +82,20 @@ func scanActivityName(r *jsonReader) (name, match string) {
 	return
 }
 
-// newActivity returns the zero activity named name (or, for an unnamed
-// body, identified by match), or nil when the spec does not know it.
-func newActivity(name, match string) activityReader {
+// canonicalName returns the wire name of the activity called name (or, for
+// an unnamed body, identified by match), or "" when the spec does not know it.
+func canonicalName(name, match string) string {
 	switch {
 	case name == "GroupOffline":
+		return ActivityGroupOffline
+	}
+	return ""
+}
+
+// newActivity returns the zero activity canonicalName finds, or nil.
+func newActivity(name, match string) activityReader {
+	switch canonicalName(name, match) {
+	case ActivityGroupOffline:
 		return &GroupOffline{}
 	}
 	return nil
@@ -95,6 +116,12 @@ func (x *GroupOffline) readJSON(r *jsonReader) {
 			if equalFold(k, "reasons") {
 				x.Reasons = readGroupOfflineReasons(r)
 				r.at("reasons")
+				continue
+			}
+		case 8:
+			if equalFold(k, "activity") {
+				r.activityName()
+				r.at(r.key)
 				continue
 			}
 		case 9:

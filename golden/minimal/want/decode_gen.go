@@ -14,6 +14,17 @@ import "encoding/json"
 // (see Activity.RawJSON) and does not retain the slice itself.
 func Decode(body []byte) (Activity, error) {
 	s := string(body)
+	// Usually the name comes first: read the body once. A later, different
+	// name (the last duplicate key wins) or an error falls back to two passes.
+	if a := newActivity(firstMember(s, DiscriminatorKey), ""); a != nil {
+		r := newJSONReader(s)
+		a.readJSON(r)
+		r.end()
+		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
+			a.setRaw(s)
+			return a, nil
+		}
+	}
 	r := newJSONReader(s)
 	name, match := scanActivityName(r)
 	if r.err != nil {
@@ -29,6 +40,7 @@ func Decode(body []byte) (Activity, error) {
 	}
 	r.pos = 0
 	a.readJSON(r)
+	r.end()
 	if r.err != nil {
 		return nil, r.result(body, a.ActivityName())
 	}
@@ -70,13 +82,24 @@ func scanActivityName(r *jsonReader) (name, match string) {
 	return
 }
 
-// newActivity returns the zero activity named name (or, for an unnamed
-// body, identified by match), or nil when the spec does not know it.
-func newActivity(name, match string) activityReader {
+// canonicalName returns the wire name of the activity called name (or, for
+// an unnamed body, identified by match), or "" when the spec does not know it.
+func canonicalName(name, match string) string {
 	switch {
 	case name == "Text":
-		return &Text{}
+		return ActivityText
 	case name == "EndSession":
+		return ActivityEndSession
+	}
+	return ""
+}
+
+// newActivity returns the zero activity canonicalName finds, or nil.
+func newActivity(name, match string) activityReader {
+	switch canonicalName(name, match) {
+	case ActivityText:
+		return &Text{}
+	case ActivityEndSession:
 		return &EndSession{}
 	}
 	return nil
@@ -92,6 +115,12 @@ func (x *Text) readJSON(r *jsonReader) {
 			if equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
+				continue
+			}
+		case 8:
+			if equalFold(k, "activity") {
+				r.activityName()
+				r.at(r.key)
 				continue
 			}
 		case 9:
@@ -137,6 +166,12 @@ func (x *EndSession) readJSON(r *jsonReader) {
 			if equalFold(k, "reason") {
 				x.Reason = r.str()
 				r.at("reason")
+				continue
+			}
+		case 8:
+			if equalFold(k, "activity") {
+				r.activityName()
+				r.at(r.key)
 				continue
 			}
 		case 9:

@@ -22,6 +22,8 @@ type jsonReader struct {
 	pos int
 	err *DecodeError
 	key string // the current object key, set by nextKey
+	// name is the last activity name an activity reader met in its body.
+	name string
 }
 
 func newJSONReader(s string) *jsonReader { return &jsonReader{s: s} }
@@ -48,7 +50,7 @@ func (r *jsonReader) atIndex(i int) {
 }
 
 func (r *jsonReader) ws() {
-	for r.pos < len(r.s) {
+	for r.pos < len(r.s) && r.s[r.pos] <= ' ' {
 		switch r.s[r.pos] {
 		case ' ', '\t', '\n', '\r':
 			r.pos++
@@ -203,54 +205,67 @@ func (r *jsonReader) nextElem(i int) bool {
 	return true
 }
 
+// plainStringByte marks the bytes that may appear in a JSON string without
+// further thought: not a quote, a backslash or a control character.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // rawString reads a quoted string and returns its unescaped value. Strings
 // without escapes and with valid UTF-8 are returned without copying.
 func (r *jsonReader) rawString() string {
 	r.pos++ // opening quote
-	start := r.pos
-	ascii := true
-	for r.pos < len(r.s) {
-		c := r.s[r.pos]
-		switch {
-		case c == '"':
-			v := r.s[start:r.pos]
-			r.pos++
-			if !ascii && !utf8.ValidString(v) {
-				return string([]rune(v)) // replaces invalid bytes with U+FFFD, as encoding/json does
-			}
-			return v
-		case c == '\\':
-			return r.escapedString(start)
-		case c < 0x20:
-			r.fail("control character in string")
-			return ""
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-		r.pos++
+	start, i, s := r.pos, r.pos, r.s
+	var high byte
+	for i < len(s) && plainStringByte[s[i]] {
+		high |= s[i]
+		i++
 	}
-	r.fail("unexpected end of JSON in string")
-	return ""
+	r.pos = i
+	switch {
+	case i >= len(s):
+		r.fail("unexpected end of JSON in string")
+		return ""
+	case s[i] == '\\':
+		return r.escapedString(start)
+	case s[i] != '"':
+		r.fail("control character in string")
+		return ""
+	}
+	v := s[start:i]
+	r.pos++
+	if high >= utf8.RuneSelf && !utf8.ValidString(v) {
+		return string([]rune(v)) // replaces invalid bytes with U+FFFD, as encoding/json does
+	}
+	return v
 }
 
 // escapedString finishes a string that contains escapes, from its start.
+// It builds the value in a strings.Builder: one allocation.
 func (r *jsonReader) escapedString(start int) string {
-	b := make([]byte, 0, r.pos-start+16)
-	b = append(b, r.s[start:r.pos]...)
+	var b strings.Builder
+	b.Grow(r.pos - start + 16)
+	b.WriteString(r.s[start:r.pos])
+	high := false
 	for r.pos < len(r.s) {
 		c := r.s[r.pos]
 		switch {
 		case c == '"':
 			r.pos++
-			if !utf8.Valid(b) {
-				return string([]rune(string(b)))
+			if v := b.String(); high && !utf8.ValidString(v) {
+				return string([]rune(v))
+			} else {
+				return v
 			}
-			return string(b)
 		case c < 0x20:
 			r.fail("control character in string")
 			return ""
 		case c != '\\':
-			b = append(b, c)
+			high = high || c >= utf8.RuneSelf
+			b.WriteByte(c)
 			r.pos++
 			continue
 		}
@@ -261,17 +276,17 @@ func (r *jsonReader) escapedString(start int) string {
 		r.pos += 2
 		switch e {
 		case '"', '\\', '/':
-			b = append(b, e)
+			b.WriteByte(e)
 		case 'b':
-			b = append(b, '\b')
+			b.WriteByte('\b')
 		case 'f':
-			b = append(b, '\f')
+			b.WriteByte('\f')
 		case 'n':
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		case 'r':
-			b = append(b, '\r')
+			b.WriteByte('\r')
 		case 't':
-			b = append(b, '\t')
+			b.WriteByte('\t')
 		case 'u':
 			rn, ok := r.hex4()
 			if !ok {
@@ -280,7 +295,7 @@ func (r *jsonReader) escapedString(start int) string {
 			if utf16.IsSurrogate(rn) {
 				rn = r.lowSurrogate(rn)
 			}
-			b = utf8.AppendRune(b, rn)
+			b.WriteRune(rn)
 		default:
 			r.pos -= 2
 			r.fail("invalid escape in string")
@@ -507,6 +522,13 @@ func (r *jsonReader) numberText() (text string, ok bool) {
 // intBits reads an integer of the given size. Integral floats (4815162342.0)
 // and numeric strings are accepted; fractions and out-of-range values are not.
 func (r *jsonReader) intBits(bits int) int64 {
+	if n, ok := r.smallInt(); ok {
+		if bits == 32 && (n < -1<<31 || n >= 1<<31) {
+			r.fail("number %d out of range for a 32-bit integer", n)
+			return 0
+		}
+		return n
+	}
 	start := r.peekPos()
 	t, ok := r.numberText()
 	if !ok {
@@ -796,4 +818,65 @@ func compactJSON(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// smallInt is the fast path of intBits: a plain integer token of at most 18
+// digits (which cannot overflow int64), not followed by a fraction or
+// exponent. It consumes nothing when it reports false.
+func (r *jsonReader) smallInt() (int64, bool) {
+	r.ws()
+	i, s := r.pos, r.s
+	neg := i < len(s) && s[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var n int64
+	for i < len(s) && isDigit(s[i]) && i-start < 18 {
+		n = n*10 + int64(s[i]-'0')
+		i++
+	}
+	if i == start || (s[start] == '0' && i-start > 1) {
+		return 0, false
+	}
+	if i < len(s) && (isDigit(s[i]) || s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+		return 0, false
+	}
+	r.pos = i
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// firstMember returns the string value of the body's first member when its
+// key is key (in any case), or "". Decode uses it to pick the activity type
+// and read the body in one pass in the usual case.
+func firstMember(s, key string) string {
+	p := jsonReader{s: s}
+	if p.peek() != '{' {
+		return ""
+	}
+	p.pos++
+	if p.peek() != '"' || !equalFold(p.rawString(), key) || p.peek() != ':' {
+		return ""
+	}
+	p.pos++
+	if p.peek() != '"' {
+		return ""
+	}
+	if v := p.rawString(); p.err == nil {
+		return v
+	}
+	return ""
+}
+
+// activityName reads the value of the activity-name key inside an activity
+// body, remembering the last one (duplicate keys: the last wins).
+func (r *jsonReader) activityName() {
+	if r.peek() != '"' {
+		r.fail("the activity name must be a string, got %s", r.kind())
+		return
+	}
+	r.name = r.rawString()
 }

@@ -16,20 +16,30 @@ import (
 
 // Next waits for the bot's earliest unconsumed activity in this session.
 func (se *Session) Next(ctx context.Context) (Entry, error) {
-	return se.waitBot(ctx, "any activity", func(*Entry) bool { return true }, false)
+	return se.wait(ctx, "any activity from the bot", (*Entry).Accepted, false)
 }
 
 // WaitFor waits for the bot's earliest unconsumed activity of this name.
 func (se *Session) WaitFor(ctx context.Context, name string) (Entry, error) {
-	return se.waitBot(ctx, name, func(e *Entry) bool { return e.Name == name }, false)
+	return se.wait(ctx, name+" from the bot", func(e *Entry) bool { return e.Accepted() && e.Name == name }, false)
 }
 
 // WaitForText waits until the bot has said exactly text (a Text or message
 // activity). The bot's earlier unconsumed messages are consumed with it.
 func (se *Session) WaitForText(ctx context.Context, text string) (Entry, error) {
-	return se.waitBot(ctx, fmt.Sprintf("the message %q", text), func(e *Entry) bool {
-		return e.isSaid && e.said == text
+	return se.wait(ctx, fmt.Sprintf("the message %q from the bot", text), func(e *Entry) bool {
+		return e.Accepted() && e.isSaid && e.said == text
 	}, true)
+}
+
+// WaitDelivered waits until mluvii has delivered an activity of this name to
+// the bot in this session (the bot answered, whatever the status), and
+// returns the earliest such delivery not returned before. Useful to wait for
+// a response or an event the bot does not react to visibly.
+func (se *Session) WaitDelivered(ctx context.Context, name string) (Entry, error) {
+	return se.wait(ctx, "a delivery of "+name+" to the bot", func(e *Entry) bool {
+		return e.Dir == ToBot && e.Name == name && e.Status != 0
+	}, false)
 }
 
 // Expect is WaitFor bounded by the server's timeout (WithTimeout, default 5 s);
@@ -94,16 +104,16 @@ func (se *Session) Pending() []Entry {
 	return copyEntries(ss.entries, func(e *Entry) bool { return e.Accepted() && !ss.consumed[e.Seq] })
 }
 
-// waitBot returns the earliest unconsumed accepted bot activity matching
-// match, waiting for one until ctx ends. With upTo, the unconsumed messages
-// before it are consumed too.
-func (se *Session) waitBot(ctx context.Context, what string, match func(*Entry) bool, upTo bool) (Entry, error) {
+// wait returns the session's earliest unconsumed entry matching match,
+// waiting for one until ctx ends, and consumes it. With upTo, the unconsumed
+// messages of the bot before it are consumed too.
+func (se *Session) wait(ctx context.Context, what string, match func(*Entry) bool, upTo bool) (Entry, error) {
 	s := se.s
 	for {
 		s.mu.Lock()
 		ss := s.sessions[se.id]
 		for _, e := range ss.entries {
-			if !e.Accepted() || ss.consumed[e.Seq] || !match(e) {
+			if ss.consumed[e.Seq] || !match(e) {
 				continue
 			}
 			ss.consumed[e.Seq] = true
@@ -117,12 +127,12 @@ func (se *Session) waitBot(ctx context.Context, what string, match func(*Entry) 
 		notify, closed := ss.notify, s.closed
 		s.mu.Unlock()
 		if closed {
-			return Entry{}, fmt.Errorf("mluviitest: session %d: waiting for %s from the bot: the server is closed", se.id, what)
+			return Entry{}, fmt.Errorf("mluviitest: session %d: waiting for %s: the server is closed", se.id, what)
 		}
 		select {
 		case <-notify:
 		case <-ctx.Done():
-			return Entry{}, fmt.Errorf("mluviitest: session %d: no %s from the bot (%v); the session's transcript:\n%s",
+			return Entry{}, fmt.Errorf("mluviitest: session %d: no %s (%v); the session's transcript:\n%s",
 				se.id, what, ctx.Err(), dump(se.Transcript()))
 		case <-s.ctx.Done():
 		}

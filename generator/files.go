@@ -74,11 +74,10 @@ func (files Files) check() error {
 // only written when its content changed, and each write is atomic (a temporary
 // file in the same directory renamed over the old one), with mode 0o644.
 //
-// With clean, it then removes the files in dir and its subdirectories that the
-// generator owns but did not produce this time: *_gen.go files whose header says
-// mluviigen generated them, and ACTIVITIES.md. Subdirectories that are hidden,
-// start with _, are named testdata or vendor, or hold their own go.mod are not
-// searched. No other file is ever touched.
+// With clean, it then removes the files that the generator owns but did not
+// produce this time, in the directories the output occupies (dir and its
+// mluviitest subpackage, not deeper): *_gen.go files whose header says mluviigen
+// generated them, and ACTIVITIES.md at the top. No other file is ever touched.
 //
 // All paths are checked before anything is written.
 func (files Files) WriteDir(dir string, clean bool) error {
@@ -145,59 +144,44 @@ func writeFile(name string, data []byte) error {
 }
 
 // stale lists, sorted, the slash-separated paths of owned files under dir that
-// are not in files. A missing dir has none.
+// are not in files. Only the directories the output occupies are searched (the
+// package and its mluviitest subpackage), not deeper: a package generated
+// separately inside the output directory (say with --channel) is not ours.
+// A missing directory has none.
 func (files Files) stale(dir string) ([]string, error) {
 	want := make(map[string]bool, len(files))
+	dirs := []string{"."}
 	for _, f := range files {
 		want[f.Path] = true
+		if d := path.Dir(f.Path); !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
 	}
 	var stale []string
-	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+	for _, d := range dirs {
+		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(d)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
-			if name == dir && errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipAll
+			return nil, err
+		}
+		for _, e := range entries {
+			rel := path.Join(d, e.Name())
+			if want[rel] || !e.Type().IsRegular() || !OwnedName(e.Name()) || (e.Name() == DocsFile && d != ".") {
+				continue
 			}
-			return err
-		}
-		if d.IsDir() {
-			if name != dir && skipDir(name, d.Name()) {
-				return fs.SkipDir
+			owned, err := ownedFile(filepath.Join(dir, filepath.FromSlash(rel)))
+			if err != nil {
+				return nil, err
 			}
-			return nil
+			if owned {
+				stale = append(stale, rel)
+			}
 		}
-		if !d.Type().IsRegular() || !OwnedName(d.Name()) {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, name)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if want[rel] {
-			return nil
-		}
-		owned, err := ownedFile(name)
-		if err != nil {
-			return err
-		}
-		if owned {
-			stale = append(stale, rel)
-		}
-		return nil
-	})
-	slices.Sort(stale)
-	return stale, err
-}
-
-// skipDir reports whether the walk for stale files stays out of a subdirectory,
-// following the go command's rules for directories that are not part of a
-// package tree, plus nested modules.
-func skipDir(name, base string) bool {
-	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || base == "testdata" || base == "vendor" {
-		return true
 	}
-	_, err := os.Stat(filepath.Join(name, "go.mod"))
-	return err == nil
+	slices.Sort(stale)
+	return stale, nil
 }
 
 // ownedFile reports whether the file, whose name is an owned name, was written by

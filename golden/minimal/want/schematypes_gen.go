@@ -28,11 +28,11 @@ type Support string
 
 // Support values.
 const (
-	// SupportYes: documented as supported.
+	// SupportYes means a source documents the activity as supported.
 	SupportYes Support = "yes"
-	// SupportNo: documented as not supported.
+	// SupportNo means a source documents it as not supported.
 	SupportNo Support = "no"
-	// SupportUnverified: no source settles it either way.
+	// SupportUnverified means no source settles it either way.
 	SupportUnverified Support = "unverified"
 )
 
@@ -200,6 +200,7 @@ type ValidationError struct {
 	Msg   string
 }
 
+// Error says which activity and field break which rule.
 func (e *ValidationError) Error() string {
 	return "mluvii: invalid " + e.Activity + ": " + e.Field + " " + e.Msg
 }

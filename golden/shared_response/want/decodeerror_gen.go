@@ -23,6 +23,7 @@ type DecodeError struct {
 	Body []byte
 }
 
+// Error says what is wrong and where, without the body.
 func (e *DecodeError) Error() string {
 	var b strings.Builder
 	b.WriteString("mluvii: cannot decode ")

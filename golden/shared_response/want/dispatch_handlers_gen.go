@@ -105,6 +105,7 @@ type HandlerError struct {
 	Stack     []byte // the goroutine's stack at the panic
 }
 
+// Error says which activity of which session failed, and why.
 func (e *HandlerError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("mluvii: %s handler panicked (session %d): %v", e.Activity, e.SessionID, e.Panic)

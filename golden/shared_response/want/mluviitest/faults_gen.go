@@ -21,6 +21,7 @@ const (
 	ToBot
 )
 
+// String returns the direction as a word.
 func (d Direction) String() string {
 	switch d {
 	case FromBot:
@@ -58,6 +59,7 @@ type Fault struct {
 	Direction Direction
 }
 
+// String describes the fault for test failure messages.
 func (f Fault) String() string {
 	var parts []string
 	if f.Status != 0 {

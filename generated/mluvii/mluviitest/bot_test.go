@@ -37,7 +37,7 @@ const botSecret = "s3cr3t/+&="
 
 func newTestBot(t testing.TB, srv *Server, handle func(b *testBot, a mluvii.Activity)) *testBot {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 1024
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, 1024
 	b := &testBot{t: t, srv: srv, handle: handle, client: &http.Client{Transport: tr}, status: 200}
 	b.ts = httptest.NewServer(http.HandlerFunc(b.webhook))
 	t.Cleanup(func() {

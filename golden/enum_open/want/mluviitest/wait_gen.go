@@ -16,7 +16,7 @@ import (
 
 // Next waits for the bot's earliest unconsumed activity in this session.
 func (se *Session) Next(ctx context.Context) (Entry, error) {
-	return se.wait(ctx, "any activity from the bot", (*Entry).Accepted, false)
+	return se.wait(ctx, "activity from the bot", (*Entry).Accepted, false)
 }
 
 // WaitFor waits for the bot's earliest unconsumed activity of this name.
@@ -27,7 +27,7 @@ func (se *Session) WaitFor(ctx context.Context, name string) (Entry, error) {
 // WaitForText waits until the bot has said exactly text (a Text or message
 // activity). The bot's earlier unconsumed messages are consumed with it.
 func (se *Session) WaitForText(ctx context.Context, text string) (Entry, error) {
-	return se.wait(ctx, fmt.Sprintf("the message %q from the bot", text), func(e *Entry) bool {
+	return se.wait(ctx, fmt.Sprintf("message %q from the bot", text), func(e *Entry) bool {
 		return e.Accepted() && e.isSaid && e.said == text
 	}, true)
 }
@@ -37,7 +37,7 @@ func (se *Session) WaitForText(ctx context.Context, text string) (Entry, error) 
 // returns the earliest such delivery not returned before. Useful to wait for
 // a response or an event the bot does not react to visibly.
 func (se *Session) WaitDelivered(ctx context.Context, name string) (Entry, error) {
-	return se.wait(ctx, "a delivery of "+name+" to the bot", func(e *Entry) bool {
+	return se.wait(ctx, "delivery of "+name+" to the bot", func(e *Entry) bool {
 		return e.Dir == ToBot && e.Name == name && e.Status != 0
 	}, false)
 }

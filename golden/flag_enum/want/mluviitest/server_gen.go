@@ -89,7 +89,7 @@ func newServer(tb testing.TB, opts ...Option) *Server {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 1024 // many sessions call the same bot at once
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, 1024 // many sessions call the same bot at once
 	s.client = &http.Client{Transport: tr, Timeout: cfg.callbackTimeout}
 	s.ts = httptest.NewUnstartedServer(s.routes())
 	return s

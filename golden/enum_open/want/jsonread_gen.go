@@ -244,35 +244,38 @@ func (r *jsonReader) rawString() string {
 }
 
 // escapedString finishes a string that contains escapes, from its start.
-// It builds the value in a strings.Builder: one allocation.
+// It builds the value in a strings.Builder sized to the raw string (one
+// allocation), copying runs of plain bytes at once.
 func (r *jsonReader) escapedString(start int) string {
+	s := r.s
 	var b strings.Builder
-	b.Grow(r.pos - start + 16)
-	b.WriteString(r.s[start:r.pos])
-	high := false
-	for r.pos < len(r.s) {
-		c := r.s[r.pos]
+	b.Grow(rawStringEnd(s, r.pos) - start)
+	b.WriteString(s[start:r.pos])
+	var high byte
+	for {
+		i := r.pos
+		for i < len(s) && plainStringByte[s[i]] {
+			high |= s[i]
+			i++
+		}
+		b.WriteString(s[r.pos:i])
+		r.pos = i
 		switch {
-		case c == '"':
+		case i >= len(s) || i+1 >= len(s) && s[i] == '\\':
+			r.fail("unexpected end of JSON in string")
+			return ""
+		case s[i] == '"':
 			r.pos++
-			if v := b.String(); high && !utf8.ValidString(v) {
+			v := b.String()
+			if high >= utf8.RuneSelf && !utf8.ValidString(v) {
 				return string([]rune(v))
-			} else {
-				return v
 			}
-		case c < 0x20:
+			return v
+		case s[i] < 0x20:
 			r.fail("control character in string")
 			return ""
-		case c != '\\':
-			high = high || c >= utf8.RuneSelf
-			b.WriteByte(c)
-			r.pos++
-			continue
 		}
-		if r.pos+1 >= len(r.s) {
-			break
-		}
-		e := r.s[r.pos+1]
+		e := s[i+1]
 		r.pos += 2
 		switch e {
 		case '"', '\\', '/':
@@ -302,8 +305,21 @@ func (r *jsonReader) escapedString(start int) string {
 			return ""
 		}
 	}
-	r.fail("unexpected end of JSON in string")
-	return ""
+}
+
+// rawStringEnd returns the offset of the quote closing the string that
+// continues at i (or len(s)), stepping over escapes.
+func rawStringEnd(s string, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case '"':
+			return i
+		case '\\':
+			i++
+		}
+		i++
+	}
+	return len(s)
 }
 
 func (r *jsonReader) hex4() (rune, bool) {
@@ -630,7 +646,11 @@ func readSlice[T any](r *jsonReader, elem func(*jsonReader) T) []T {
 	if !r.beginArray() {
 		return nil
 	}
-	out := []T{}
+	if r.peek() == ']' {
+		r.pos++
+		return []T{}
+	}
+	out := make([]T, 0, 4) // most lists mluvii sends are short
 	for i := 0; r.nextElem(i); i++ {
 		out = append(out, elem(r))
 		r.atIndex(i)

@@ -196,7 +196,11 @@ func isSet(t *ir.Type, ptr bool, v *jen.Statement) *jen.Statement {
 // the types (encoding/json itself uses the generated methods).
 func jsonTag(f *ir.Field) jen.Code {
 	tag := f.Wire
-	if f.Optional {
+	switch {
+	case !f.Optional:
+	case f.Type.Kind == ir.Time || (f.Type.Kind == ir.StructKind && !isPtr(f)):
+		tag += ",omitzero"
+	default:
 		tag += ",omitempty"
 	}
 	return jen.Tag(map[string]string{"json": tag})

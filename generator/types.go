@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -81,18 +82,23 @@ func (g *gen) flagsType(f *jen.File, e *ir.Enum) {
 func (g *gen) enumConsts(f *jen.File, e *ir.Enum, typ string) {
 	f.Const().DefsFunc(func(d *jen.Group) {
 		for _, v := range e.Values {
-			line := fmt.Sprintf("%s is %q", v.GoName, v.Wire)
+			wire := fmt.Sprintf("%q", v.Wire)
 			if v.HasNumber {
-				line += fmt.Sprintf(" (%d)", v.Number)
+				wire += fmt.Sprintf(" (%d)", v.Number)
 			}
-			if len(v.Doc) > 0 {
-				line += ": " + v.Doc[0]
-				d.Comment(line)
+			switch {
+			case len(v.Doc) > 0 && strings.HasPrefix(v.Doc[0], v.GoName+" "):
+				for _, l := range v.Doc {
+					d.Comment(l)
+				}
+				d.Comment("On the wire: " + wire + ".")
+			case len(v.Doc) > 0:
+				d.Comment(fmt.Sprintf("%s is %s: %s", v.GoName, wire, v.Doc[0]))
 				for _, l := range v.Doc[1:] {
 					d.Comment(l)
 				}
-			} else {
-				d.Comment(line + ".")
+			default:
+				d.Comment(fmt.Sprintf("%s is %s.", v.GoName, wire))
 			}
 			d.Id(v.GoName).Id(typ).Op("=").Lit(v.Wire)
 		}

@@ -253,7 +253,7 @@ type Text struct {
 	SessionID int64 `json:"sessionId"`
 	// Timestamp is when the message was written; the bot may leave it out.
 	// Wire key "timestamp"; optional.
-	Timestamp Timestamp `json:"timestamp,omitempty"`
+	Timestamp Timestamp `json:"timestamp,omitzero"`
 	// Text is the message text; the bot may use <strong>, <em> and <a>.
 	// Wire key "text"; required.
 	Text string `json:"text"`
@@ -300,7 +300,7 @@ type Message struct {
 	Text string `json:"text,omitempty"`
 	// Timestamp is when the message was written.
 	// Wire key "timestamp"; optional.
-	Timestamp Timestamp `json:"timestamp,omitempty"`
+	Timestamp Timestamp `json:"timestamp,omitzero"`
 	// Attachments are hero or thumbnail cards. D1: cards render on WebChat and
 	// Facebook only.
 	// Wire key "attachments"; optional.
@@ -348,7 +348,7 @@ type RichCardList struct {
 	SessionID int64 `json:"sessionId"`
 	// Timestamp is when the cards were sent.
 	// Wire key "timestamp"; optional.
-	Timestamp Timestamp `json:"timestamp,omitempty"`
+	Timestamp Timestamp `json:"timestamp,omitzero"`
 	// Items are the cards.
 	// Wire key "items"; required.
 	Items []RichCard `json:"items"`

@@ -183,31 +183,44 @@ type CrmIdentityMatch struct {
 type Source string
 
 const (
-	// SourceDefault is "Default": SourceDefault is mluvii's web chat widget (WebChat).
+	// SourceDefault is mluvii's web chat widget (WebChat).
+	// On the wire: "Default".
 	SourceDefault Source = "Default"
-	// SourceCallback is "Callback": SourceCallback is a call-back request.
+	// SourceCallback is a call-back request.
+	// On the wire: "Callback".
 	SourceCallback Source = "Callback"
-	// SourceInvitation is "Invitation": SourceInvitation is a session opened from an invitation.
+	// SourceInvitation is a session opened from an invitation.
+	// On the wire: "Invitation".
 	SourceInvitation Source = "Invitation"
-	// SourceChatInvitation is "ChatInvitation": SourceChatInvitation is a session opened from a chat invitation in the widget.
+	// SourceChatInvitation is a session opened from a chat invitation in the widget.
+	// On the wire: "ChatInvitation".
 	SourceChatInvitation Source = "ChatInvitation"
-	// SourceIncomingCall is "IncomingCall": SourceIncomingCall is an incoming phone call.
+	// SourceIncomingCall is an incoming phone call.
+	// On the wire: "IncomingCall".
 	SourceIncomingCall Source = "IncomingCall"
-	// SourceOutgoingCall is "OutgoingCall": SourceOutgoingCall is an outgoing phone call.
+	// SourceOutgoingCall is an outgoing phone call.
+	// On the wire: "OutgoingCall".
 	SourceOutgoingCall Source = "OutgoingCall"
-	// SourceCampaign is "Campaign": SourceCampaign is a session started by a campaign.
+	// SourceCampaign is a session started by a campaign.
+	// On the wire: "Campaign".
 	SourceCampaign Source = "Campaign"
-	// SourceAPI is "API": SourceAPI is a session created through mluvii's public API.
+	// SourceAPI is a session created through mluvii's public API.
+	// On the wire: "API".
 	SourceAPI Source = "API"
-	// SourceFacebook is "Facebook": SourceFacebook is Facebook Messenger.
+	// SourceFacebook is Facebook Messenger.
+	// On the wire: "Facebook".
 	SourceFacebook Source = "Facebook"
-	// SourceWhatsApp is "WhatsApp": SourceWhatsApp is WhatsApp Business.
+	// SourceWhatsApp is WhatsApp Business.
+	// On the wire: "WhatsApp".
 	SourceWhatsApp Source = "WhatsApp"
-	// SourceVK is "VK": SourceVK is VKontakte.
+	// SourceVK is VKontakte.
+	// On the wire: "VK".
 	SourceVK Source = "VK"
-	// SourceApple is "Apple": SourceApple is Apple Messages for Business.
+	// SourceApple is Apple Messages for Business.
+	// On the wire: "Apple".
 	SourceApple Source = "Apple"
-	// SourceGenericChannel is "GenericChannel": SourceGenericChannel is an integrator's custom channel (mluvii generic channel).
+	// SourceGenericChannel is an integrator's custom channel (mluvii generic channel).
+	// On the wire: "GenericChannel".
 	SourceGenericChannel Source = "GenericChannel"
 )
 
@@ -226,11 +239,14 @@ func (v Source) Known() bool {
 type GroupState string
 
 const (
-	// GroupStateOffline is "OFFLINE" (0): GroupStateOffline means no operator is available, or the queue is full.
+	// GroupStateOffline means no operator is available, or the queue is full.
+	// On the wire: "OFFLINE" (0).
 	GroupStateOffline GroupState = "OFFLINE"
-	// GroupStateOnline is "ONLINE" (1): GroupStateOnline means the group has free operators.
+	// GroupStateOnline means the group has free operators.
+	// On the wire: "ONLINE" (1).
 	GroupStateOnline GroupState = "ONLINE"
-	// GroupStateBusy is "BUSY" (2): GroupStateBusy means operators are logged in but busy; the queue is not full.
+	// GroupStateBusy means operators are logged in but busy; the queue is not full.
+	// On the wire: "BUSY" (2).
 	GroupStateBusy GroupState = "BUSY"
 )
 
@@ -247,19 +263,26 @@ func (v GroupState) Known() bool {
 type GroupOfflineReason string
 
 const (
-	// GroupOfflineReasonNone is "NONE" (0): GroupOfflineReasonNone means no reason (never sent).
+	// GroupOfflineReasonNone means no reason (never sent).
+	// On the wire: "NONE" (0).
 	GroupOfflineReasonNone GroupOfflineReason = "NONE"
-	// GroupOfflineReasonBusinessHours is "BUSINESS_HOURS" (1): GroupOfflineReasonBusinessHours means the group is outside its business hours.
+	// GroupOfflineReasonBusinessHours means the group is outside its business hours.
+	// On the wire: "BUSINESS_HOURS" (1).
 	GroupOfflineReasonBusinessHours GroupOfflineReason = "BUSINESS_HOURS"
-	// GroupOfflineReasonNoOperators is "NO_OPERATORS" (2): GroupOfflineReasonNoOperators means no operator of the group is logged in.
+	// GroupOfflineReasonNoOperators means no operator of the group is logged in.
+	// On the wire: "NO_OPERATORS" (2).
 	GroupOfflineReasonNoOperators GroupOfflineReason = "NO_OPERATORS"
-	// GroupOfflineReasonQueueFull is "QUEUE_FULL" (4): GroupOfflineReasonQueueFull means the group's queue has reached its maximum size.
+	// GroupOfflineReasonQueueFull means the group's queue has reached its maximum size.
+	// On the wire: "QUEUE_FULL" (4).
 	GroupOfflineReasonQueueFull GroupOfflineReason = "QUEUE_FULL"
-	// GroupOfflineReasonDeleted is "DELETED" (8): GroupOfflineReasonDeleted means an administrator deleted the group.
+	// GroupOfflineReasonDeleted means an administrator deleted the group.
+	// On the wire: "DELETED" (8).
 	GroupOfflineReasonDeleted GroupOfflineReason = "DELETED"
-	// GroupOfflineReasonAwayIsOffline is "AWAY_IS_OFFLINE" (16): GroupOfflineReasonAwayIsOffline means all operators are away and the tenant treats away as offline.
+	// GroupOfflineReasonAwayIsOffline means all operators are away and the tenant treats away as offline.
+	// On the wire: "AWAY_IS_OFFLINE" (16).
 	GroupOfflineReasonAwayIsOffline GroupOfflineReason = "AWAY_IS_OFFLINE"
-	// GroupOfflineReasonChannelBlocked is "CHANNEL_BLOCKED" (32): GroupOfflineReasonChannelBlocked means all operators have blocked the session's channel.
+	// GroupOfflineReasonChannelBlocked means all operators have blocked the session's channel.
+	// On the wire: "CHANNEL_BLOCKED" (32).
 	GroupOfflineReasonChannelBlocked GroupOfflineReason = "CHANNEL_BLOCKED"
 )
 
@@ -313,9 +336,11 @@ func (s GroupOfflineReasons) Mask() int64 {
 type RichCardLayout string
 
 const (
-	// RichCardLayoutList is "List" (0): RichCardLayoutList shows the cards one below the other.
+	// RichCardLayoutList shows the cards one below the other.
+	// On the wire: "List" (0).
 	RichCardLayoutList RichCardLayout = "List"
-	// RichCardLayoutCarousel is "Carousel" (1): RichCardLayoutCarousel shows the cards side by side.
+	// RichCardLayoutCarousel shows the cards side by side.
+	// On the wire: "Carousel" (1).
 	RichCardLayoutCarousel RichCardLayout = "Carousel"
 )
 
@@ -334,9 +359,11 @@ func (v RichCardLayout) Known() bool {
 type AttachmentLayout string
 
 const (
-	// AttachmentLayoutList is "list": AttachmentLayoutList shows the attachments one below the other.
+	// AttachmentLayoutList shows the attachments one below the other.
+	// On the wire: "list".
 	AttachmentLayoutList AttachmentLayout = "list"
-	// AttachmentLayoutCarousel is "carousel": AttachmentLayoutCarousel shows the attachments side by side.
+	// AttachmentLayoutCarousel shows the attachments side by side.
+	// On the wire: "carousel".
 	AttachmentLayoutCarousel AttachmentLayout = "carousel"
 )
 
@@ -355,11 +382,14 @@ func (v AttachmentLayout) Known() bool {
 type InputHint string
 
 const (
-	// InputHintAcceptingInput is "acceptingInput": InputHintAcceptingInput means the guest may type (the default).
+	// InputHintAcceptingInput means the guest may type (the default).
+	// On the wire: "acceptingInput".
 	InputHintAcceptingInput InputHint = "acceptingInput"
-	// InputHintIgnoringInput is "ignoringInput": InputHintIgnoringInput disables the guest's input when sent on the bot's last activity (D7).
+	// InputHintIgnoringInput disables the guest's input when sent on the bot's last activity (D7).
+	// On the wire: "ignoringInput".
 	InputHintIgnoringInput InputHint = "ignoringInput"
-	// InputHintExpectingInput is "expectingInput": InputHintExpectingInput means the bot waits for the guest's answer.
+	// InputHintExpectingInput means the bot waits for the guest's answer.
+	// On the wire: "expectingInput".
 	InputHintExpectingInput InputHint = "expectingInput"
 )
 

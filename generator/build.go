@@ -129,7 +129,7 @@ func (b *builder) fields(owner string, fs []*spec.Field) []*ir.Field {
 			goName = ir.GoName(f.Name)
 		}
 		if first := seen[goName]; first != nil {
-			b.errs.Add(f.Pos, "%s: field %q has Go name %s, like field %q at %d:%d", owner, f.Name, goName, first.Name, first.Pos.Line, first.Pos.Col)
+			b.errs.Add(f.Pos, "%s: field %q has Go name %s, like field %q at %s", owner, f.Name, goName, first.Name, first.Pos.RelativeTo(f.Pos))
 		}
 		if methodNames[goName] {
 			b.errs.Add(f.Pos, "%s: field %q: Go name %s is a method of every activity (set goName)", owner, f.Name, goName)

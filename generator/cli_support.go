@@ -20,11 +20,12 @@ import (
 // command line, the golden harness and the freshness test run exactly the same
 // pipeline with the same defaults.
 
-// LoadAPI parses, validates and builds a spec. specPath names the spec in
-// positions (used verbatim: "spec/mluvii.yaml", "spec.yaml"). Spec problems
-// come back as a spec.ErrorList.
-func LoadAPI(specPath string, data []byte) (*ir.API, error) {
-	s, err := spec.Load(specPath, data)
+// LoadAPI parses, validates and builds a spec, with the overlays merged into it
+// in order (spec.LoadOverlaid). specPath names the spec in positions (used
+// verbatim: "spec/mluvii.yaml", "spec.yaml"), as each overlay's Path names it.
+// Spec problems come back as a spec.ErrorList.
+func LoadAPI(specPath string, data []byte, overlays ...spec.Source) (*ir.API, error) {
+	s, err := spec.LoadOverlaid(spec.Source{Path: specPath, Data: data}, overlays...)
 	if err != nil {
 		return nil, err
 	}
@@ -33,12 +34,22 @@ func LoadAPI(specPath string, data []byte) (*ir.API, error) {
 
 // FromSpec runs the whole pipeline in memory: LoadAPI, then Generate with the
 // options completed by WithDefaults, as the command line does.
-func FromSpec(specPath string, data []byte, opts Options) (Files, error) {
-	api, err := LoadAPI(specPath, data)
+func FromSpec(specPath string, data []byte, opts Options, overlays ...spec.Source) (Files, error) {
+	api, err := LoadAPI(specPath, data, overlays...)
 	if err != nil {
 		return nil, err
 	}
-	return Generate(api, opts.WithDefaults(api, specPath))
+	return Generate(api, opts.WithDefaults(api, InputName(specPath, overlays)))
+}
+
+// InputName names a generation's inputs in the generated headers: the spec,
+// followed by " + overlay" for each overlay in order.
+func InputName(specPath string, overlays []spec.Source) string {
+	name := specPath
+	for _, o := range overlays {
+		name += " + " + o.Path
+	}
+	return name
 }
 
 // WithDefaults fills the options the user left empty: Package from the spec's

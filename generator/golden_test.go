@@ -14,11 +14,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/mluviigen/mluviigen/spec"
 )
 
 // The golden harness. Each directory golden/<case>/ holds:
 //
 //	spec.yaml       the input (positions in errors read spec.yaml:line:col)
+//	overlay*.yaml   optional overlays, merged into spec.yaml in name order
 //	options.yaml    optional generator options: package, channels, strictChannels
 //	want/…          the expected output of a case that generates
 //	stderr.golden   the expected error text of a case that fails (the err_* cases),
@@ -42,6 +45,9 @@ const (
 	goldenModule = "github.com/mluviigen/mluviigen/golden"
 	goldenSpec   = "spec.yaml"
 	stderrGolden = "stderr.golden"
+	// diffGoldens holds the cases of the spec diff (generator/specdiff), not
+	// generator cases.
+	diffGoldens = "diff"
 )
 
 // goldenCase is one directory under golden/.
@@ -65,7 +71,7 @@ func goldenCases(t *testing.T) []goldenCase {
 	}
 	var cases []goldenCase
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == diffGoldens {
 			continue
 		}
 		c := goldenCase{name: e.Name(), dir: filepath.Join(goldenDir, e.Name())}
@@ -118,11 +124,29 @@ func (c goldenCase) spec(t *testing.T) []byte {
 	return data
 }
 
-// generate runs a case in memory. (Overlays, golden/<case>/overlay*.yaml, will
-// be merged here once the spec package can merge them.)
+// overlays reads the case's overlay*.yaml files, in name order.
+func (c goldenCase) overlays(t *testing.T) []spec.Source {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(c.dir, "overlay*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	var srcs []spec.Source
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, spec.Source{Path: filepath.Base(name), Data: data})
+	}
+	return srcs
+}
+
+// generate runs a case in memory.
 func (c goldenCase) generate(t *testing.T) (Files, error) {
 	t.Helper()
-	return FromSpec(goldenSpec, c.spec(t), c.options(t))
+	return FromSpec(goldenSpec, c.spec(t), c.options(t), c.overlays(t)...)
 }
 
 // errorText is what the CLI prints on stderr for err.
@@ -164,7 +188,7 @@ func TestGolden(t *testing.T) {
 func TestGoldenSpecsLoad(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := LoadAPI(goldenSpec, c.spec(t))
+			_, err := LoadAPI(goldenSpec, c.spec(t), c.overlays(t)...)
 			switch {
 			case c.wantsError() && err == nil:
 				t.Fatal("the spec loads, but err_* cases must fail")

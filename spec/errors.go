@@ -23,6 +23,16 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
+// RelativeTo renders p for a message positioned at here: line:col when both
+// are in the same file, file:line:col when p is in another (a base spec and
+// its overlays).
+func (p Pos) RelativeTo(here Pos) string {
+	if p.File == here.File && p.Line > 0 {
+		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+	}
+	return p.String()
+}
+
 // Error is one problem found in a spec.
 type Error struct {
 	Pos Pos

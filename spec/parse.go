@@ -2,7 +2,9 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -28,7 +30,11 @@ func Load(filename string, data []byte) (*Spec, error) {
 func Parse(filename string, data []byte) (*Spec, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		// No document (an empty file, or only comments): an empty spec. As a
+		// base it fails validation; as an overlay it changes nothing.
+		return &Spec{Pos: Pos{File: filename}}, nil
+	} else if err != nil {
 		return nil, ErrorList{syntaxError(filename, err)}
 	}
 	var errs ErrorList

@@ -129,7 +129,7 @@ func (v *validator) collectTypes() {
 			v.errs.Add(t.Pos, "type %q shadows a builtin type", t.Name)
 		case v.types[t.Name] != nil:
 			first := v.types[t.Name].Pos
-			v.errs.Add(t.Pos, "duplicate type %q (first defined at %d:%d)", t.Name, first.Line, first.Col)
+			v.errs.Add(t.Pos, "duplicate type %q (first defined at %s)", t.Name, first.RelativeTo(t.Pos))
 		default:
 			v.types[t.Name] = t
 		}
@@ -145,7 +145,7 @@ func (v *validator) collectChannels() {
 			continue
 		}
 		if first := v.channels[c.Name]; first != nil {
-			v.errs.Add(c.Pos, "duplicate channel %q (first defined at %d:%d)", c.Name, first.Pos.Line, first.Pos.Col)
+			v.errs.Add(c.Pos, "duplicate channel %q (first defined at %s)", c.Name, first.Pos.RelativeTo(c.Pos))
 			continue
 		}
 		v.channels[c.Name] = c
@@ -163,7 +163,7 @@ func (v *validator) collectActivities() {
 	claim := func(a *Activity, name string, pos Pos) {
 		key := strings.ToLower(name)
 		if first := v.acts[key]; first != nil {
-			v.errs.Add(pos, "duplicate activity name %q (also %q at %d:%d; names match in any letter case)", name, first.Name, first.Pos.Line, first.Pos.Col)
+			v.errs.Add(pos, "duplicate activity name %q (also %q at %s; names match in any letter case)", name, first.Name, first.Pos.RelativeTo(pos))
 			return
 		}
 		v.acts[key] = a
@@ -221,7 +221,7 @@ func (v *validator) enumValues(t *Type) {
 			v.errs.Add(ev.Pos, "enum value %q is not a plain word", ev.Name)
 		}
 		if first := names[strings.ToLower(ev.Name)]; first != nil {
-			v.errs.Add(ev.Pos, "duplicate value %q in %s (first at %d:%d)", ev.Name, t.Name, first.Pos.Line, first.Pos.Col)
+			v.errs.Add(ev.Pos, "duplicate value %q in %s (first at %s)", ev.Name, t.Name, first.Pos.RelativeTo(ev.Pos))
 		}
 		names[strings.ToLower(ev.Name)] = ev
 		if ev.Number == nil {
@@ -252,11 +252,11 @@ func (v *validator) fields(owner string, fs []*Field, reserved map[string]Pos) m
 		for _, key := range append([]string{f.Name}, f.Aliases...) {
 			lk := strings.ToLower(key)
 			if first := byKey[lk]; first != nil {
-				v.errs.Add(f.Pos, "%s: key %q collides with field %q (first at %d:%d; keys match in any letter case)", owner, key, first.Name, first.Pos.Line, first.Pos.Col)
+				v.errs.Add(f.Pos, "%s: key %q collides with field %q (first at %s; keys match in any letter case)", owner, key, first.Name, first.Pos.RelativeTo(f.Pos))
 				continue
 			}
 			if p, ok := reserved[lk]; ok {
-				v.errs.Add(f.Pos, "%s: key %q collides with the envelope field at %d:%d", owner, key, p.Line, p.Col)
+				v.errs.Add(f.Pos, "%s: key %q collides with the envelope field at %s", owner, key, p.RelativeTo(f.Pos))
 				continue
 			}
 			byKey[lk] = f

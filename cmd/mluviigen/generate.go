@@ -26,6 +26,9 @@ file:line:col: message, one per line, and then nothing is written.`,
   # Your own spec, package and directory; remove generated files no longer produced:
   mluviigen --spec api/mluvii.yaml --out internal/mluvii --package mluvii --clean
 
+  # The embedded spec plus activities mluvii added after this release:
+  mluviigen --out internal/mluvii --overlay mluvii-extra.yaml
+
   # A client limited to what WhatsApp and Apple both support:
   mluviigen --out internal/wa --package wa --channel WhatsApp,Apple
 `,
@@ -66,7 +69,7 @@ var specCmd = &command{
 // produce runs the pipeline in memory: read the spec, load and build it,
 // generate. It reports errors itself and returns false on failure.
 func (c *cli) produce(o *options) (generator.Files, bool) {
-	name, data, err := o.readSpec()
+	name, data, overlays, err := o.readSpec()
 	if err != nil {
 		return nil, c.fail(err)
 	}
@@ -74,11 +77,11 @@ func (c *cli) produce(o *options) (generator.Files, bool) {
 	if err != nil {
 		return nil, c.fail(err)
 	}
-	api, err := generator.LoadAPI(name, data)
+	api, err := generator.LoadAPI(name, data, overlays...)
 	if err != nil {
 		return nil, c.fail(err)
 	}
-	files, err := c.generate(api, opts.WithDefaults(api, name))
+	files, err := c.generate(api, opts.WithDefaults(api, generator.InputName(name, overlays)))
 	if err != nil {
 		return nil, c.fail(fmt.Errorf("generating from %s: %w", name, err))
 	}
@@ -143,6 +146,9 @@ func regenerateCommand(o *options, diff string) string {
 		}
 	}
 	add("--spec", o.specFile, "")
+	for _, f := range o.overlays {
+		add("--overlay", f, "")
+	}
 	add("--out", o.outDir, defaultOut)
 	add("--package", o.pkg, "")
 	add("--import-path", o.importPath, "")

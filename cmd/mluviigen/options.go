@@ -19,6 +19,7 @@ const defaultOut = "generated/mluvii"
 // options are the flags of a command.
 type options struct {
 	specFile       string   // --spec; "" means the embedded default spec
+	overlays       []string // --overlay, repeatable, merged into the spec in order
 	outDir         string   // --out
 	pkg            string   // --package; "" means the spec's name
 	importPath     string   // --import-path; "" means computed from go.mod
@@ -26,13 +27,12 @@ type options struct {
 	channels       []string // --channel
 	strictChannels bool     // --strict-channels
 	help           bool     // -h, --help
-	// Overlays (--overlay FILE, repeatable) will be added here and merged into
-	// the base spec in readSpec, before validation.
 }
 
 // addFlags defines the flags shared by generate and check.
 func (o *options) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.specFile, "spec", "", "read the spec from `FILE` (default: the embedded "+spec.DefaultPath+")")
+	fs.StringArrayVar(&o.overlays, "overlay", nil, "merge the overlay spec `FILE` into the spec (repeatable; applied in order): it adds activities, types, fields and values, and patches channel cells, retry and docs")
 	fs.StringVar(&o.outDir, "out", defaultOut, "the package's directory `DIR`")
 	fs.StringVar(&o.pkg, "package", "", "Go package `NAME` (default: the spec's name)")
 	fs.StringVar(&o.importPath, "import-path", "", "import `PATH` of --out (default: from the nearest go.mod above --out)")
@@ -48,6 +48,11 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 	}
 	if fs.Changed("spec") && o.specFile == "" {
 		return fmt.Errorf("--spec must not be empty (leave it out to use the embedded spec)")
+	}
+	for _, f := range o.overlays {
+		if f == "" {
+			return fmt.Errorf("--overlay must not be empty")
+		}
 	}
 	if o.pkg != "" && (!token.IsIdentifier(o.pkg) || o.pkg == "_") {
 		return fmt.Errorf("--package %q is not a valid Go package name", o.pkg)
@@ -73,16 +78,24 @@ func validImportPath(p string) bool {
 	return !strings.ContainsAny(p, " \t\\:\"'`")
 }
 
-// readSpec returns the spec's name for positions and headers, and its bytes.
-func (o *options) readSpec() (name string, data []byte, err error) {
-	if o.specFile == "" {
-		return spec.DefaultPath, spec.DefaultYAML, nil
+// readSpec returns the spec's name for positions and headers, its bytes, and
+// the overlays, named the same way.
+func (o *options) readSpec() (name string, data []byte, overlays []spec.Source, err error) {
+	name, data = spec.DefaultPath, spec.DefaultYAML
+	if o.specFile != "" {
+		if data, err = os.ReadFile(o.specFile); err != nil {
+			return "", nil, nil, err
+		}
+		name = specName(o.specFile)
 	}
-	data, err = os.ReadFile(o.specFile)
-	if err != nil {
-		return "", nil, err
+	for _, f := range o.overlays {
+		odata, err := os.ReadFile(f)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		overlays = append(overlays, spec.Source{Path: specName(f), Data: odata})
 	}
-	return specName(o.specFile), data, nil
+	return name, data, overlays, nil
 }
 
 // specName is the slash-separated path the header and the error positions use:

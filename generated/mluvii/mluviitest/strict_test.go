@@ -67,6 +67,7 @@ func TestLenientFormsWarnOrFailUnderStrict(t *testing.T) {
 		{"heroCardId as a string", `{"activity":"SendHeroCard","sessionId":SID,"heroCardId":"1"}`, `SendHeroCard.heroCardId: want an integer, got the string "1"`},
 		{"number for a string", `{"activity":"Text","sessionId":SID,"text":42}`, "Text.text: want a string, got a number 42; mluvii converts it"},
 		{"lowercase activity", `{"activity":"typing","sessionId":SID,"show":true}`, `activity "typing" should be spelled "Typing"`},
+		{"envelope keys echoed back", `{"activity":"Text","sessionId":SID,"text":"hi","language":"cs","source":"Default"}`, `Text: "language" is what mluvii adds`},
 		{"message without activity", `{"type":"message","sessionId":SID,"text":"hi"}`, `body has no "activity" key; mluvii takes it as Message because type is "message"`},
 	}
 	for _, strict := range []bool{false, true} {
@@ -96,7 +97,7 @@ func TestLenientFormsWarnOrFailUnderStrict(t *testing.T) {
 					t.Errorf("%s: no warning %q in\n%s", tc.name, tc.warning, warnings)
 				}
 			}
-			if said := sess.Said(); len(said) != 3 || said[2] != "hi" {
+			if said := sess.Said(); len(said) != 4 || said[3] != "hi" {
 				t.Errorf("Said() = %q", said)
 			}
 		}

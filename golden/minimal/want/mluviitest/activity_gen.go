@@ -28,6 +28,9 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chk := spec.checkRequest(body)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		chk.warn("Content-Type is %q; mluvii's API expects application/json", ct)
+	}
 	act, _ := decodeActivity(body)
 	e := &Entry{Dir: FromBot, Name: chk.name, Body: body, Activity: act, SessionID: chk.sessionID}
 	if chk.act != nil {
@@ -117,8 +120,8 @@ func (s *Server) sessionProblems(chk *checked, ss *sessionState, warnings *[]str
 	return nil
 }
 
-// answer records nothing new; it writes the HTTP answer and then starts the
-// deliveries, so a response never overtakes the answer to its request.
+// answer writes the HTTP answer (recording e first if nothing has) and then
+// starts the deliveries, so a response does not overtake its request's answer.
 func (s *Server) answer(w http.ResponseWriter, e *Entry, out []reply, status int, msg string) {
 	if e.Seq == 0 { // not recorded yet: an injected status
 		e.Status = status

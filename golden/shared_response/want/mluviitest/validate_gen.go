@@ -72,6 +72,11 @@ func (sc *schema) check(body []byte, fromBot bool) *checked {
 			continue
 		}
 		f, fold := a.field(k)
+		if f == nil && containsFold(sc.envelope, k) {
+			// A bot echoing a received Text back carries these; mluvii ignores them.
+			c.warn("%s: %q is what mluvii adds to the bodies it sends; it ignores the bot's", a.name, k)
+			continue
+		}
 		if f == nil {
 			c.problem("%s: unknown field %q (fields of %s: %s)", a.name, k, a.name, fieldNames(a.fields))
 			continue

@@ -54,6 +54,8 @@ var goEmitters = []goEmitter{
 	{name: "encode", emit: (*gen).encode},
 	{name: "schema", emit: (*gen).schema},
 	{name: "dispatch", emit: (*gen).dispatch},
+	{name: "client_methods", emit: (*gen).clientMethods},
+	{name: "client_cards", emit: (*gen).clientCards},
 	{name: "mluviitest", sub: true, emit: (*gen).mock},
 }
 

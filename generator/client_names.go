@@ -1,0 +1,190 @@
+package generator
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/mluviigen/mluviigen/generator/ir"
+	"github.com/mluviigen/mluviigen/templates"
+)
+
+// The client emitters declare package-level names the spec does not name
+// (WithGroupIDs, GetAvailableGroupsOption, NewHeroCard, …). A pkgNames knows
+// every name the package already declares, so such a name never collides
+// with a spec type or a runtime declaration: a taken name gets a fallback.
+type pkgNames map[string]bool
+
+// newPkgNames collects the names the spec's types and activities, the other
+// emitters and the runtime files declare.
+func (g *gen) newPkgNames() pkgNames {
+	n := pkgNames{}
+	for _, s := range reservedNames {
+		n[s] = true
+	}
+	for _, s := range []string{"Activities", "LookupActivity", "LookupType", "NewActivity", "ChannelOf", "AllChannels", "DiscriminatorKey", "SessionKey"} {
+		n[s] = true
+	}
+	for _, s := range runtimeNames() {
+		n[s] = true
+	}
+	for _, a := range g.api.Activities {
+		n[a.GoName], n["Activity"+a.GoName] = true, true
+	}
+	for _, s := range g.api.Structs {
+		n[s.GoName] = true
+	}
+	for _, e := range g.api.Enums {
+		n[e.GoName], n[e.ValueType()] = true, true
+		for _, v := range e.Values {
+			n[v.GoName] = true
+		}
+	}
+	for _, c := range g.api.Channels {
+		n["Channel"+c.GoName] = true
+	}
+	return n
+}
+
+// claim takes the first free name of the candidates; when all are taken it
+// numbers the last one.
+func (n pkgNames) claim(candidates ...string) string {
+	for _, c := range candidates {
+		if !n[c] {
+			n[c] = true
+			return c
+		}
+	}
+	last := candidates[len(candidates)-1]
+	for i := 2; ; i++ {
+		if c := last + strconv.Itoa(i); !n[c] {
+			n[c] = true
+			return c
+		}
+	}
+}
+
+// free claims all the names when none of them is taken, and reports whether
+// it did.
+func (n pkgNames) free(names ...string) bool {
+	for _, s := range names {
+		if n[s] {
+			return false
+		}
+	}
+	for _, s := range names {
+		n[s] = true
+	}
+	return true
+}
+
+var (
+	runtimeNamesOnce sync.Once
+	runtimeNamesList []string
+)
+
+// runtimeNames lists the top-level names declared by templates/runtime.
+func runtimeNames() []string {
+	runtimeNamesOnce.Do(func() {
+		files, err := templates.Go("runtime")
+		if err != nil {
+			return
+		}
+		fset := token.NewFileSet()
+		for _, rf := range files {
+			f, err := parser.ParseFile(fset, rf.Name, "package x\n"+string(rf.Body), parser.SkipObjectResolution)
+			if err != nil {
+				continue
+			}
+			runtimeNamesList = append(runtimeNamesList, topLevelNames(f)...)
+		}
+	})
+	return runtimeNamesList
+}
+
+func topLevelNames(f *ast.File) []string {
+	var names []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				names = append(names, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					names = append(names, s.Name.Name)
+				case *ast.ValueSpec:
+					for _, id := range s.Names {
+						names = append(names, id.Name)
+					}
+				}
+			}
+		}
+	}
+	return names
+}
+
+// clientMethodNames are the Client's own methods (templates/runtime/client*.go);
+// a generated method taking one of them gets an Activity suffix.
+var clientMethodNames = map[string]bool{
+	"Send": true, "SendAndWait": true, "SetCallbackURL": true, "ChatbotID": true,
+}
+
+// localNames are the identifiers generated method bodies use; a parameter
+// named after a field must not shadow them.
+var localNames = map[string]bool{
+	"ctx": true, "c": true, "a": true, "o": true, "opts": true, "andWait": true,
+	"target": true, "nil": true, "true": true, "false": true, "len": true,
+	"string": true, "error": true, "any": true, "append": true,
+}
+
+// paramName turns a Go field name into a parameter name: GroupIDs →
+// groupIDs, URL → url, HeroCardID → heroCardID, IDs → ids.
+func paramName(goName string) string {
+	rs := []rune(goName)
+	upper := 0
+	for upper < len(rs) && unicode.IsUpper(rs[upper]) {
+		upper++
+	}
+	lower := upper // how many leading runes to lower
+	if upper > 1 && upper < len(rs) && unicode.IsLower(rs[upper]) {
+		lower = upper - 1 // HTTPClient → httpClient
+		if rs[upper] == 's' && (upper+1 == len(rs) || unicode.IsUpper(rs[upper+1])) {
+			lower = upper // IDs → ids
+		}
+	}
+	if upper == 1 {
+		lower = 1
+	}
+	for i := 0; i < lower; i++ {
+		rs[i] = unicode.ToLower(rs[i])
+	}
+	name := string(rs)
+	if token.IsKeyword(name) || localNames[name] || strings.HasPrefix(name, "target") {
+		name += "Value"
+	}
+	return name
+}
+
+// sessionParam is the parameter carrying the session id.
+func (g *gen) sessionParam() string {
+	return paramName(g.api.Session.GoName)
+}
+
+// clientActivities lists the activities the Client gets a method for: every
+// activity the bot sends, in spec order.
+func (g *gen) clientActivities() []*ir.Activity {
+	var out []*ir.Activity
+	for _, a := range g.api.Activities {
+		if a.Direction.Sent() {
+			out = append(out, a)
+		}
+	}
+	return out
+}

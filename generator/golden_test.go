@@ -98,7 +98,7 @@ type caseOptions struct {
 // the golden module, so the generated mluviitest subpackage resolves there.
 func (c goldenCase) options(t *testing.T) Options {
 	t.Helper()
-	opts := Options{ImportPath: goldenModule + "/" + c.name + "/want", SpecPath: goldenSpec}
+	opts := Options{ImportPath: goldenModule + "/" + c.name + "/want"} // SpecPath: spec.yaml + overlays, from FromSpec
 	data, err := os.ReadFile(filepath.Join(c.dir, "options.yaml"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return opts

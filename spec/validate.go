@@ -249,14 +249,17 @@ func (v *validator) fields(owner string, fs []*Field, reserved map[string]Pos) m
 			v.errs.Add(v.at(f.Keys, "name", f.Pos), "%s: field name %q is not a plain key", owner, f.Name)
 			continue
 		}
-		for _, key := range append([]string{f.Name}, f.Aliases...) {
-			lk := strings.ToLower(key)
+		for i, key := range append([]string{f.Name}, f.Aliases...) {
+			lk, pos := strings.ToLower(key), f.Pos
+			if i > 0 {
+				pos = v.at(f.Keys, "aliases", f.Pos) // an overlay may have added it
+			}
 			if first := byKey[lk]; first != nil {
-				v.errs.Add(f.Pos, "%s: key %q collides with field %q (first at %s; keys match in any letter case)", owner, key, first.Name, first.Pos.RelativeTo(f.Pos))
+				v.errs.Add(pos, "%s: key %q collides with field %q (first at %s; keys match in any letter case)", owner, key, first.Name, first.Pos.RelativeTo(pos))
 				continue
 			}
 			if p, ok := reserved[lk]; ok {
-				v.errs.Add(f.Pos, "%s: key %q collides with the envelope field at %s", owner, key, p.RelativeTo(f.Pos))
+				v.errs.Add(pos, "%s: key %q collides with the envelope field at %s", owner, key, p.RelativeTo(pos))
 				continue
 			}
 			byKey[lk] = f

@@ -58,14 +58,29 @@ func (g *gen) schema(f *jen.File) {
 			for _, ev := range e.Values {
 				values = append(values, ev.Wire)
 			}
-			v.Values(jen.Dict{jen.Id("Name"): jen.Lit(e.Name), jen.Id("Kind"): jen.Lit(kind), jen.Id("Values"): stringSlice(values)})
+			d := jen.Dict{jen.Id("Name"): jen.Lit(e.Name), jen.Id("Kind"): jen.Lit(kind), jen.Id("Values"): stringSlice(values)}
+			if nums := enumNumberValues(e); nums != nil {
+				d[jen.Id("Numbers")] = jen.Index().Id("EnumNumber").Values(nums...)
+			}
+			v.Values(d)
 		}
 	})
+	f.Var().Id("envelopeInfos").Op("=").Add(fieldInfos(api.Envelope))
 	for _, a := range api.Activities {
 		if a.Direction.Sent() {
 			g.validateMethod(f, a)
 		}
 	}
+}
+
+func enumNumberValues(e *ir.Enum) []jen.Code {
+	var out []jen.Code
+	for _, ev := range e.Values {
+		if ev.HasNumber {
+			out = append(out, jen.Values(jen.Lit(ev.Number), jen.Lit(ev.Wire)))
+		}
+	}
+	return out
 }
 
 func activityInfo(a *ir.Activity) jen.Code {
@@ -78,6 +93,9 @@ func activityInfo(a *ir.Activity) jen.Code {
 		jen.Id("HasSession"): jen.Lit(a.HasSession),
 		jen.Id("Key"):        jen.Lit(a.Key),
 		jen.Id("RetrySafe"):  jen.Lit(a.RetrySafe),
+	}
+	if len(a.Aliases) > 0 {
+		d[jen.Id("Aliases")] = stringSlice(a.Aliases)
 	}
 	if a.Match != nil {
 		d[jen.Id("MatchKey")] = jen.Lit(a.Match.Key)

@@ -1501,17 +1501,20 @@ var typeInfos = []TypeInfo{{
 	Name:   "Source",
 	Values: []string{"Default", "Callback", "Invitation", "ChatInvitation", "IncomingCall", "OutgoingCall", "Campaign", "API", "Facebook", "WhatsApp", "VK", "Apple", "GenericChannel"},
 }, {
-	Kind:   "enum",
-	Name:   "GroupState",
-	Values: []string{"OFFLINE", "ONLINE", "BUSY"},
+	Kind:    "enum",
+	Name:    "GroupState",
+	Numbers: []EnumNumber{{int64(0), "OFFLINE"}, {int64(1), "ONLINE"}, {int64(2), "BUSY"}},
+	Values:  []string{"OFFLINE", "ONLINE", "BUSY"},
 }, {
-	Kind:   "flags",
-	Name:   "GroupOfflineReasons",
-	Values: []string{"NONE", "BUSINESS_HOURS", "NO_OPERATORS", "QUEUE_FULL", "DELETED", "AWAY_IS_OFFLINE", "CHANNEL_BLOCKED"},
+	Kind:    "flags",
+	Name:    "GroupOfflineReasons",
+	Numbers: []EnumNumber{{int64(0), "NONE"}, {int64(1), "BUSINESS_HOURS"}, {int64(2), "NO_OPERATORS"}, {int64(4), "QUEUE_FULL"}, {int64(8), "DELETED"}, {int64(16), "AWAY_IS_OFFLINE"}, {int64(32), "CHANNEL_BLOCKED"}},
+	Values:  []string{"NONE", "BUSINESS_HOURS", "NO_OPERATORS", "QUEUE_FULL", "DELETED", "AWAY_IS_OFFLINE", "CHANNEL_BLOCKED"},
 }, {
-	Kind:   "enum",
-	Name:   "RichCardLayout",
-	Values: []string{"List", "Carousel"},
+	Kind:    "enum",
+	Name:    "RichCardLayout",
+	Numbers: []EnumNumber{{int64(0), "List"}, {int64(1), "Carousel"}},
+	Values:  []string{"List", "Carousel"},
 }, {
 	Kind:   "enum",
 	Name:   "AttachmentLayout",
@@ -1520,6 +1523,21 @@ var typeInfos = []TypeInfo{{
 	Kind:   "enum",
 	Name:   "InputHint",
 	Values: []string{"acceptingInput", "ignoringInput", "expectingInput"},
+}}
+var envelopeInfos = []FieldInfo{{
+	Doc:      "Language is the session's language code (cs, en, …), added by mluvii to every webhook body.",
+	GoName:   "Language",
+	Name:     "language",
+	Nullable: true,
+	Required: false,
+	Type:     "string",
+}, {
+	Doc:      "Source is the session's origin; Default means WebChat.",
+	GoName:   "Source",
+	Name:     "source",
+	Nullable: true,
+	Required: false,
+	Type:     "Source",
 }}
 
 // Validate reports, as a *ValidationError, what the spec requires of Text

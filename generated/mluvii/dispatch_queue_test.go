@@ -13,8 +13,8 @@ import (
 
 type hookCounter struct{ n atomic.Int64 }
 
-func (c *hookCounter) text(context.Context, *Text) error       { c.n.Add(1); return nil }
-func (c *hookCounter) any(context.Context, Activity) error     { c.n.Add(1); return nil }
+func (c *hookCounter) text(context.Context, *Text) error   { c.n.Add(1); return nil }
+func (c *hookCounter) any(context.Context, Activity) error { c.n.Add(1); return nil }
 
 // hookWaitFor polls cond for up to 5 s.
 func hookWaitFor(t *testing.T, what string, cond func() bool) {

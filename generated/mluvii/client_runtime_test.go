@@ -31,7 +31,7 @@ type rawServer struct {
 	forms  []string
 }
 
-const testSecret = "s3cr3t-Zk8/q+1"
+const clientSecretForTests = "s3cr3t-Zk8/q+1"
 
 func newRawServer(t *testing.T) *rawServer {
 	t.Helper()
@@ -39,7 +39,7 @@ func newRawServer(t *testing.T) *rawServer {
 	s.expiresIn.Store(3600)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login/connect/token", func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil || r.PostForm.Get("client_secret") != testSecret ||
+		if err := r.ParseForm(); err != nil || r.PostForm.Get("client_secret") != clientSecretForTests ||
 			r.PostForm.Get("grant_type") != "client_credentials" {
 			http.Error(w, `{"error":"invalid_client"}`, http.StatusBadRequest)
 			return
@@ -83,7 +83,7 @@ func newRawServer(t *testing.T) *rawServer {
 
 func (s *rawServer) client(opts ...ClientOption) *Client {
 	base := []ClientOption{
-		WithClientCredentials("bot", testSecret),
+		WithClientCredentials("bot", clientSecretForTests),
 		WithHTTPClient(s.Server.Client()),
 		WithRetryPolicy(RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
 	}
@@ -116,7 +116,7 @@ func TestClientCachesTokenAcrossConcurrentCalls(t *testing.T) {
 func TestClientRefreshesExpiredToken(t *testing.T) {
 	s := newRawServer(t)
 	s.expiresIn.Store(1) // refreshed 0.1 s early
-	c := s.client(WithClientCredentials("bot", testSecret, "mluviiPublicApi"))
+	c := s.client(WithClientCredentials("bot", clientSecretForTests, "mluviiPublicApi"))
 	send := func() {
 		if err := c.Send(t.Context(), &GetAvailableGroups{SessionID: 1}); err != nil {
 			t.Fatal(err)
@@ -447,7 +447,7 @@ func TestClientLogsWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, secret := range []string{testSecret, "tok-a", "cb-7Qm2xV9"} {
+	for _, secret := range []string{clientSecretForTests, "tok-a", "cb-7Qm2xV9"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log shows %q:\n%s", secret, out)
 		}

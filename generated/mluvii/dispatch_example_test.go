@@ -1,0 +1,72 @@
+package mluvii_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mluviigen/mluviigen/generated/mluvii"
+)
+
+// A minimal bot: it answers every guest message. mluvii POSTs the message to
+// the webhook; the dispatcher acks it at once and runs the handler, which
+// answers through the client.
+func Example_minimalBot() {
+	client := mluvii.NewClient("https://app.mluvii.com", 4005003,
+		mluvii.WithClientCredentials(os.Getenv("MLUVII_CLIENT_ID"), os.Getenv("MLUVII_CLIENT_SECRET")))
+	d := mluvii.NewDispatcher(mluvii.WithCallbackSecret(os.Getenv("MLUVII_CALLBACK_SECRET")))
+	d.OnText(func(ctx context.Context, a *mluvii.Text) error {
+		return client.SendText(ctx, a.SessionID, "You wrote: "+a.Text)
+	})
+	d.OnError(func(ctx context.Context, err error, body []byte) {
+		log.Printf("mluvii webhook: %v", err) // a handler failed, or a body did not decode
+	})
+
+	// Set the callback URL in mluvii to https://<your host>/mluvii?secret=<MLUVII_CALLBACK_SECRET>.
+	mux := http.NewServeMux()
+	mux.Handle("/mluvii", d)
+	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			log.Fatal(err)
+		}
+	}()
+	<-ctx.Done()
+
+	// Stop taking requests, then let the handlers finish what was acked.
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	if err := d.Close(shutdown); err != nil {
+		log.Print(err)
+	}
+}
+
+// TestReadmeMinimalBot checks that the README shows Example_minimalBot as it
+// is, as a main function.
+func TestReadmeMinimalBot(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Skip("no README.md beside the module:", err)
+	}
+	src, err := os.ReadFile("dispatch_example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ok := strings.CutPrefix(string(src[bytes.Index(src, []byte("func Example_minimalBot() {\n")):]), "func Example_minimalBot() {\n")
+	body, _, _ = strings.Cut(body, "\n}\n")
+	if want := "func main() {\n" + body + "\n}\n"; !ok || !strings.Contains(string(readme), want) {
+		t.Errorf("README.md's minimal bot differs from Example_minimalBot; it should contain:\n%s", want)
+	}
+}

@@ -43,7 +43,9 @@ var activityInfos = []ActivityInfo{{
 	Sent:       false,
 }}
 var typeInfos = []TypeInfo{{
-	Kind:   "enum",
-	Name:   "GroupState",
-	Values: []string{"OFFLINE", "ONLINE", "BUSY"},
+	Kind:    "enum",
+	Name:    "GroupState",
+	Numbers: []EnumNumber{{int64(0), "OFFLINE"}, {int64(1), "ONLINE"}, {int64(2), "BUSY"}},
+	Values:  []string{"OFFLINE", "ONLINE", "BUSY"},
 }}
+var envelopeInfos = []FieldInfo{}

@@ -37,7 +37,9 @@ var activityInfos = []ActivityInfo{{
 	Sent:       false,
 }}
 var typeInfos = []TypeInfo{{
-	Kind:   "flags",
-	Name:   "GroupOfflineReasons",
-	Values: []string{"NONE", "BUSINESS_HOURS", "NO_OPERATORS", "QUEUE_FULL"},
+	Kind:    "flags",
+	Name:    "GroupOfflineReasons",
+	Numbers: []EnumNumber{{int64(0), "NONE"}, {int64(1), "BUSINESS_HOURS"}, {int64(2), "NO_OPERATORS"}, {int64(4), "QUEUE_FULL"}},
+	Values:  []string{"NONE", "BUSINESS_HOURS", "NO_OPERATORS", "QUEUE_FULL"},
 }}
+var envelopeInfos = []FieldInfo{}

@@ -50,6 +50,7 @@ var activityInfos = []ActivityInfo{{
 	Sent:       true,
 }}
 var typeInfos = []TypeInfo{}
+var envelopeInfos = []FieldInfo{}
 
 // Validate reports, as a *ValidationError, what the spec requires of EndSession
 // that x lacks. The client calls it before sending.

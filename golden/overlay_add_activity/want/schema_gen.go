@@ -108,6 +108,7 @@ var typeInfos = []TypeInfo{{
 	Kind: "struct",
 	Name: "QueueInfo",
 }}
+var envelopeInfos = []FieldInfo{}
 
 // Validate reports, as a *ValidationError, what the spec requires of SendText
 // that x lacks. The client calls it before sending.

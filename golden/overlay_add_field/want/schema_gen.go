@@ -81,6 +81,7 @@ var typeInfos = []TypeInfo{{
 	Kind: "struct",
 	Name: "Operator",
 }}
+var envelopeInfos = []FieldInfo{}
 
 // Validate reports, as a *ValidationError, what the spec requires of SendText
 // that x lacks. The client calls it before sending.

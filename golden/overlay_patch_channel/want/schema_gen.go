@@ -53,6 +53,7 @@ var activityInfos = []ActivityInfo{{
 	Sent:       true,
 }}
 var typeInfos = []TypeInfo{}
+var envelopeInfos = []FieldInfo{}
 
 // Validate reports, as a *ValidationError, what the spec requires of ShareFile
 // that x lacks. The client calls it before sending.

@@ -66,6 +66,7 @@ var typeInfos = []TypeInfo{{
 	Kind: "struct",
 	Name: "AvailableGroup",
 }}
+var envelopeInfos = []FieldInfo{}
 
 // Validate reports, as a *ValidationError, what the spec requires of GetAvailableGroups
 // that x lacks. The client calls it before sending.

@@ -60,6 +60,7 @@ var activityInfos = []ActivityInfo{{
 	Sent:       false,
 }}
 var typeInfos = []TypeInfo{}
+var envelopeInfos = []FieldInfo{}
 
 // Validate reports, as a *ValidationError, what the spec requires of EnableGuestInput
 // that x lacks. The client calls it before sending.

@@ -4,6 +4,7 @@ package sharedresp
 
 import (
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -75,6 +76,8 @@ type ActivityInfo struct {
 	HasSession bool
 	// Key is the key carrying the name when the activity is written.
 	Key string
+	// Aliases are other names that mean this activity.
+	Aliases []string
 	// MatchKey and MatchValues identify an activity that has no name on the
 	// wire (the Bot Framework-style message: type "message").
 	MatchKey    string
@@ -116,7 +119,43 @@ type TypeInfo struct {
 	// Kind is "struct", "enum" or "flags".
 	Kind   string
 	Fields []FieldInfo
-	Values []string
+	// Values are an enum's or flag set's wire values; Numbers the numbers
+	// mluvii's models give some of them.
+	Values  []string
+	Numbers []EnumNumber
+}
+
+// EnumNumber is the number of one enum value.
+type EnumNumber struct {
+	Number int64
+	Name   string
+}
+
+// Types returns every named type of the spec, in spec order.
+func Types() []TypeInfo {
+	out := make([]TypeInfo, len(typeInfos))
+	copy(out, typeInfos)
+	return out
+}
+
+// EnvelopeFields returns the fields mluvii adds to every body it sends
+// (language, source, …).
+func EnvelopeFields() []FieldInfo {
+	out := make([]FieldInfo, len(envelopeInfos))
+	copy(out, envelopeInfos)
+	return out
+}
+
+// ChannelSources returns the session source values that mean channel c.
+func ChannelSources(c Channel) []string {
+	for _, cs := range channelSources {
+		if cs.channel == c {
+			out := make([]string, len(cs.sources))
+			copy(out, cs.sources)
+			return out
+		}
+	}
+	return nil
 }
 
 // Activities returns every activity of the spec, in spec order. The result
@@ -131,13 +170,13 @@ func Activities() []ActivityInfo {
 // the spec says activity names are case-insensitive).
 func LookupActivity(name string) (ActivityInfo, bool) {
 	for _, a := range activityInfos {
-		if a.Name == name {
+		if a.Name == name || slices.Contains(a.Aliases, name) {
 			return a, true
 		}
 	}
 	if foldActivityNames {
 		for _, a := range activityInfos {
-			if strings.EqualFold(a.Name, name) {
+			if strings.EqualFold(a.Name, name) || slices.ContainsFunc(a.Aliases, func(alias string) bool { return strings.EqualFold(alias, name) }) {
 				return a, true
 			}
 		}

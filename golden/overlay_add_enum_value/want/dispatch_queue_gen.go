@@ -38,8 +38,9 @@ type QueuedEvent struct {
 // them. The default is an in-memory queue (NewMemoryQueue); plug a durable one
 // in with WithQueue so that events acked but not handled survive a restart.
 //
-// Every method is called from several goroutines at once. The dispatcher keeps
-// per-session order itself: a Queue only has to be first in, first out.
+// Put, Done and Len are called from many goroutines at once; Take from one
+// at a time. The dispatcher keeps per-session order itself: a Queue only has
+// to be first in, first out.
 type Queue interface {
 	// Put appends e. While the queue is full it waits until there is room or
 	// ctx is done (then it returns an error and e is not queued). After Close
@@ -66,11 +67,11 @@ type Queue interface {
 // handled — everything acked and not yet Done — so memory stays bounded even
 // when handlers are slow.
 type MemoryQueue struct {
-	slots chan struct{}    // one token per event not yet Done
-	items chan QueuedEvent // events not yet taken
+	slots  chan struct{}    // one token per event not yet Done
+	items  chan QueuedEvent // events not yet taken
+	closed chan struct{}    // closed by Close: Put stops waiting for room
 
-	mu     sync.Mutex // guards closed and sending on items
-	closed bool
+	mu sync.Mutex // guards sending on and closing items
 }
 
 // NewMemoryQueue returns an in-memory queue holding at most size events that
@@ -78,8 +79,9 @@ type MemoryQueue struct {
 func NewMemoryQueue(size int) *MemoryQueue {
 	size = max(size, 1)
 	return &MemoryQueue{
-		slots: make(chan struct{}, size),
-		items: make(chan QueuedEvent, size),
+		slots:  make(chan struct{}, size),
+		items:  make(chan QueuedEvent, size),
+		closed: make(chan struct{}),
 	}
 }
 
@@ -87,18 +89,18 @@ func NewMemoryQueue(size int) *MemoryQueue {
 func (q *MemoryQueue) Put(ctx context.Context, e QueuedEvent) error {
 	select {
 	case q.slots <- struct{}{}:
-	default:
-		select {
-		case q.slots <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	case <-q.closed:
+		return ErrQueueClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.closed {
+	select {
+	case <-q.closed:
 		<-q.slots
 		return ErrQueueClosed
+	default:
 	}
 	// Never blocks: items has as much room as there are slots.
 	q.items <- e
@@ -133,8 +135,10 @@ func (q *MemoryQueue) Len() int { return len(q.slots) }
 func (q *MemoryQueue) Close() error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if !q.closed {
-		q.closed = true
+	select {
+	case <-q.closed:
+	default:
+		close(q.closed)
 		close(q.items)
 	}
 	return nil

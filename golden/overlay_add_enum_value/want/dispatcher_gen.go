@@ -41,7 +41,8 @@ import (
 //
 // Registering handlers is safe at any time, also while serving: a new
 // registration applies to every event handled after it returns, including
-// events already queued. Call Close to stop the workers.
+// events already queued. The workers start with the first request (or Start)
+// and stop in Close.
 type Dispatcher struct {
 	cfg      dispatcherConfig
 	log      *slog.Logger
@@ -49,6 +50,7 @@ type Dispatcher struct {
 	waiters  Waiters
 	handlers atomic.Pointer[handlerSet]
 	regMu    sync.Mutex // serializes registrations (copy on write)
+	takeMu   sync.Mutex // makes taking an event and claiming its session one step
 	dedupe   *dedupe    // nil when off
 	sched    sessionScheduler
 	stats    dispatchCounters
@@ -63,11 +65,13 @@ type Dispatcher struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	abandoned atomic.Bool // Close gave up: workers take no more events
+	startOnce sync.Once
 	closeOnce sync.Once
 	drained   chan struct{} // closed when the queue is drained and workers are gone
 }
 
-// NewDispatcher returns a dispatcher with its workers started.
+// NewDispatcher returns a dispatcher. Register its handlers, then mount it
+// on the callback URL's path.
 func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 	cfg := defaultDispatcherConfig()
 	for _, o := range opts {
@@ -88,11 +92,20 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 	d.handlers.Store(&handlerSet{byName: map[string]handlerFunc{}})
 	d.waiters.setLate(d.lateResponse)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
-	d.workers.Add(cfg.workers)
-	for range cfg.workers {
-		go d.work()
-	}
 	return d
+}
+
+// Start starts the worker pool; it is safe to call more than once. The first
+// request and Close start it too, so call Start only to have events that a
+// durable queue (WithQueue) kept from an earlier run handled before the
+// first request arrives. Register the handlers before.
+func (d *Dispatcher) Start() {
+	d.startOnce.Do(func() {
+		d.workers.Add(d.cfg.workers)
+		for range d.cfg.workers {
+			go d.work()
+		}
+	})
 }
 
 // Waiters returns the registry the dispatcher offers every response to before
@@ -102,6 +115,7 @@ func (d *Dispatcher) Waiters() *Waiters { return &d.waiters }
 // ServeHTTP implements http.Handler; see Dispatcher for what it answers.
 func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	d.Start()
 	if !d.authorized(r) {
 		d.stats.unauthorized.Add(1)
 		d.log.Warn("mluvii dispatcher: unauthorized request", "path", r.URL.Path, "remote", r.RemoteAddr)
@@ -236,6 +250,7 @@ func (d *Dispatcher) lateResponse(a Activity) {
 // says how many acked events were not handled (a durable queue still holds
 // them). Close may be called more than once.
 func (d *Dispatcher) Close(ctx context.Context) error {
+	d.Start() // so that a durable queue's events are drained too
 	d.closeOnce.Do(func() {
 		d.mu.Lock()
 		d.closed = true

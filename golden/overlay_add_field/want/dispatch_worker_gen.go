@@ -14,7 +14,7 @@ import (
 func (d *Dispatcher) work() {
 	defer d.workers.Done()
 	for !d.abandoned.Load() {
-		ev, err := d.queue.Take(d.ctx)
+		ev, claimed, err := d.take()
 		if err != nil {
 			if errors.Is(err, ErrQueueClosed) || d.ctx.Err() != nil {
 				return
@@ -27,17 +27,27 @@ func (d *Dispatcher) work() {
 			}
 			continue
 		}
-		d.runSession(ev)
+		if claimed {
+			d.runSession(ev)
+		}
 	}
 }
 
-// runSession handles ev and then, in order, every event of its session that
-// arrived meanwhile. When another worker is already busy with the session,
-// ev is left in that session's backlog for it.
-func (d *Dispatcher) runSession(ev QueuedEvent) {
-	if !d.sched.claim(ev) {
-		return
+// take takes the next event and claims its session. Both happen under
+// takeMu: were two workers to take events of one session and claim them in
+// the other order, the session's events would run out of order.
+func (d *Dispatcher) take() (ev QueuedEvent, claimed bool, err error) {
+	d.takeMu.Lock()
+	defer d.takeMu.Unlock()
+	if ev, err = d.queue.Take(d.ctx); err != nil {
+		return ev, false, err
 	}
+	return ev, d.sched.claim(ev), nil
+}
+
+// runSession handles ev, whose session the caller has claimed, and then, in
+// order, every event of the session that arrived meanwhile.
+func (d *Dispatcher) runSession(ev QueuedEvent) {
 	for {
 		d.handle(ev)
 		d.queue.Done(ev)
@@ -57,8 +67,8 @@ type sessionScheduler struct {
 	active map[int64][]QueuedEvent // present = a worker owns the session
 }
 
-// claim makes the caller the owner of ev's session, or backlogs ev and
-// reports false.
+// claim makes the caller the owner of ev's session, or backlogs ev behind
+// the owner and reports false.
 func (s *sessionScheduler) claim(ev QueuedEvent) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

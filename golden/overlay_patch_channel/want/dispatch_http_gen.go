@@ -47,25 +47,28 @@ func (d *Dispatcher) authorized(r *http.Request) bool {
 
 // readBody reads the whole body within the size limit and the read deadline.
 // On failure it returns the status to answer: 413 when too large, 408 when too
-// slow, 400 when the connection broke.
+// slow, 400 when the connection broke. A failed connection is closed after
+// the answer rather than drained: draining would wait on the same sender.
 func (d *Dispatcher) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int) {
 	if r.ContentLength > d.cfg.maxBody {
 		d.stats.tooLarge.Add(1)
+		w.Header().Set("Connection", "close")
 		return nil, http.StatusRequestEntityTooLarge
 	}
 	rc := http.NewResponseController(w)
-	// Not every ResponseWriter supports deadlines (httptest's does not);
-	// then the server's own timeouts are all there is.
+	// Not every ResponseWriter supports deadlines (httptest's recorder does
+	// not); then the server's own timeouts are all there is.
 	deadline := rc.SetReadDeadline(time.Now().Add(d.cfg.readTimeout)) == nil
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.cfg.maxBody))
-	if deadline {
-		// Lift it again: net/http's background read of a kept-alive
-		// connection would take an expired deadline for a broken connection.
-		_ = rc.SetReadDeadline(time.Time{})
-	}
 	if err == nil {
+		if deadline {
+			// Lift it again: the server's background read on a kept-alive
+			// connection would take an expired deadline for a broken one.
+			_ = rc.SetReadDeadline(time.Time{})
+		}
 		return body, 0
 	}
+	w.Header().Set("Connection", "close")
 	var tooLarge *http.MaxBytesError
 	var netErr net.Error
 	switch {

@@ -104,13 +104,14 @@ func (w *Waiters) Offer(a Activity) bool {
 	}
 	k := waiterKey{a.Session(), a.ActivityName()}
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	wt, ok := w.waiting[k]
 	if ok {
 		delete(w.waiting, k)
-	}
-	w.mu.Unlock()
-	if ok {
-		wt.ch <- a // room for one, and only this Offer can reach wt
+		// Sent under the lock, so release never finds the waiter gone and
+		// its channel still empty. Never blocks: room for one, and only this
+		// Offer can reach wt.
+		wt.ch <- a
 	}
 	return ok
 }

@@ -12,7 +12,7 @@ import (
 var reservedNames = []string{
 	"Activity", "ActivityName", "Unknown", "Decode", "DecodeError", "Timestamp",
 	"ParseTimestamp", "TimestampOf", "Now", "Client", "NewClient", "Dispatcher",
-	"NewDispatcher", "APIError", "Option", "Channel", "Channels",
+	"NewDispatcher", "APIError", "Option", "Channel", "Channels", "ClientChannels",
 }
 
 // Build resolves a validated spec into the IR: Go names, type references and
@@ -71,9 +71,10 @@ func (b *builder) build() *ir.API {
 		},
 	}
 	for _, c := range s.Channels {
-		api.Channels = append(api.Channels, &ir.Channel{
-			Name: c.Name, GoName: ir.GoName(c.Name), Sources: c.Sources, Doc: lines(c.Doc),
-		})
+		ch := &ir.Channel{Name: c.Name, GoName: ir.GoName(c.Name), Sources: c.Sources, Doc: lines(c.Doc)}
+		ch.ViewGoName = ch.GoName + "Client"
+		b.declare(ch.ViewGoName, c.Pos, "channel "+c.Name+" client view")
+		api.Channels = append(api.Channels, ch)
 	}
 	// Declare named types first so fields can refer to them in any order.
 	for _, t := range s.Types {

@@ -178,11 +178,12 @@ func (g *gen) sessionParam() string {
 }
 
 // clientActivities lists the activities the Client gets a method for: every
-// activity the bot sends, in spec order.
+// activity the bot sends, in spec order (with --channel, those supported on
+// the channels: onClient in channels.go).
 func (g *gen) clientActivities() []*ir.Activity {
 	var out []*ir.Activity
 	for _, a := range g.api.Activities {
-		if a.Direction.Sent() {
+		if a.Direction.Sent() && g.onClient(a) {
 			out = append(out, a)
 		}
 	}

@@ -31,6 +31,7 @@ func (g *gen) docs() ([]byte, error) {
 type (
 	docPage struct {
 		Package, SpecPath, Doc, Docs string
+		ClientNote                   string // what the Client covers (channels.go)
 		Channels                     []string
 		ChannelSources               []docChannel
 		Activities                   []docActivity
@@ -41,6 +42,7 @@ type (
 		Wire, GoName, Anchor, Role, Direction, Retry string
 		Response, ResponseAnchor, Requests           string
 		Doc, Deprecated, Source, Docs, OneOf         string
+		Client                                       string // its Client methods, or why there are none
 		Fields                                       []docField
 		Cells                                        []docCell
 	}
@@ -61,8 +63,17 @@ func (g *gen) docView() docPage {
 		p.Channels = append(p.Channels, c.Name)
 		p.ChannelSources = append(p.ChannelSources, docChannel{Name: c.Name, Sources: "`" + strings.Join(c.Sources, "`, `") + "`", Doc: oneLine(c.Doc)})
 	}
+	p.ClientNote = g.clientNote()
+	methods := map[*ir.Activity]*clientMethod{}
+	for _, m := range g.clientPlan(g.newPkgNames()).methods {
+		methods[m.a] = m
+	}
 	for _, a := range api.Activities {
-		p.Activities = append(p.Activities, g.docActivity(a))
+		d := g.docActivity(a)
+		if a.Direction.Sent() {
+			d.Client = g.clientDoc(a, methods[a])
+		}
+		p.Activities = append(p.Activities, d)
 	}
 	for _, st := range api.Structs {
 		p.Types = append(p.Types, docType{Name: st.Name, GoName: st.GoName, Kind: "Object", Doc: oneLine(st.Doc), Fields: docFields(st.Fields)})

@@ -36,6 +36,8 @@ type gen struct {
 	api  *ir.API
 	opts Options
 	pkg  string // Go package name of the output
+	// channels are Options.Channels resolved (channels.go); empty: all.
+	channels []*ir.Channel
 }
 
 // A goEmitter produces one generated Go file of the main package (or, when
@@ -56,6 +58,7 @@ var goEmitters = []goEmitter{
 	{name: "dispatch", emit: (*gen).dispatch},
 	{name: "client_methods", emit: (*gen).clientMethods},
 	{name: "client_cards", emit: (*gen).clientCards},
+	{name: "channels", emit: (*gen).channelViews},
 	{name: "mluviitest", sub: true, emit: (*gen).mock},
 }
 
@@ -67,6 +70,10 @@ func Generate(api *ir.API, opts Options) (Files, error) {
 	}
 	if g.opts.SpecPath == "" {
 		g.opts.SpecPath = "spec"
+	}
+	var err error
+	if g.channels, err = resolveChannels(api, opts.Channels); err != nil {
+		return nil, err
 	}
 	var files Files
 	for _, e := range goEmitters {

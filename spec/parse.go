@@ -229,6 +229,10 @@ func describe(n *yaml.Node) string {
 	return strconv.Quote(n.Value)
 }
 
+// DidYouMean returns ` (did you mean "X"?)` for the candidate closest to got
+// (ignoring letter case), or "" when none is close.
+func DidYouMean(got string, candidates []string) string { return didYouMean(got, candidates) }
+
 // didYouMean suggests the closest candidate, or returns "".
 func didYouMean(got string, candidates []string) string {
 	best, bestDist := "", 0

@@ -66,26 +66,33 @@ var specCmd = &command{
 	run:      (*cli).runSpec,
 }
 
-// produce runs the pipeline in memory: read the spec, load and build it,
-// generate. It reports errors itself and returns false on failure.
-func (c *cli) produce(o *options) (generator.Files, bool) {
+// produce runs the pipeline in memory: read the spec and overlays, load and
+// build them, generate. It reports errors itself and returns the exit code.
+func (c *cli) produce(cmd *command, o *options) (generator.Files, int) {
 	name, data, overlays, err := o.readSpec()
 	if err != nil {
-		return nil, c.fail(err)
+		c.fail(err)
+		return nil, exitFail
 	}
 	opts, err := o.generatorOptions()
 	if err != nil {
-		return nil, c.fail(err)
+		c.fail(err)
+		return nil, exitFail
 	}
 	api, err := generator.LoadAPI(name, data, overlays...)
 	if err != nil {
-		return nil, c.fail(err)
+		c.fail(err)
+		return nil, exitFail
+	}
+	if opts.Channels, err = generator.ResolveChannels(api, opts.Channels); err != nil {
+		return nil, c.usageError(cmd, "--channel: %v", err)
 	}
 	files, err := c.generate(api, opts.WithDefaults(api, generator.InputName(name, overlays)))
 	if err != nil {
-		return nil, c.fail(fmt.Errorf("generating from %s: %w", name, err))
+		c.fail(fmt.Errorf("generating from %s: %w", name, err))
+		return nil, exitFail
 	}
-	return files, true
+	return files, exitOK
 }
 
 // fail prints an error and returns false. A spec.ErrorList is printed as it
@@ -103,9 +110,9 @@ func (c *cli) runGenerate(cmd *command, o *options, args []string) int {
 	if len(args) > 0 {
 		return c.usageError(cmd, "unexpected argument %q", args[0])
 	}
-	files, ok := c.produce(o)
-	if !ok {
-		return exitFail
+	files, code := c.produce(cmd, o)
+	if code != exitOK {
+		return code
 	}
 	if err := files.WriteDir(o.outDir, o.clean); err != nil {
 		c.fail(err)
@@ -118,9 +125,9 @@ func (c *cli) runCheck(cmd *command, o *options, args []string) int {
 	if len(args) > 0 {
 		return c.usageError(cmd, "unexpected argument %q", args[0])
 	}
-	files, ok := c.produce(o)
-	if !ok {
-		return exitFail
+	files, code := c.produce(cmd, o)
+	if code != exitOK {
+		return code
 	}
 	diff, err := files.Diff(o.outDir)
 	if err != nil {

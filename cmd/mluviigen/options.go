@@ -36,8 +36,8 @@ func (o *options) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.outDir, "out", defaultOut, "the package's directory `DIR`")
 	fs.StringVar(&o.pkg, "package", "", "Go package `NAME` (default: the spec's name)")
 	fs.StringVar(&o.importPath, "import-path", "", "import `PATH` of --out (default: from the nearest go.mod above --out)")
-	fs.StringSliceVar(&o.channels, "channel", nil, "limit the client to the activities supported on every channel in `LIST` (comma-separated, e.g. WhatsApp,Apple)")
-	fs.BoolVar(&o.strictChannels, "strict-channels", false, "with --channel, also leave out activities whose support is unverified")
+	fs.StringSliceVar(&o.channels, "channel", nil, "limit the client to the activities supported on every channel in `LIST` (comma-separated, any letter case, e.g. WhatsApp,Apple); without it every channel gets a client view (c.WhatsApp(), …)")
+	fs.BoolVar(&o.strictChannels, "strict-channels", false, "leave out activities whose support is unverified (from the --channel client, or from the per-channel views)")
 }
 
 // validate checks what can be checked without reading anything; its errors
@@ -64,9 +64,6 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 		if strings.TrimSpace(ch) == "" {
 			return fmt.Errorf("--channel: empty channel name in %q", strings.Join(o.channels, ","))
 		}
-	}
-	if o.strictChannels && len(o.channels) == 0 {
-		return fmt.Errorf("--strict-channels needs --channel")
 	}
 	return nil
 }

@@ -32,6 +32,26 @@ type Channel struct {
 	GoName  string   // WebChat, WhatsApp, VK, …
 	Sources []string // session source values meaning this channel
 	Doc     []string
+	// ViewGoName names the per-channel client view (WhatsAppClient): the
+	// part of the Client whose activities this channel supports.
+	ViewGoName string
+}
+
+// Supports reports whether a supports channel c: yes, or unverified unless
+// strict. An activity without a cell for c does not support it.
+func (a *Activity) Supports(c *Channel, strict bool) bool {
+	cell := a.Cell(c)
+	return cell != nil && (cell.Support == Yes || (cell.Support == Unverified && !strict))
+}
+
+// Cell returns a's matrix cell for channel c, or nil.
+func (a *Activity) Cell(c *Channel) *Cell {
+	for _, cell := range a.Channels {
+		if cell.Channel == c {
+			return cell
+		}
+	}
+	return nil
 }
 
 // Direction of an activity.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Send checks a (required fields, "one of" rules), marshals it and POSTs it to
@@ -85,14 +86,14 @@ type validator interface{ Validate() error }
 
 // prepare validates and marshals a. Activities the spec does not know (such as
 // *Unknown) are sent as they are, never retried.
-func (c *Client) prepare(a Activity) ([]byte, ActivityInfo, error) {
+func (c *Client) prepare(a Activity) ([]byte, *ActivityInfo, error) {
 	if a == nil {
-		return nil, ActivityInfo{}, errors.New("mluvii: Send: nil activity")
+		return nil, nil, errors.New("mluvii: Send: nil activity")
 	}
 	name := a.ActivityName()
-	info, known := LookupActivity(name)
+	info, known := sendInfos()[name]
 	if !known {
-		info = ActivityInfo{Name: name}
+		info = &ActivityInfo{Name: name}
 	} else if !info.Sent {
 		return nil, info, fmt.Errorf("mluvii: %s is sent by mluvii, not by bots", name)
 	}
@@ -108,8 +109,18 @@ func (c *Client) prepare(a Activity) ([]byte, ActivityInfo, error) {
 	return body, info, nil
 }
 
+// sendInfos indexes the schema by wire name once, so that a send does not
+// scan it.
+var sendInfos = sync.OnceValue(func() map[string]*ActivityInfo {
+	m := map[string]*ActivityInfo{}
+	for _, a := range Activities() {
+		m[a.Name] = &a
+	}
+	return m
+})
+
 // post sends a marshalled activity.
-func (c *Client) post(ctx context.Context, a Activity, body []byte, info ActivityInfo) error {
+func (c *Client) post(ctx context.Context, a Activity, body []byte, info *ActivityInfo) error {
 	_, err := c.call(ctx, &call{
 		endpoint: "activity", activity: info.Name, session: a.Session(),
 		method: "POST", url: c.activityURL, contentType: "application/json; charset=utf-8",

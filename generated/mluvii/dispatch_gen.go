@@ -6,10 +6,10 @@ import "context"
 
 // This file holds the typed handler registration of Dispatcher.
 
-// OnConversationStarted registers h as the handler of ConversationStarted activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnConversationStarted registers h as the handler of ConversationStarted
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // ConversationStarted is the first activity of every session the bot is connected to.
 //
@@ -18,10 +18,10 @@ func (d *Dispatcher) OnConversationStarted(h func(ctx context.Context, a *Conver
 	d.register(ActivityConversationStarted, handlerOf(h))
 }
 
-// OnConversationEnded registers h as the handler of ConversationEnded activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnConversationEnded registers h as the handler of ConversationEnded
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // ConversationEnded tells the bot that the session ended. mluvii marks it
 // experimental and opt-in; how to opt in is not documented.
@@ -31,10 +31,9 @@ func (d *Dispatcher) OnConversationEnded(h func(ctx context.Context, a *Conversa
 	d.register(ActivityConversationEnded, handlerOf(h))
 }
 
-// OnText registers h as the handler of Text activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnText registers h as the handler of Text activities, replacing any earlier
+// one; a nil h removes it. It is safe at any time and applies to every event
+// handled after it returns, including events already queued.
 //
 // Text is a plain text message: from the guest (a clicked imBack button arrives
 // as Text too) or from the bot. The bot may use <strong>, <em> and <a>; mluvii
@@ -45,177 +44,177 @@ func (d *Dispatcher) OnText(h func(ctx context.Context, a *Text) error) {
 	d.register(ActivityText, handlerOf(h))
 }
 
-// OnGetAvailableOperatorsResponse registers h as the handler of GetAvailableOperatorsResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetAvailableOperatorsResponse registers h as the handler of
+// GetAvailableOperatorsResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GetAvailableOperatorsResponse answers GetAvailableOperators.
 //
-// It answers GetAvailableOperators: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getavailableoperators
 func (d *Dispatcher) OnGetAvailableOperatorsResponse(h func(ctx context.Context, a *GetAvailableOperatorsResponse) error) {
 	d.register(ActivityGetAvailableOperatorsResponse, handlerOf(h))
 }
 
-// OnGetAvailableGroupsResponse registers h as the handler of GetAvailableGroupsResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetAvailableGroupsResponse registers h as the handler of
+// GetAvailableGroupsResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GetAvailableGroupsResponse answers GetAvailableGroups.
 //
-// It answers GetAvailableGroups: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getavailablegroups
 func (d *Dispatcher) OnGetAvailableGroupsResponse(h func(ctx context.Context, a *GetAvailableGroupsResponse) error) {
 	d.register(ActivityGetAvailableGroupsResponse, handlerOf(h))
 }
 
-// OnGetCallParamsResponse registers h as the handler of GetCallParamsResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetCallParamsResponse registers h as the handler of GetCallParamsResponse
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // GetCallParamsResponse answers GetCallParams.
 //
-// It answers GetCallParams: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getcallparams
 func (d *Dispatcher) OnGetCallParamsResponse(h func(ctx context.Context, a *GetCallParamsResponse) error) {
 	d.register(ActivityGetCallParamsResponse, handlerOf(h))
 }
 
-// OnSetCallParamsResponse registers h as the handler of SetCallParamsResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnSetCallParamsResponse registers h as the handler of SetCallParamsResponse
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // SetCallParamsResponse answers SetCallParams.
 //
-// It answers SetCallParams: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#setcallparams
 func (d *Dispatcher) OnSetCallParamsResponse(h func(ctx context.Context, a *SetCallParamsResponse) error) {
 	d.register(ActivitySetCallParamsResponse, handlerOf(h))
 }
 
-// OnGetGuestIdentityResponse registers h as the handler of GetGuestIdentityResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetGuestIdentityResponse registers h as the handler of
+// GetGuestIdentityResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GetGuestIdentityResponse answers GetGuestIdentity; only the session channel's identifiers are set.
 //
-// It answers GetGuestIdentity: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getguestidentity
 func (d *Dispatcher) OnGetGuestIdentityResponse(h func(ctx context.Context, a *GetGuestIdentityResponse) error) {
 	d.register(ActivityGetGuestIdentityResponse, handlerOf(h))
 }
 
-// OnGuestInputChangeResponse registers h as the handler of GuestInputChangeResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGuestInputChangeResponse registers h as the handler of
+// GuestInputChangeResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GuestInputChangeResponse answers both EnableGuestInput and DisableGuestInput;
 // nothing in it says which (§9.4).
 //
-// It answers DisableGuestInput and EnableGuestInput: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#enableguestinput
 func (d *Dispatcher) OnGuestInputChangeResponse(h func(ctx context.Context, a *GuestInputChangeResponse) error) {
 	d.register(ActivityGuestInputChangeResponse, handlerOf(h))
 }
 
-// OnGetHeroCardsResponse registers h as the handler of GetHeroCardsResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetHeroCardsResponse registers h as the handler of GetHeroCardsResponse
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // GetHeroCardsResponse answers GetHeroCards.
 //
-// It answers GetHeroCards: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getherocards
 func (d *Dispatcher) OnGetHeroCardsResponse(h func(ctx context.Context, a *GetHeroCardsResponse) error) {
 	d.register(ActivityGetHeroCardsResponse, handlerOf(h))
 }
 
-// OnSendHeroCardResponse registers h as the handler of SendHeroCardResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnSendHeroCardResponse registers h as the handler of SendHeroCardResponse
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // SendHeroCardResponse answers SendHeroCard.
 //
-// It answers SendHeroCard: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#sendherocard
 func (d *Dispatcher) OnSendHeroCardResponse(h func(ctx context.Context, a *SendHeroCardResponse) error) {
 	d.register(ActivitySendHeroCardResponse, handlerOf(h))
 }
 
-// OnChatbotOpenFileUploadPromptResponse registers h as the handler of ChatbotOpenFileUploadPromptResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnChatbotOpenFileUploadPromptResponse registers h as the handler of
+// ChatbotOpenFileUploadPromptResponse activities, replacing any earlier one; a
+// nil h removes it. It is safe at any time and applies to every event handled
+// after it returns, including events already queued.
 //
 // ChatbotOpenFileUploadPromptResponse answers ChatbotOpenFileUploadPrompt once the guest uploaded a file or closed the dialog.
 //
-// It answers ChatbotOpenFileUploadPrompt: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#chatbotopenfileuploadprompt
 func (d *Dispatcher) OnChatbotOpenFileUploadPromptResponse(h func(ctx context.Context, a *ChatbotOpenFileUploadPromptResponse) error) {
 	d.register(ActivityChatbotOpenFileUploadPromptResponse, handlerOf(h))
 }
 
-// OnEnableGuestUploadResponse registers h as the handler of EnableGuestUploadResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnEnableGuestUploadResponse registers h as the handler of
+// EnableGuestUploadResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // EnableGuestUploadResponse answers EnableGuestUpload.
 //
-// It answers EnableGuestUpload: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#enableguestupload
 func (d *Dispatcher) OnEnableGuestUploadResponse(h func(ctx context.Context, a *EnableGuestUploadResponse) error) {
 	d.register(ActivityEnableGuestUploadResponse, handlerOf(h))
 }
 
-// OnDisableGuestUploadResponse registers h as the handler of DisableGuestUploadResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnDisableGuestUploadResponse registers h as the handler of
+// DisableGuestUploadResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // DisableGuestUploadResponse answers DisableGuestUpload.
 //
-// It answers DisableGuestUpload: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#disableguestupload
 func (d *Dispatcher) OnDisableGuestUploadResponse(h func(ctx context.Context, a *DisableGuestUploadResponse) error) {
@@ -234,42 +233,42 @@ func (d *Dispatcher) OnGuestFileUpload(h func(ctx context.Context, a *GuestFileU
 	d.register(ActivityGuestFileUpload, handlerOf(h))
 }
 
-// OnGetMediaObjectsResponse registers h as the handler of GetMediaObjectsResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetMediaObjectsResponse registers h as the handler of
+// GetMediaObjectsResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GetMediaObjectsResponse answers GetMediaObjects.
 //
-// It answers GetMediaObjects: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getmediaobjects
 func (d *Dispatcher) OnGetMediaObjectsResponse(h func(ctx context.Context, a *GetMediaObjectsResponse) error) {
 	d.register(ActivityGetMediaObjectsResponse, handlerOf(h))
 }
 
-// OnShareFileResponse registers h as the handler of ShareFileResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnShareFileResponse registers h as the handler of ShareFileResponse
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // ShareFileResponse answers ShareFile.
 //
-// It answers ShareFile: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#sharefile
 func (d *Dispatcher) OnShareFileResponse(h func(ctx context.Context, a *ShareFileResponse) error) {
 	d.register(ActivityShareFileResponse, handlerOf(h))
 }
 
-// OnHeroCardSubmission registers h as the handler of HeroCardSubmission activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnHeroCardSubmission registers h as the handler of HeroCardSubmission
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // HeroCardSubmission tells the bot that the guest confirmed a hero card or, on
 // WhatsApp, picked one of its options. It replaces watching call-parameter changes.
@@ -279,10 +278,10 @@ func (d *Dispatcher) OnHeroCardSubmission(h func(ctx context.Context, a *HeroCar
 	d.register(ActivityHeroCardSubmission, handlerOf(h))
 }
 
-// OnHeroCardQuickReply registers h as the handler of HeroCardQuickReply activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnHeroCardQuickReply registers h as the handler of HeroCardQuickReply
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // HeroCardQuickReply is the guest's quick reply to a hero card, typically on WhatsApp.
 //
@@ -291,32 +290,32 @@ func (d *Dispatcher) OnHeroCardQuickReply(h func(ctx context.Context, a *HeroCar
 	d.register(ActivityHeroCardQuickReply, handlerOf(h))
 }
 
-// OnObtainCrmIdentityResponse registers h as the handler of ObtainCrmIdentityResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnObtainCrmIdentityResponse registers h as the handler of
+// ObtainCrmIdentityResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // ObtainCrmIdentityResponse answers ObtainCrmIdentity; pick a record by score and assign it with AssignCrmIdentity.
 //
-// It answers ObtainCrmIdentity: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#obtaincrmidentity
 func (d *Dispatcher) OnObtainCrmIdentityResponse(h func(ctx context.Context, a *ObtainCrmIdentityResponse) error) {
 	d.register(ActivityObtainCrmIdentityResponse, handlerOf(h))
 }
 
-// OnAssignCrmIdentityResponse registers h as the handler of AssignCrmIdentityResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnAssignCrmIdentityResponse registers h as the handler of
+// AssignCrmIdentityResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // AssignCrmIdentityResponse answers AssignCrmIdentity.
 //
-// It answers AssignCrmIdentity: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#assigncrmidentity
 func (d *Dispatcher) OnAssignCrmIdentityResponse(h func(ctx context.Context, a *AssignCrmIdentityResponse) error) {
@@ -330,9 +329,9 @@ func (d *Dispatcher) OnAssignCrmIdentityResponse(h func(ctx context.Context, a *
 //
 // GuestLocation answers RequestLocation with the guest's position.
 //
-// It answers RequestLocation: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 //
 // See https://github.com/mluvii/mluvii.Chatbot.ChannelActivities/blob/master/GuestLocation.cs
 func (d *Dispatcher) OnGuestLocation(h func(ctx context.Context, a *GuestLocation) error) {

@@ -54,8 +54,9 @@ type waiter struct {
 // registration and must be called when the caller stops waiting (defer it);
 // calling it more than once is harmless. If the response arrived but was not
 // received from the channel, cancel hands it to the owning dispatcher's
-// handlers, so a late response is not lost. Call cancel from the goroutine
-// that receives from the channel.
+// handlers, so a late response is not lost (queueing it may then wait up to
+// the dispatcher's ack budget when its queue is full). Call cancel from the
+// goroutine that receives from the channel.
 //
 // A second registration for the same session and name while the first is
 // registered fails with ErrInFlight.

@@ -6,10 +6,9 @@ import "context"
 
 // This file holds the typed handler registration of Dispatcher.
 
-// OnText registers h as the handler of Text activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnText registers h as the handler of Text activities, replacing any earlier
+// one; a nil h removes it. It is safe at any time and applies to every event
+// handled after it returns, including events already queued.
 //
 // Text is a message the guest typed.
 func (d *Dispatcher) OnText(h func(ctx context.Context, a *Text) error) {

@@ -6,26 +6,25 @@ import "context"
 
 // This file holds the typed handler registration of Dispatcher.
 
-// OnText registers h as the handler of Text activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnText registers h as the handler of Text activities, replacing any earlier
+// one; a nil h removes it. It is safe at any time and applies to every event
+// handled after it returns, including events already queued.
 //
 // Text is a message the guest typed.
 func (d *Dispatcher) OnText(h func(ctx context.Context, a *Text) error) {
 	d.register(ActivityText, handlerOf(h))
 }
 
-// OnGetQueuePositionResponse registers h as the handler of GetQueuePositionResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetQueuePositionResponse registers h as the handler of
+// GetQueuePositionResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GetQueuePositionResponse answers GetQueuePosition.
 //
-// It answers GetQueuePosition: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 func (d *Dispatcher) OnGetQueuePositionResponse(h func(ctx context.Context, a *GetQueuePositionResponse) error) {
 	d.register(ActivityGetQueuePositionResponse, handlerOf(h))
 }

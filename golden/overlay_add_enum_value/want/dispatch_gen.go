@@ -6,10 +6,10 @@ import "context"
 
 // This file holds the typed handler registration of Dispatcher.
 
-// OnGroupStateChanged registers h as the handler of GroupStateChanged activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGroupStateChanged registers h as the handler of GroupStateChanged
+// activities, replacing any earlier one; a nil h removes it. It is safe at any
+// time and applies to every event handled after it returns, including events
+// already queued.
 //
 // GroupStateChanged reports a group's new state.
 func (d *Dispatcher) OnGroupStateChanged(h func(ctx context.Context, a *GroupStateChanged) error) {

@@ -6,16 +6,16 @@ import "context"
 
 // This file holds the typed handler registration of Dispatcher.
 
-// OnGetAvailableGroupsResponse registers h as the handler of GetAvailableGroupsResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGetAvailableGroupsResponse registers h as the handler of
+// GetAvailableGroupsResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GetAvailableGroupsResponse answers GetAvailableGroups.
 //
-// It answers GetAvailableGroups: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 func (d *Dispatcher) OnGetAvailableGroupsResponse(h func(ctx context.Context, a *GetAvailableGroupsResponse) error) {
 	d.register(ActivityGetAvailableGroupsResponse, handlerOf(h))
 }

@@ -6,16 +6,16 @@ import "context"
 
 // This file holds the typed handler registration of Dispatcher.
 
-// OnGuestInputChangeResponse registers h as the handler of GuestInputChangeResponse activities,
-// replacing any earlier one; a nil h removes it. It is safe at any time and
-// applies to every event handled after it returns, including events already
-// queued.
+// OnGuestInputChangeResponse registers h as the handler of
+// GuestInputChangeResponse activities, replacing any earlier one; a nil h
+// removes it. It is safe at any time and applies to every event handled after
+// it returns, including events already queued.
 //
 // GuestInputChangeResponse answers EnableGuestInput and DisableGuestInput.
 //
-// It answers EnableGuestInput and DisableGuestInput: an …AndWait call waiting for it in the same
-// session gets it first (see Dispatcher.Waiters); h gets it only when nobody
-// waits, e.g. when it arrives late.
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
 func (d *Dispatcher) OnGuestInputChangeResponse(h func(ctx context.Context, a *GuestInputChangeResponse) error) {
 	d.register(ActivityGuestInputChangeResponse, handlerOf(h))
 }

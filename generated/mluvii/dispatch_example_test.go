@@ -19,13 +19,31 @@ import (
 
 // A minimal bot: it answers every guest message. mluvii POSTs the message to
 // the webhook; the dispatcher acks it at once and runs the handler, which
-// answers through the client.
+// answers through the client. Asked for an operator, it looks for an online
+// group with GetAvailableGroupsAndWait, whose answer also arrives at the
+// webhook, and hands off.
 func Example_minimalBot() {
-	client := mluvii.NewClient("https://app.mluvii.com", 4005003,
-		mluvii.WithClientCredentials(os.Getenv("MLUVII_CLIENT_ID"), os.Getenv("MLUVII_CLIENT_SECRET")))
 	d := mluvii.NewDispatcher(mluvii.WithCallbackSecret(os.Getenv("MLUVII_CALLBACK_SECRET")))
+	client := mluvii.NewClient("https://app.mluvii.com", 4005003,
+		mluvii.WithClientCredentials(os.Getenv("MLUVII_CLIENT_ID"), os.Getenv("MLUVII_CLIENT_SECRET")),
+		mluvii.WithDispatcher(d)) // …AndWait calls get their answers from d
 	d.OnText(func(ctx context.Context, a *mluvii.Text) error {
-		return client.SendText(ctx, a.SessionID, "You wrote: "+a.Text)
+		if a.Text != "operator" {
+			return client.SendText(ctx, a.SessionID, "You wrote: "+a.Text)
+		}
+		// mluvii answers at the webhook; d hands the answer to the waiting call.
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		groups, err := client.GetAvailableGroupsAndWait(ctx, a.SessionID)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups.AvailableGroups {
+			if g.GroupState == mluvii.GroupStateOnline {
+				return client.HandOff(ctx, a.SessionID)
+			}
+		}
+		return client.SendText(ctx, a.SessionID, "Nobody is available right now, sorry.")
 	})
 	d.OnError(func(ctx context.Context, err error, body []byte) {
 		log.Printf("mluvii webhook: %v", err) // a handler failed, or a body did not decode

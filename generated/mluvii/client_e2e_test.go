@@ -310,6 +310,18 @@ func TestClientTokensEndToEnd(t *testing.T) {
 	if got := sentCount(se, mluvii.ActivityForward); got != 1 {
 		t.Fatalf("Forward accepted %d times, want 1", got)
 	}
+	// The token endpoint is retried like a safe call. (Forward ended se.)
+	se = b.start(t)
+	b.srv.ExpireTokens()
+	b.srv.SetTokenFault(mluviitest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
+	if err := b.c.Typing(t.Context(), se.ID(), false); err != nil {
+		t.Fatalf("after a token endpoint 503: %v", err)
+	}
+	b.srv.ExpireTokens()
+	b.srv.SetTokenFault(mluviitest.Fault{Drop: true, Times: 1})
+	if err := b.c.Typing(t.Context(), se.ID(), false); err != nil {
+		t.Fatalf("after a dropped token request: %v", err)
+	}
 }
 
 func TestClientTokenExpiryEndToEnd(t *testing.T) {

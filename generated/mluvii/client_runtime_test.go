@@ -24,6 +24,7 @@ type rawServer struct {
 	tokens     atomic.Int64 // tokens issued
 	activities atomic.Int64 // activity POSTs received
 	expiresIn  atomic.Int64
+	tokenDelay atomic.Int64 // nanoseconds the token endpoint waits before answering
 	// answer decides the status of the n-th activity POST (1-based).
 	answer func(n int64, w http.ResponseWriter, r *http.Request) int
 	mu     sync.Mutex
@@ -44,6 +45,7 @@ func newRawServer(t *testing.T) *rawServer {
 			http.Error(w, `{"error":"invalid_client"}`, http.StatusBadRequest)
 			return
 		}
+		time.Sleep(time.Duration(s.tokenDelay.Load()))
 		n := s.tokens.Add(1)
 		s.mu.Lock()
 		s.forms = append(s.forms, r.PostForm.Encode())
@@ -480,5 +482,24 @@ func TestClientLeavesNoGoroutines(t *testing.T) {
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+}
+
+func TestClientTokenRefreshSurvivesTheLeaderGivingUp(t *testing.T) {
+	s := newRawServer(t)
+	s.tokenDelay.Store(int64(100 * time.Millisecond))
+	c := s.client()
+	leader, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	defer cancel()
+	leaderErr := make(chan error, 1)
+	go func() { leaderErr <- c.Send(leader, &GetAvailableGroups{SessionID: 1}) }()
+	time.Sleep(10 * time.Millisecond) // the leader is fetching
+	// This caller waits for the leader's fetch, sees it give up, and fetches
+	// itself rather than failing with the leader's error.
+	if err := c.Send(t.Context(), &GetAvailableGroups{SessionID: 2}); err != nil {
+		t.Fatalf("waiter: %v", err)
+	}
+	if err := <-leaderErr; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("leader: err = %v, want DeadlineExceeded", err)
 	}
 }

@@ -124,7 +124,11 @@ func WithWaiters(w *Waiters) ClientOption {
 // WithDispatcher makes …AndWait methods wait for the responses d receives at
 // the webhook: the client registers with d.Waiters().
 func WithDispatcher(d *Dispatcher) ClientOption {
-	return func(c *Client) { c.waiters = d.Waiters() }
+	return func(c *Client) {
+		if d != nil {
+			c.waiters = d.Waiters()
+		}
+	}
 }
 
 // ChatbotID returns the chatbot the client sends as.

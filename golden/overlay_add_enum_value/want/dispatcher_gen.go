@@ -102,9 +102,13 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 func (d *Dispatcher) Start() {
 	d.startOnce.Do(func() {
 		d.workers.Add(d.cfg.workers)
-		for range d.cfg.workers {
-			go d.work()
-		}
+		// Spawned from a goroutine: thousands of workers take milliseconds
+		// to start, which the first request's ack should not wait for.
+		go func() {
+			for range d.cfg.workers {
+				go d.work()
+			}
+		}()
 	})
 }
 

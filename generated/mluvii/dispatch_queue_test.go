@@ -196,7 +196,9 @@ func TestDispatcherBlockingHandlersDoNotDelayAcks(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if el := time.Duration(slowest.Load()); el > 250*time.Millisecond {
+	// The handlers never return, so every ack above was sent without waiting
+	// for one; the bound only catches acks that waited for queue room.
+	if el := time.Duration(slowest.Load()); el > time.Second {
 		t.Errorf("slowest ack took %v with the handlers blocked", el)
 	}
 	if st := d.Stats(); st.Running != 4 || st.Acked != 400 {

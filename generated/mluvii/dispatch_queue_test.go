@@ -201,7 +201,8 @@ func TestDispatcherBlockingHandlersDoNotDelayAcks(t *testing.T) {
 	if el := time.Duration(slowest.Load()); el > time.Second {
 		t.Errorf("slowest ack took %v with the handlers blocked", el)
 	}
-	if st := d.Stats(); st.Running != 4 || st.Acked != 400 {
+	hookWaitFor(t, "every worker to be stuck", func() bool { return d.Stats().Running == 4 })
+	if st := d.Stats(); st.Acked != 400 || st.Rejected != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }

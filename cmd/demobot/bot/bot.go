@@ -1,0 +1,318 @@
+// Package bot is the demo chatbot of cmd/demobot: a small real bot on the
+// generated package mluvii (its Dispatcher for the webhook, its Client for
+// the activity endpoint). It greets, echoes, shows buttons and cards, and
+// hands the conversation to an operator when the guest asks for one.
+//
+// It is a package of its own so that tests (the browser test of
+// cmd/mluvii-mock among them) can run it in process.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mluviigen/mluviigen/generated/mluvii"
+)
+
+// Config says which mluvii the bot talks to and how.
+type Config struct {
+	// BaseURL is mluvii's address, e.g. https://app.mluvii.com or mluvii-mock's.
+	BaseURL string
+	// ChatbotID is the chatbot the bot sends as.
+	ChatbotID int64
+	// ClientID and ClientSecret are the API key for the token endpoint.
+	ClientID, ClientSecret string
+	// CallbackSecret, when set, must come with every webhook call: as the
+	// query parameter secret, the header X-Mluvii-Secret or the Basic password.
+	CallbackSecret string
+	// Logger gets the bot's log (nil: slog.Default()).
+	Logger *slog.Logger
+	// HTTPClient makes the calls to mluvii (nil: the client's default).
+	HTTPClient *http.Client
+	// WaitTimeout bounds each wait for one of mluvii's answers (default 10 s).
+	WaitTimeout time.Duration
+}
+
+// Bot is the demo bot. Serve Handler at the callback URL.
+type Bot struct {
+	client *mluvii.Client
+	disp   *mluvii.Dispatcher
+	log    *slog.Logger
+	wait   time.Duration
+}
+
+// Commands the bot understands (in any letter case).
+const (
+	CmdButtons  = "buttons"
+	CmdCard     = "card"
+	CmdOperator = "operator"
+	CmdFile     = "file"
+	CmdCarousel = "carousel"
+	CmdLocation = "location"
+	CmdBye      = "bye"
+)
+
+// Greeting is the bot's first message in every conversation.
+const Greeting = "Hello! I am the <strong>demo bot</strong>. I echo what you write; " +
+	"try <em>buttons</em>, <em>carousel</em>, <em>card</em>, <em>file</em>, <em>location</em>, <em>operator</em> or <em>bye</em>."
+
+// New makes the bot: a dispatcher with its handlers and a client that waits
+// for mluvii's answers through it.
+func New(cfg Config) *Bot {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	dopts := []mluvii.DispatcherOption{mluvii.WithDispatchLogger(log)}
+	if cfg.CallbackSecret != "" {
+		dopts = append(dopts, mluvii.WithCallbackSecret(cfg.CallbackSecret))
+	}
+	disp := mluvii.NewDispatcher(dopts...)
+	copts := []mluvii.ClientOption{
+		mluvii.WithClientCredentials(cfg.ClientID, cfg.ClientSecret),
+		mluvii.WithDispatcher(disp),
+		mluvii.WithClientLogger(log),
+	}
+	if cfg.HTTPClient != nil {
+		copts = append(copts, mluvii.WithHTTPClient(cfg.HTTPClient))
+	}
+	b := &Bot{
+		client: mluvii.NewClient(cfg.BaseURL, cfg.ChatbotID, copts...),
+		disp:   disp, log: log, wait: cfg.WaitTimeout,
+	}
+	if b.wait <= 0 {
+		b.wait = 10 * time.Second
+	}
+	disp.OnConversationStarted(b.started)
+	disp.OnText(b.text)
+	disp.OnHeroCardSubmission(b.heroCardSubmitted)
+	disp.OnGuestFileUpload(b.fileUploaded)
+	disp.OnConversationEnded(func(_ context.Context, a *mluvii.ConversationEnded) error {
+		log.Info("conversation ended", "session", a.SessionID)
+		return nil
+	})
+	disp.OnError(func(_ context.Context, err error, body []byte) {
+		log.Error("webhook", "err", err, "body", string(body))
+	})
+	return b
+}
+
+// Handler is the bot's webhook, for the callback URL.
+func (b *Bot) Handler() http.Handler { return b.disp }
+
+// Client is the bot's client for mluvii's API.
+func (b *Bot) Client() *mluvii.Client { return b.client }
+
+// Close stops taking webhook calls and waits for running handlers.
+func (b *Bot) Close(ctx context.Context) error { return b.disp.Close(ctx) }
+
+// started greets the guest and offers the commands as suggested actions.
+func (b *Bot) started(ctx context.Context, a *mluvii.ConversationStarted) error {
+	if err := b.client.SendText(ctx, a.SessionID, Greeting); err != nil {
+		return err
+	}
+	return b.client.SendMessage(ctx, a.SessionID,
+		mluvii.WithText("What shall we try?"),
+		mluvii.WithSuggestedActions(mluvii.NewSuggestedActions(
+			mluvii.IMBack("Buttons", CmdButtons), mluvii.IMBack("Hero card", CmdCard), mluvii.IMBack("Talk to a person", CmdOperator),
+		)))
+}
+
+// text answers the guest's message: a command, a picked colour, or an echo.
+func (b *Bot) text(ctx context.Context, a *mluvii.Text) error {
+	id := a.SessionID
+	switch cmd := strings.ToLower(strings.TrimSpace(a.Text)); cmd {
+	case CmdButtons:
+		return b.buttons(ctx, id)
+	case CmdCard:
+		return b.heroCard(ctx, id)
+	case CmdOperator:
+		return b.handOff(ctx, id)
+	case CmdFile:
+		if err := b.client.EnableGuestUpload(ctx, id); err != nil {
+			return err
+		}
+		return b.client.SendText(ctx, id, "Attach a file with the paper clip, and I will tell you what I got.")
+	case CmdCarousel:
+		return b.carousel(ctx, id)
+	case CmdLocation:
+		return b.location(ctx, id)
+	case CmdBye:
+		if err := b.client.SendText(ctx, id, "Bye! 👋"); err != nil {
+			return err
+		}
+		return b.client.EndConversation(ctx, id)
+	case "red", "green", "blue":
+		return b.client.SendText(ctx, id, "You picked <strong>"+cmd+"</strong>.")
+	}
+	b.typing(ctx, a)
+	return b.client.SendText(ctx, id, "You said: <em>"+html.EscapeString(a.Text)+"</em>")
+}
+
+// typing shows the typing indicator where the session's channel supports it
+// (the channel matrix of the spec is in the generated package).
+func (b *Bot) typing(ctx context.Context, a *mluvii.Text) {
+	info, _ := mluvii.LookupActivity(mluvii.ActivityTyping)
+	if ch := mluvii.ChannelOf(string(a.Source)); ch != "" && info.SupportOn(ch) == mluvii.SupportNo {
+		return
+	}
+	if err := b.client.Typing(ctx, a.SessionID, true); err != nil {
+		b.log.Warn("typing", "session", a.SessionID, "err", err)
+	}
+}
+
+// buttons sends a hero card with imBack buttons; a click comes back as Text.
+func (b *Bot) buttons(ctx context.Context, id int64) error {
+	card := mluvii.NewHeroCard("Pick a colour").
+		WithSubtitle("A button sends its value back as your message").
+		WithButtons(mluvii.IMBack("Red", "red"), mluvii.IMBack("Green", "green"), mluvii.IMBack("Blue", "blue"))
+	return b.client.SendMessage(ctx, id, mluvii.WithAttachments(card), mluvii.WithAttachmentLayout(mluvii.AttachmentLayoutList))
+}
+
+// carousel sends three cards side by side as a RichCardList. Channels
+// without rich cards (WhatsApp, …) answer 400; the bot then says so.
+func (b *Bot) carousel(ctx context.Context, id int64) error {
+	var items []mluvii.RichCard
+	for _, colour := range []string{"red", "green", "blue"} {
+		item, err := mluvii.NewThumbnailCard(strings.ToUpper(colour[:1]) + colour[1:]).
+			WithText("The colour " + colour).WithButtons(mluvii.IMBack("Pick "+colour, colour)).RichCard()
+		if err != nil {
+			return err
+		}
+		items = append(items, item)
+	}
+	err := b.client.SendRichCardList(ctx, id, items, mluvii.WithLayout(mluvii.RichCardLayoutCarousel))
+	var apiErr *mluvii.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
+		return b.client.SendText(ctx, id, "This channel shows no carousels (mluvii answered 400). Type red, green or blue.")
+	}
+	return err
+}
+
+// heroCard sends the first of mluvii's hero cards; the guest's submission
+// arrives as HeroCardSubmission.
+func (b *Bot) heroCard(ctx context.Context, id int64) error {
+	wctx, cancel := context.WithTimeout(ctx, b.wait)
+	defer cancel()
+	cards, err := b.client.GetHeroCardsAndWait(wctx, id)
+	if err != nil {
+		return err
+	}
+	if len(cards.HeroCards) == 0 {
+		return b.client.SendText(ctx, id, "This mluvii has no hero cards.")
+	}
+	c := cards.HeroCards[0]
+	var opts []mluvii.SendHeroCardOption
+	if len(c.Languages) > 0 {
+		opts = append(opts, mluvii.WithSelectedLanguage(c.Languages[0]))
+	}
+	sent, err := b.client.SendHeroCardAndWait(wctx, id, c.HeroCardID, opts...)
+	if err != nil {
+		return err
+	}
+	if !sent.Success {
+		return b.client.SendText(ctx, id, "I could not show the card: "+html.EscapeString(sent.ErrorMessage))
+	}
+	return nil
+}
+
+func (b *Bot) heroCardSubmitted(ctx context.Context, a *mluvii.HeroCardSubmission) error {
+	keys := make([]string, 0, len(a.Params))
+	for k := range a.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, html.EscapeString(k+"="+a.Params[k]))
+	}
+	return b.client.SendText(ctx, a.SessionID, "Thanks! The card said: "+strings.Join(parts, ", "))
+}
+
+func (b *Bot) fileUploaded(ctx context.Context, a *mluvii.GuestFileUpload) error {
+	return b.client.SendText(ctx, a.SessionID, "Got your file: "+html.EscapeString(a.FileURL))
+}
+
+// location asks for the guest's location and waits for it.
+func (b *Bot) location(ctx context.Context, id int64) error {
+	wctx, cancel := context.WithTimeout(ctx, b.wait)
+	defer cancel()
+	loc, err := b.client.RequestLocationAndWait(wctx, id, mluvii.WithText("May I see where you are?"))
+	if err != nil {
+		return err
+	}
+	return b.client.SendText(ctx, id, fmt.Sprintf("You are at %.5f, %.5f.", loc.Latitude, loc.Longitude))
+}
+
+// handOff is the operator flow: if a group is online, note why in the call
+// parameters and hand the session to mluvii's routing; otherwise offer an
+// offline e-mail.
+func (b *Bot) handOff(ctx context.Context, id int64) error {
+	wctx, cancel := context.WithTimeout(ctx, b.wait)
+	defer cancel()
+	groups, err := b.client.GetAvailableGroupsAndWait(wctx, id)
+	if err != nil {
+		return err
+	}
+	var online *mluvii.AvailableGroup
+	for i, g := range groups.AvailableGroups {
+		if g.GroupState == mluvii.GroupStateOnline {
+			online = &groups.AvailableGroups[i]
+			break
+		}
+	}
+	if online == nil {
+		if err := b.client.SendText(ctx, id, "No operator is online right now. We will answer you by e-mail."); err != nil {
+			return err
+		}
+		return b.client.SendGuestOfflineEmail(ctx, id, "Your question to our chat",
+			"The guest asked for an operator while none was online.")
+	}
+	set, err := b.client.SetCallParamsAndWait(wctx, id, map[string]string{
+		"demobot_handoff":       "operator requested",
+		"demobot_handoff_group": strconv.Itoa(int(online.GroupID)),
+	})
+	if err != nil {
+		return err
+	}
+	if !set.Success {
+		b.log.Warn("SetCallParams failed", "session", id, "err", set.ErrorMessage)
+	}
+	name := online.DisplayName
+	if name == "" {
+		name = "an operator"
+	}
+	if err := b.client.SendText(ctx, id, "Connecting you to <strong>"+html.EscapeString(name)+"</strong>…"); err != nil {
+		return err
+	}
+	return b.client.HandOff(ctx, id)
+}
+
+// ErrConfig is returned by Validate.
+var ErrConfig = errors.New("demobot: incomplete configuration")
+
+// Validate reports what the configuration lacks.
+func (cfg Config) Validate() error {
+	var missing []string
+	if cfg.BaseURL == "" {
+		missing = append(missing, "base URL")
+	}
+	if cfg.ChatbotID <= 0 {
+		missing = append(missing, "chatbot id")
+	}
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		missing = append(missing, "client id and secret")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: %s", ErrConfig, strings.Join(missing, ", "))
+	}
+	return nil
+}

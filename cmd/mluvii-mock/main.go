@@ -1,0 +1,217 @@
+// Command mluvii-mock runs a fake mluvii on localhost for developing a
+// chatbot without a mluvii tenant: the same fake as package mluviitest (token
+// endpoint, activity endpoint checking every body against the spec, callback
+// deliveries), plus a chat page at / where you play the guest.
+//
+//	mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME]
+//
+// It prints what the bot must be configured with, logs every activity in both
+// directions to stderr, and shuts down cleanly on Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mluviigen/mluviigen/generated/mluvii"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Defaults of the credentials the mock accepts; cmd/demobot uses the same.
+const (
+	defaultAddr         = "127.0.0.1:8765"
+	defaultChatbotID    = 2005
+	defaultClientID     = "mluvii-mock"
+	defaultClientSecret = "mluvii-mock-secret"
+)
+
+// options are the command line.
+type options struct {
+	addr, callback, worldFile, channel string
+	chatbotID                          int64
+	clientID, clientSecret             string
+	quiet                              bool
+}
+
+func parseArgs(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := pflag.NewFlagSet("mluvii-mock", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
+	fs.StringVar(&o.callback, "callback", "", "the bot's webhook `URL` (its query string is kept, e.g. ?secret=…); the bot may also set it with PUT /api/v1/Chatbot/{id}?callbackUrl=")
+	fs.StringVar(&o.worldFile, "world", "", "YAML `file` with operators, groups, hero cards, media objects, contacts and call params (see cmd/mluvii-mock/world.example.yaml)")
+	fs.StringVar(&o.channel, "channel", string(mluvii.AllChannels()[0]), "the chat page's default `channel` ("+channelNames()+")")
+	fs.Int64Var(&o.chatbotID, "chatbot-id", defaultChatbotID, "chatbot id in the activity endpoint's path")
+	fs.StringVar(&o.clientID, "client-id", defaultClientID, "API client id the token endpoint accepts")
+	fs.StringVar(&o.clientSecret, "client-secret", defaultClientSecret, "API client secret the token endpoint accepts")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log every activity to stderr")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME]\n\n"+
+			"A fake mluvii for local bot development, with a chat page at /.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if _, ok := channel(o.channel); !ok {
+		return o, fmt.Errorf("--channel %q: the spec's channels are %s", o.channel, channelNames())
+	}
+	if o.callback != "" {
+		if u, err := url.Parse(o.callback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return o, fmt.Errorf("--callback %q: want an absolute http(s) URL such as http://127.0.0.1:8080/mluvii?secret=…", o.callback)
+		}
+	}
+	if o.chatbotID <= 0 {
+		return o, fmt.Errorf("--chatbot-id must be positive")
+	}
+	return o, nil
+}
+
+// run is the program: 0 after a clean shutdown (ctx ended), 1 on errors, 2
+// on a bad command line.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args, stderr)
+	if errors.Is(err, pflag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mluvii-mock: %v\n", err)
+		return 2
+	}
+	w := defaultWorld()
+	if o.worldFile != "" {
+		if w, err = loadWorld(o.worldFile); err != nil {
+			fmt.Fprintf(stderr, "mluvii-mock: %v\n", err)
+			return 1
+		}
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "mluvii-mock: %v\n", err)
+		return 1
+	}
+	ch, _ := channel(o.channel)
+	logw := &lockedWriter{w: stderr}
+	m := newMock(config{
+		baseURL: baseURL(ln.Addr()), callbackURL: o.callback, channel: ch, world: w,
+		chatbotID: o.chatbotID, clientID: o.clientID, clientSecret: o.clientSecret,
+		logf: func(format string, args ...any) { logw.printf(format, args...) },
+	})
+	hs := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(m.stop)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	printBanner(stdout, m)
+	if !o.quiet {
+		go logTranscript(m, logw)
+	}
+
+	code := 0
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		fmt.Fprintf(stderr, "mluvii-mock: %v\n", err)
+		code = 1
+	}
+	fmt.Fprintln(stderr, "mluvii-mock: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		// Guest actions still waiting for the bot: the fake's Close cancels them.
+		fmt.Fprintf(stderr, "mluvii-mock: shutdown: %v\n", err)
+	}
+	m.Close()
+	_ = hs.Close()
+	return code
+}
+
+// baseURL is the URL of the listener, with a loopback host for the
+// unspecified address (a bot on this machine can reach that).
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func printBanner(w io.Writer, m *mock) {
+	c := m.cfg
+	callback := m.fake.CallbackURL()
+	if callback == "" {
+		callback = "(none yet: pass --callback, or let the bot PUT /api/v1/Chatbot/{id}?callbackUrl=…)"
+	}
+	fmt.Fprintf(w, `mluvii-mock: a fake mluvii on %[1]s (Ctrl-C stops it)
+
+  chat page      %[1]s/
+
+Configure the bot with:
+  base URL       %[1]s
+  chatbot id     %[2]d
+  client id      %[3]s
+  client secret  %[4]s
+  callback URL   %[5]s
+
+  for cmd/demobot: MLUVII_BASE_URL=%[1]s MLUVII_CHATBOT_ID=%[2]d MLUVII_CLIENT_ID=%[3]s MLUVII_CLIENT_SECRET=%[4]s
+
+`, c.baseURL, c.chatbotID, c.clientID, c.clientSecret, callback)
+}
+
+// logTranscript writes every activity, both directions, to w as it completes.
+func logTranscript(m *mock, w *lockedWriter) {
+	f := newFollower(1)
+	for {
+		entries, changed := f.poll(m.fake)
+		for _, e := range entries {
+			if !pending(e) {
+				w.printf("%s", e.String())
+			}
+		}
+		select {
+		case <-changed:
+		case <-m.stopping:
+			return
+		}
+	}
+}
+
+// lockedWriter serializes log lines from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) printf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := fmt.Sprintf(format, args...)
+	if !strings.HasSuffix(s, "\n") {
+		s += "\n"
+	}
+	_, _ = io.WriteString(l.w, s)
+}

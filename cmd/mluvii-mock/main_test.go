@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls buf until re matches, and returns the first submatch.
+func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(buf.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no %v in the output:\n%s", re, buf.String())
+	return ""
+}
+
+// TestRun starts the command, uses it, and stops it as Ctrl-C does: run
+// returns 0 promptly even with an event stream open.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"--addr", "127.0.0.1:0", "--callback", "http://127.0.0.1:1/mluvii?secret=s", "--channel", "whatsapp", "--chatbot-id", "7"}, &stdout, &stderr)
+	}()
+	base := waitFor(t, &stdout, regexp.MustCompile(`chat page +(http://127\.0\.0\.1:\d+)/`))
+	for _, want := range []string{"base URL       " + base, "chatbot id     7", "client id      mluvii-mock",
+		"client secret  mluvii-mock-secret", "callback URL   http://127.0.0.1:1/mluvii?secret=s"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	resp, err := http.Get(base + "/chat/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := decodeBody(t, resp.Body)
+	resp.Body.Close()
+	if info["defaultChannel"] != "WhatsApp" {
+		t.Errorf("default channel %v", info["defaultChannel"])
+	}
+	// A conversation with the bot down: logged to stderr.
+	resp, err = http.Post(base+"/chat/start", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	waitFor(t, &stderr, regexp.MustCompile(`(mluvii → bot ConversationStarted) session=\d+ `))
+
+	stream, err := http.Get(base + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("run = %d; stderr:\n%s", c, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+	if _, err := io.ReadAll(stream.Body); err != nil {
+		t.Errorf("event stream: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+func TestRunBadCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	badWorld := filepath.Join(dir, "world.yaml")
+	if err := os.WriteFile(badWorld, []byte("groups:\n  - {id: 1, stat: ONLINE}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--help"}, 0, "Usage: mluvii-mock"},
+		{[]string{"--bogus"}, 2, "unknown flag"},
+		{[]string{"extra"}, 2, "unexpected arguments"},
+		{[]string{"--channel", "Telegram"}, 2, "WebChat"},
+		{[]string{"--callback", "ftp://x"}, 2, "absolute http(s) URL"},
+		{[]string{"--callback", "/relative"}, 2, "absolute http(s) URL"},
+		{[]string{"--chatbot-id", "0"}, 2, "positive"},
+		{[]string{"--world", filepath.Join(dir, "missing.yaml")}, 1, "missing.yaml"},
+		{[]string{"--world", badWorld}, 1, `line 2: field stat not found`},
+		{[]string{"--addr", "127.0.0.1:99999"}, 1, "invalid port"},
+	} {
+		var stderr bytes.Buffer
+		got := run(context.Background(), tt.args, io.Discard, &stderr)
+		if got != tt.code || !strings.Contains(stderr.String(), tt.msg) {
+			t.Errorf("run %q = %d, stderr %q; want %d and %q", tt.args, got, stderr.String(), tt.code, tt.msg)
+		}
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:0": "http://127.0.0.1:",
+		"0.0.0.0:0":   "http://127.0.0.1:",
+		"[::1]:0":     "http://[::1]:",
+	} {
+		ln, err := listenTCP(addr)
+		if err != nil {
+			t.Logf("%s: %v (skipped)", addr, err)
+			continue
+		}
+		got := baseURL(ln.Addr())
+		ln.Close()
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("baseURL(%s) = %q, want prefix %q", addr, got, want)
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mluviigen/mluviigen/generated/mluvii"
+	"github.com/mluviigen/mluviigen/generated/mluvii/mluviitest"
+)
+
+// world is what --world loads: the fake's tenant (groups, operators, hero
+// cards, stored files, contacts) plus what every new session starts with.
+type world struct {
+	mluviitest.World
+	// CallParams are every new session's call parameters.
+	CallParams map[string]string
+	// Language is every new session's language ("" keeps the fake's default).
+	Language string
+	// HeroCardFields names the fields the page shows for each hero card id.
+	HeroCardFields map[int32][]string
+}
+
+// worldFile is the YAML form. A section left out keeps the default world's;
+// an empty list empties it.
+type worldFile struct {
+	Groups        *[]groupYAML      `yaml:"groups"`
+	Operators     *[]operatorYAML   `yaml:"operators"`
+	HeroCards     *[]heroCardYAML   `yaml:"heroCards"`
+	MediaObjects  *[]mediaYAML      `yaml:"mediaObjects"`
+	CRMIdentities *[]crmYAML        `yaml:"crmIdentities"`
+	CallParams    map[string]string `yaml:"callParams"`
+	Language      string            `yaml:"language"`
+}
+
+type groupYAML struct {
+	ID             int32    `yaml:"id"`
+	Name           string   `yaml:"name"`
+	State          string   `yaml:"state"`
+	OfflineReasons []string `yaml:"offlineReasons"`
+	Workload       struct {
+		MaxSlots          int32 `yaml:"maxSlots"`
+		UsedSlotsWaiting  int32 `yaml:"usedSlotsWaiting"`
+		UsedSlotsAccepted int32 `yaml:"usedSlotsAccepted"`
+		FreeSlots         int32 `yaml:"freeSlots"`
+	} `yaml:"workload"`
+	Queue struct {
+		FreeQueueSlotsCountTotal int32 `yaml:"freeQueueSlotsCountTotal"`
+		InQueueCountTotal        int32 `yaml:"inQueueCountTotal"`
+		IsQueueFull              bool  `yaml:"isQueueFull"`
+	} `yaml:"queue"`
+}
+
+type operatorYAML struct {
+	ID        int32   `yaml:"id"`
+	Name      string  `yaml:"name"`
+	GroupIDs  []int32 `yaml:"groupIds"`
+	Available *bool   `yaml:"available"` // default true
+}
+
+type heroCardYAML struct {
+	ID        int32    `yaml:"id"`
+	Name      string   `yaml:"name"`
+	Languages []string `yaml:"languages"`
+	Fields    []string `yaml:"fields"` // shown by the chat page's card form
+}
+
+type mediaYAML struct {
+	ID   int32  `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+type crmYAML struct {
+	ID    int64               `yaml:"id"`
+	Score float64             `yaml:"score"`
+	Data  map[string][]string `yaml:"data"`
+}
+
+// defaultWorld is the fake's default world with the page's default card fields.
+func defaultWorld() world {
+	w := world{World: mluviitest.DefaultWorld(), HeroCardFields: map[int32][]string{}}
+	for _, c := range w.HeroCards {
+		w.HeroCardFields[c.ID] = []string{"name", "email"}
+	}
+	return w
+}
+
+// loadWorld reads a world file; errors name the file and line.
+func loadWorld(path string) (world, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return world{}, err
+	}
+	w, err := parseWorld(data)
+	if err != nil {
+		return world{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return w, nil
+}
+
+// parseWorld decodes a world file strictly (unknown keys are errors) onto the
+// default world.
+func parseWorld(data []byte) (world, error) {
+	var f worldFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return world{}, fmt.Errorf("world: %w", err)
+	}
+	w := defaultWorld()
+	w.CallParams, w.Language = f.CallParams, f.Language
+	var problems []string
+	if f.Groups != nil {
+		w.Groups = nil
+		for i, g := range *f.Groups {
+			grp, err := g.group()
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("groups[%d]: %v", i, err))
+			}
+			w.Groups = append(w.Groups, grp)
+		}
+	}
+	if f.Operators != nil {
+		w.Operators = nil
+		for _, o := range *f.Operators {
+			avail := o.Available == nil || *o.Available
+			w.Operators = append(w.Operators, mluviitest.Operator{ID: o.ID, Name: o.Name, GroupIDs: o.GroupIDs, Available: avail})
+		}
+	}
+	if f.HeroCards != nil {
+		w.HeroCards, w.HeroCardFields = nil, map[int32][]string{}
+		for _, c := range *f.HeroCards {
+			w.HeroCards = append(w.HeroCards, mluviitest.HeroCard{ID: c.ID, Name: c.Name, Languages: c.Languages})
+			w.HeroCardFields[c.ID] = c.Fields
+		}
+	}
+	if f.MediaObjects != nil {
+		w.MediaObjects = nil
+		for _, m := range *f.MediaObjects {
+			w.MediaObjects = append(w.MediaObjects, mluviitest.MediaObject{ID: m.ID, Name: m.Name})
+		}
+	}
+	if f.CRMIdentities != nil {
+		w.CRMIdentities = nil
+		for _, c := range *f.CRMIdentities {
+			w.CRMIdentities = append(w.CRMIdentities, mluviitest.CRMIdentity{ID: c.ID, Score: c.Score, Data: c.Data})
+		}
+	}
+	if len(problems) > 0 {
+		return world{}, fmt.Errorf("world: %s", strings.Join(problems, "; "))
+	}
+	return w, nil
+}
+
+// group converts a YAML group, checking its state and offline reasons
+// against the spec's enums (in any letter case).
+func (g groupYAML) group() (mluviitest.Group, error) {
+	state := mluvii.GroupState(strings.ToUpper(g.State))
+	if g.State == "" {
+		state = mluvii.GroupStateOnline
+	}
+	if !state.Known() {
+		return mluviitest.Group{}, fmt.Errorf("state %q is none of %s", g.State, strings.Join(enumValues("GroupState"), ", "))
+	}
+	reasons := enumValues("GroupOfflineReasons")
+	var offline []string
+	for _, r := range g.OfflineReasons {
+		r = strings.ToUpper(r)
+		if len(reasons) > 0 && !slices.Contains(reasons, r) {
+			return mluviitest.Group{}, fmt.Errorf("offline reason %q is none of %s", r, strings.Join(reasons, ", "))
+		}
+		offline = append(offline, r)
+	}
+	return mluviitest.Group{
+		ID: g.ID, Name: g.Name, State: string(state), OfflineReasons: offline,
+		Workload: mluviitest.GroupWorkload{MaxSlots: g.Workload.MaxSlots, UsedSlotsWaiting: g.Workload.UsedSlotsWaiting,
+			UsedSlotsAccepted: g.Workload.UsedSlotsAccepted, FreeSlots: g.Workload.FreeSlots},
+		Queue: mluviitest.QueueWorkload{FreeQueueSlotsCountTotal: g.Queue.FreeQueueSlotsCountTotal,
+			InQueueCountTotal: g.Queue.InQueueCountTotal, IsQueueFull: g.Queue.IsQueueFull},
+	}, nil
+}
+
+// enumValues lists a named enum type's values from the spec.
+func enumValues(name string) []string {
+	t, _ := mluvii.LookupType(name)
+	return t.Values
+}

@@ -10,8 +10,8 @@ import (
 )
 
 // Send checks a (required fields, "one of" rules), marshals it and POSTs it to
-// mluvii. An invalid activity is an error and nothing is sent. Any 2xx answer
-// is success; anything else is an *APIError. Activities the spec marks safe to
+// mluvii. An invalid activity is a *ValidationError (errors.Is ErrInvalid) and
+// nothing is sent. Any 2xx answer is success; anything else is an *APIError. Activities the spec marks safe to
 // retry are retried on network errors, 429 and 5xx; others are sent once.
 //
 // Send does not wait for the response of a request: it arrives later at the

@@ -33,7 +33,7 @@ import (
 //   - a duplicate (WithDedupe): 200, dropped;
 //   - anything else: queued, then 200. When the queue is full the request
 //     waits up to the ack budget (WithAckBudget) for room, then gets 503; so
-//     does every request once Close has begun.
+//     does every such request once Close has begun.
 //
 // Queued events run on the worker pool (WithWorkers): the events of one
 // session one after another in arrival order, different sessions in parallel.

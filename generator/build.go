@@ -2,18 +2,24 @@ package generator
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/mluviigen/mluviigen/generator/ir"
 	"github.com/mluviigen/mluviigen/spec"
+	"github.com/mluviigen/mluviigen/templates"
 )
 
-// reservedNames are the Go names the generated package defines whatever the
-// spec says; a spec name that maps onto one of them is an error.
+// reservedNames are the Go names the emitters declare whatever the spec says;
+// a spec name that maps onto one of them is an error. The names the runtime
+// files declare (templates/runtime) are reserved too, read from their source.
 var reservedNames = []string{
-	"Activity", "ActivityName", "Unknown", "Decode", "DecodeError", "Timestamp",
-	"ParseTimestamp", "TimestampOf", "Now", "Client", "NewClient", "Dispatcher",
-	"NewDispatcher", "APIError", "Option", "Channel", "Channels", "ClientChannels",
+	"Activity", "ActivityName", "Unknown", "Decode", "Client", "NewClient",
+	"Dispatcher", "NewDispatcher", "Option", "Channel", "Channels", "ClientChannels",
+	"DiscriminatorKey", "SessionKey",
 }
+
+// runtimeNames are the package-level names of templates/runtime.
+var runtimeNames = sync.OnceValues(func() ([]string, error) { return templates.DeclaredNames("runtime") })
 
 // Build resolves a validated spec into the IR: Go names, type references and
 // request → response links. Go-name collisions come back as a spec.ErrorList.
@@ -25,7 +31,11 @@ func Build(s *spec.Spec) (*ir.API, error) {
 		enums:   map[string]*ir.Enum{},
 		names:   map[string]spec.Pos{},
 	}
-	for _, n := range reservedNames {
+	rt, err := runtimeNames()
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range append(rt, reservedNames...) {
 		b.names[n] = spec.Pos{File: "(generated package)"}
 	}
 	api := b.build()

@@ -1,16 +1,12 @@
 package generator
 
 import (
-	"go/ast"
-	"go/parser"
 	"go/token"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/mluviigen/mluviigen/generator/ir"
-	"github.com/mluviigen/mluviigen/templates"
 )
 
 // The client emitters declare package-level names the spec does not name
@@ -29,7 +25,8 @@ func (g *gen) newPkgNames() pkgNames {
 	for _, s := range []string{"Activities", "LookupActivity", "LookupType", "NewActivity", "ChannelOf", "AllChannels", "DiscriminatorKey", "SessionKey"} {
 		n[s] = true
 	}
-	for _, s := range runtimeNames() {
+	rt, _ := runtimeNames() // Build has already failed on an error
+	for _, s := range rt {
 		n[s] = true
 	}
 	for _, a := range g.api.Activities {
@@ -80,54 +77,6 @@ func (n pkgNames) free(names ...string) bool {
 		n[s] = true
 	}
 	return true
-}
-
-var (
-	runtimeNamesOnce sync.Once
-	runtimeNamesList []string
-)
-
-// runtimeNames lists the top-level names declared by templates/runtime.
-func runtimeNames() []string {
-	runtimeNamesOnce.Do(func() {
-		files, err := templates.Go("runtime")
-		if err != nil {
-			return
-		}
-		fset := token.NewFileSet()
-		for _, rf := range files {
-			f, err := parser.ParseFile(fset, rf.Name, "package x\n"+string(rf.Body), parser.SkipObjectResolution)
-			if err != nil {
-				continue
-			}
-			runtimeNamesList = append(runtimeNamesList, topLevelNames(f)...)
-		}
-	})
-	return runtimeNamesList
-}
-
-func topLevelNames(f *ast.File) []string {
-	var names []string
-	for _, d := range f.Decls {
-		switch d := d.(type) {
-		case *ast.FuncDecl:
-			if d.Recv == nil {
-				names = append(names, d.Name.Name)
-			}
-		case *ast.GenDecl:
-			for _, s := range d.Specs {
-				switch s := s.(type) {
-				case *ast.TypeSpec:
-					names = append(names, s.Name.Name)
-				case *ast.ValueSpec:
-					for _, id := range s.Names {
-						names = append(names, id.Name)
-					}
-				}
-			}
-		}
-	}
-	return names
 }
 
 // clientMethodNames are the Client's own methods (templates/runtime/client*.go);

@@ -19,6 +19,9 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"path"
 	"sort"
@@ -78,4 +81,49 @@ func afterPackageClause(src []byte) ([]byte, error) {
 		rest = next
 	}
 	return nil, fmt.Errorf("no package clause")
+}
+
+// DeclaredNames returns the package-level names (types, functions, variables,
+// constants) the runtime files of dir declare, sorted. A spec name that maps
+// onto one of them would not compile, so the generator reserves them.
+func DeclaredNames(dir string) ([]string, error) {
+	srcs, err := Go(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	fset := token.NewFileSet()
+	for _, src := range srcs {
+		f, err := parser.ParseFile(fset, src.Name+".go", append([]byte("package p\n"), src.Body...), parser.SkipObjectResolution)
+		if err != nil {
+			return nil, fmt.Errorf("templates/%s/%s.go: %w", dir, src.Name, err)
+		}
+		for _, decl := range f.Decls {
+			names = append(names, declNames(decl)...)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func declNames(decl ast.Decl) []string {
+	var out []string
+	switch d := decl.(type) {
+	case *ast.FuncDecl:
+		if d.Recv == nil {
+			out = append(out, d.Name.Name)
+		}
+	case *ast.GenDecl:
+		for _, s := range d.Specs {
+			switch s := s.(type) {
+			case *ast.TypeSpec:
+				out = append(out, s.Name.Name)
+			case *ast.ValueSpec:
+				for _, n := range s.Names {
+					out = append(out, n.Name)
+				}
+			}
+		}
+	}
+	return out
 }

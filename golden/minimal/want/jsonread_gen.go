@@ -251,11 +251,9 @@ func (r *jsonReader) escapedString(start int) string {
 	var b strings.Builder
 	b.Grow(rawStringEnd(s, r.pos) - start)
 	b.WriteString(s[start:r.pos])
-	var high byte
 	for {
 		i := r.pos
 		for i < len(s) && plainStringByte[s[i]] {
-			high |= s[i]
 			i++
 		}
 		b.WriteString(s[r.pos:i])
@@ -266,11 +264,11 @@ func (r *jsonReader) escapedString(start int) string {
 			return ""
 		case s[i] == '"':
 			r.pos++
-			v := b.String()
-			if high >= utf8.RuneSelf && !utf8.ValidString(v) {
-				return string([]rune(v))
+			if v := b.String(); !utf8.ValidString(v) {
+				return string([]rune(v)) // replaces invalid bytes with U+FFFD
+			} else {
+				return v
 			}
-			return v
 		case s[i] < 0x20:
 			r.fail("control character in string")
 			return ""

@@ -20,12 +20,11 @@ type command struct {
 	run      func(c *cli, cmd *command, o *options, args []string) int
 }
 
-// commands lists the subcommands in help order; the first is the default. (A
-// "diff OLD NEW" command comparing two specs belongs here when it comes.) It is
-// filled in init because the commands' run functions refer back to it.
+// commands lists the subcommands in help order; the first is the default. It
+// is filled in init because the commands' run functions refer back to it.
 var commands []*command
 
-func init() { commands = []*command{generateCmd, checkCmd, specCmd} }
+func init() { commands = []*command{generateCmd, checkCmd, diffCmd, specCmd} }
 
 func lookup(name string) *command {
 	for _, cmd := range commands {

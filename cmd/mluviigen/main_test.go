@@ -162,7 +162,7 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{[]string{"bogus"}, `mluviigen: unknown command "bogus" (commands: generate, check, spec)`},
+		{[]string{"bogus"}, `mluviigen: unknown command "bogus" (commands: generate, check, diff, spec)`},
 		{[]string{"--bogus"}, "mluviigen generate: unknown flag: --bogus"},
 		{[]string{"check", "--clean"}, "mluviigen check: unknown flag: --clean"},
 		{[]string{"generate", "extra"}, `mluviigen generate: unexpected argument "extra"`},

@@ -20,6 +20,9 @@ const defaultOut = "generated/mluvii"
 type options struct {
 	specFile       string   // --spec; "" means the embedded default spec
 	overlays       []string // --overlay, repeatable, merged into the spec in order
+	oldOverlays    []string // diff --old-overlay
+	format         string   // diff --format
+	failOn         string   // diff --fail-on
 	outDir         string   // --out
 	pkg            string   // --package; "" means the spec's name
 	importPath     string   // --import-path; "" means computed from go.mod
@@ -49,7 +52,7 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 	if fs.Changed("spec") && o.specFile == "" {
 		return fmt.Errorf("--spec must not be empty (leave it out to use the embedded spec)")
 	}
-	for _, f := range o.overlays {
+	for _, f := range append(o.overlays, o.oldOverlays...) {
 		if f == "" {
 			return fmt.Errorf("--overlay must not be empty")
 		}
@@ -85,14 +88,23 @@ func (o *options) readSpec() (name string, data []byte, overlays []spec.Source, 
 		}
 		name = specName(o.specFile)
 	}
-	for _, f := range o.overlays {
-		odata, err := os.ReadFile(f)
-		if err != nil {
-			return "", nil, nil, err
-		}
-		overlays = append(overlays, spec.Source{Path: specName(f), Data: odata})
+	if overlays, err = readOverlays(o.overlays); err != nil {
+		return "", nil, nil, err
 	}
 	return name, data, overlays, nil
+}
+
+// readOverlays reads overlay files, named like the spec.
+func readOverlays(files []string) ([]spec.Source, error) {
+	var overlays []spec.Source
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		overlays = append(overlays, spec.Source{Path: specName(f), Data: data})
+	}
+	return overlays, nil
 }
 
 // specName is the slash-separated path the header and the error positions use:

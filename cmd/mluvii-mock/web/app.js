@@ -17,6 +17,7 @@ const page = {
   ignoringInput: false, // the bot's last Message said inputHint ignoringInput
   typingTimer: 0,
   endedShown: false,
+  warned: new Set(), // warnings shown in the chat
 };
 
 function el(tag, className, text) {
@@ -35,7 +36,9 @@ function safeURL(u) {
   }
 }
 
-// api POSTs a guest action; errors show in the chat.
+// api POSTs a guest action; errors show in the chat. The answer's state is
+// not applied: it may be older than a state event already on the stream,
+// which is the one source of the session's state after the start.
 async function api(path, body) {
   let res;
   let data = {};
@@ -50,7 +53,6 @@ async function api(path, body) {
     note('The mock did not answer: ' + e, 'error');
     return {ok: false, status: 0, data};
   }
-  if (data.state) applyState(data.state);
   if (!res.ok) {
     const what = res.status === 502 ? 'The bot did not take it: ' : 'mluvii-mock refused: ';
     note(what + (data.error || res.statusText), 'error');
@@ -209,11 +211,16 @@ function fromBot(e) {
     note(msg, 'error rejected');
     return;
   }
-  if (e.warnings && e.warnings.length) note('⚠ ' + e.name + ' passed with a warning: ' + e.warnings.join('; '), 'warning');
+  for (const w of e.warnings || []) { // each once: the log has them all
+    if (page.warned.has(w)) continue;
+    page.warned.add(w);
+    note('⚠ ' + e.name + ' passed with a warning: ' + w, 'warning');
+  }
   const a = e.activity || {};
   switch (e.name) {
     case 'Text':
       showTyping(false);
+      showSuggested([]);
       botHTML(e.html || '');
       page.ignoringInput = false;
       break;
@@ -226,6 +233,7 @@ function fromBot(e) {
       break;
     case 'RichCardList':
       showTyping(false);
+      showSuggested([]);
       renderCards(Array.isArray(a.items) ? a.items : [], a.layout);
       break;
     case 'Typing':
@@ -395,6 +403,7 @@ async function start(ev) {
   page.entries.clear();
   page.endedShown = false;
   page.ignoringInput = false;
+  page.warned.clear();
   $('messages').replaceChildren();
   $('log').replaceChildren();
   showSuggested([]);
@@ -415,6 +424,7 @@ async function send(ev) {
   const text = input.value;
   if (!text.trim()) return;
   input.value = '';
+  showSuggested([]);
   await api('/chat/text', {sessionId: page.session, text});
   input.focus();
 }
@@ -440,8 +450,10 @@ async function locate() {
   await api('/chat/location', {sessionId: page.session, latitude: lat, longitude: lon});
 }
 
-function end() {
-  return api('/chat/end', {sessionId: page.session});
+async function end() {
+  const r = await api('/chat/end', {sessionId: page.session});
+  // An end is final, so this state cannot be stale; the stream shows it too.
+  if (r.data.state && r.data.state.ended) applyState(r.data.state);
 }
 
 // ---- configuration panel ----

@@ -35,9 +35,10 @@ func chromium() string {
 
 // TestBrowser is the end-to-end test: the mock and cmd/demobot's bot on
 // loopback, the chat page in headless Chromium. It clicks a suggested action
-// and a card button, sends a message, submits a hero card, sees the bot's
-// answers and the activity log, ends the conversation, and sees a channel
-// restriction's 400 on WhatsApp.
+// and a card button, sends a message, submits a hero card, uploads a file,
+// answers a location request, sees the bot's answers and the activity log,
+// ends the conversation, sees a channel restriction's 400 on WhatsApp, and
+// asks for an operator there.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the browser test is skipped")
@@ -91,6 +92,10 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	upload := t.TempDir() + "/invoice.pdf"
+	if err := os.WriteFile(upload, []byte("%PDF-1.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var greetingHTML, echoed string
 	var logEntries int
 	var inputDisabled bool
@@ -134,6 +139,21 @@ func TestBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`form.herocard input[name="email"]`), "jan@example.com"),
 			chromedp.Click(chromedp.CSS(`form.herocard button[type="submit"]`)),
 			waitText("#messages .msg.bot", "email=jan@example.com"),
+		}},
+		{"the bot enables uploads; the guest attaches a file", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#text"), "file"),
+			chromedp.Click(chromedp.CSS("#send")),
+			chromedp.WaitVisible(chromedp.CSS("#attach")),
+			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{upload}),
+			waitText("#messages .msg.guest", "name=invoice.pdf"),
+			waitText("#messages .msg.bot", "Got your file: "+m.cfg.baseURL),
+		}},
+		{"the bot asks for the location; mluvii-mock answers it", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#text"), "location"),
+			chromedp.Click(chromedp.CSS("#send")),
+			waitText("#messages .msg.system.prompt", "asked for your location"),
+			waitText("#messages .msg.guest", "📍 50.0875726, 14.4189987"),
+			waitText("#messages .msg.bot", "You are at 50.08757, 14.41900."),
 		}},
 		{"the activity log shows both directions", []chromedp.Action[chromedp.Void]{
 			waitText("#log .log-entry.toBot .name", "HeroCardSubmission"),

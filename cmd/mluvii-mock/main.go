@@ -27,6 +27,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
+	"github.com/mluviigen/mluviigen/generated/mluvii/mluviitest"
 )
 
 func main() {
@@ -182,15 +183,20 @@ Configure the bot with:
 `, c.baseURL, c.chatbotID, c.clientID, c.clientSecret, callback)
 }
 
-// logTranscript writes every activity, both directions, to w as it completes.
+// logTranscript writes every activity, both directions, to w in transcript
+// order, each once its delivery is over.
 func logTranscript(m *mock, w *lockedWriter) {
 	f := newFollower(1)
+	next, held := 1, map[int]mluviitest.Entry{}
 	for {
 		entries, changed := f.poll(m.fake)
 		for _, e := range entries {
-			if !pending(e) {
-				w.printf("%s", e.String())
-			}
+			held[e.Seq] = e
+		}
+		for e, ok := held[next]; ok && !pending(e); e, ok = held[next] {
+			w.printf("%s", e.String())
+			delete(held, next)
+			next++
 		}
 		select {
 		case <-changed:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mluviigen/mluviigen/generated/mluvii"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -148,5 +151,45 @@ func TestBaseURL(t *testing.T) {
 		if !strings.HasPrefix(got, want) {
 			t.Errorf("baseURL(%s) = %q, want prefix %q", addr, got, want)
 		}
+	}
+}
+
+// TestLogOrder: the stderr log keeps transcript order even when a later
+// activity completes before an earlier delivery does.
+func TestLogOrder(t *testing.T) {
+	m := startMock(t, config{})
+	release := make(chan struct{})
+	srv := startHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), `"text":"slow"`) {
+			<-release
+		}
+	}))
+	m.fake.SetCallbackURL(srv)
+	var log syncBuffer
+	go logTranscript(m, &lockedWriter{w: &log})
+	a := start(t, m, mluvii.ChannelWebChat)
+	slow := make(chan struct{})
+	go func() {
+		defer close(slow)
+		resp, err := http.Post(m.cfg.baseURL+"/chat/text", "application/json", strings.NewReader(fmt.Sprintf(`{"sessionId":%d,"text":"slow"}`, a)))
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitFor(t, &log, regexp.MustCompile(`(#1) `))
+	for len(m.fake.Transcript()) < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	start(t, m, mluvii.ChannelWhatsApp) // #3, complete while #2 is pending
+	time.Sleep(50 * time.Millisecond)
+	if strings.Contains(log.String(), "#3 ") {
+		t.Fatalf("#3 logged before #2 completed:\n%s", log.String())
+	}
+	close(release)
+	<-slow
+	waitFor(t, &log, regexp.MustCompile(`(#3) `))
+	if got := regexp.MustCompile(`(?m)^#(\d+) `).FindAllString(log.String(), -1); strings.Join(got, "") != "#1 #2 #3 " {
+		t.Errorf("logged in the order %q:\n%s", got, log.String())
 	}
 }

@@ -49,12 +49,49 @@ func TestBrowser(t *testing.T) {
 	}
 	began := time.Now()
 	m := startMock(t, config{})
+	startDemobot(t, m)
+	ctx, jsErrors := startBrowser(t, exe)
+	started := time.Since(began)
+
+	var got pageFacts
+	for _, s := range browserSteps(t, m, &got) {
+		stepStart := time.Now()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := chromedp.Do(sctx, s.steps...)
+		cancel()
+		if err != nil {
+			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("%s: %v\nthe page says:\n%s\ntranscript:\n%s", s.what, err, page, m.fake.Dump())
+		}
+		t.Logf("%-62s %v", s.what, time.Since(stepStart).Round(time.Millisecond))
+	}
+	if path := os.Getenv("MLUVII_MOCK_SCREENSHOT"); path != "" { // for looking at the page
+		screenshot(t, ctx, path)
+	}
+	got.check(t)
+	if errs := jsErrors(); len(errs) > 0 {
+		t.Errorf("script errors on the page:\n%s", strings.Join(errs, "\n"))
+	}
+	for _, se := range m.fake.Sessions() {
+		if st := se.State(); st.Channel == string(mluvii.ChannelWebChat) && (!st.Ended || len(st.HeroCardsSent) != 1) {
+			t.Errorf("WebChat session state = %+v", st)
+		}
+	}
+	t.Logf("browser test: %v (Chromium started in %v)", time.Since(began).Round(time.Millisecond), started.Round(time.Millisecond))
+}
+
+// startDemobot serves cmd/demobot's bot as m's callback.
+func startDemobot(t *testing.T, m *mock) {
 	b := bot.New(bot.Config{BaseURL: m.cfg.baseURL, ChatbotID: m.cfg.chatbotID, ClientID: m.cfg.clientID,
 		ClientSecret: m.cfg.clientSecret, CallbackSecret: "e2e", Logger: slog.New(slog.DiscardHandler)})
 	hook := httptest.NewServer(b.Handler())
 	t.Cleanup(hook.Close)
 	m.fake.SetCallbackURL(hook.URL + "/mluvii?secret=e2e")
+}
 
+// startBrowser starts headless Chromium with a fresh profile and opens a tab;
+// jsErrors returns the script errors the tab has had.
+func startBrowser(t *testing.T, exe string) (ctx context.Context, jsErrors func() []string) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.NoSandbox, // as root (CI) Chromium refuses to start sandboxed
@@ -69,40 +106,67 @@ func TestBrowser(t *testing.T) {
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(t.Logf))
-	defer cancelTab()
+	t.Cleanup(cancelTab)
 	// The first call starts the browser; it must not have a timeout of its
-	// own (that would stop the browser), so each step gets one below.
+	// own (that would stop the browser), so each step gets one.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v", exe, err)
 	}
-	started := time.Since(began)
-
-	// Script errors on the page fail the test.
 	var mu sync.Mutex
-	var jsErrors []string
+	var errs []string
 	if err := chromedp.Listen(ctx, func(ev any) {
 		if ex, ok := ev.(*runtime.EventExceptionThrown); ok {
 			mu.Lock()
-			jsErrors = append(jsErrors, (&chromedp.ExceptionError{ExceptionDetails: ex.ExceptionDetails}).Error())
+			errs = append(errs, (&chromedp.ExceptionError{ExceptionDetails: ex.ExceptionDetails}).Error())
 			mu.Unlock()
 		}
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), errs...)
+	}
+}
 
+// pageFacts are what the steps read from the page, checked at the end.
+type pageFacts struct {
+	greetingHTML, echoed string
+	logEntries           int
+	inputDisabled        bool
+}
+
+func (got pageFacts) check(t *testing.T) {
+	t.Helper()
+	if !strings.Contains(got.greetingHTML, "<strong>demo bot</strong>") {
+		t.Errorf("greeting rendered as %q: <strong> not kept", got.greetingHTML)
+	}
+	if got.echoed != "hello <b>there</b>" {
+		t.Errorf("echo shown as %q", got.echoed)
+	}
+	if got.logEntries < 10 {
+		t.Errorf("%d log entries", got.logEntries)
+	}
+	if !got.inputDisabled {
+		t.Error("the text input is enabled after the end")
+	}
+}
+
+type browserStep struct {
+	what  string
+	steps []chromedp.Action[chromedp.Void]
+}
+
+// browserSteps is the scenario, step by step.
+func browserSteps(t *testing.T, m *mock, got *pageFacts) []browserStep {
 	upload := t.TempDir() + "/invoice.pdf"
 	if err := os.WriteFile(upload, []byte("%PDF-1.4\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var greetingHTML, echoed string
-	var logEntries int
-	var inputDisabled bool
-	steps := []struct {
-		what  string
-		steps []chromedp.Action[chromedp.Void]
-	}{
+	return []browserStep{
 		{"open the page", []chromedp.Action[chromedp.Void]{
 			chromedp.Navigate(m.cfg.baseURL + "/"),
 			chromedp.WaitVisible(chromedp.CSS("body.ready")),
@@ -112,7 +176,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#start")),
 			waitText("#messages .msg.bot", "demo bot"),
 			chromedp.WaitEnabled(chromedp.CSS("#text")),
-			into(&greetingHTML, chromedp.InnerHTML(chromedp.CSS("#messages .msg.bot"))),
+			into(&got.greetingHTML, chromedp.InnerHTML(chromedp.CSS("#messages .msg.bot"))),
 			waitText("#suggested button", "Buttons"),
 		}},
 		{"click a suggested action; the bot shows a card with buttons", []chromedp.Action[chromedp.Void]{
@@ -130,7 +194,7 @@ func TestBrowser(t *testing.T) {
 			waitText("#messages .msg.guest", "hello <b>there</b>"),
 			discard(chromedp.Poll[bool](`document.querySelectorAll('#suggested button').length === 0`)),
 			waitText("#messages .msg.bot em", "hello <b>there</b>"),
-			into(&echoed, chromedp.Evaluate[string](`[...document.querySelectorAll('#messages .msg.bot em')].pop().textContent`)),
+			into(&got.echoed, chromedp.Evaluate[string](`[...document.querySelectorAll('#messages .msg.bot em')].pop().textContent`)),
 		}},
 		{"submit a hero card", []chromedp.Action[chromedp.Void]{
 			chromedp.SendKeys(chromedp.CSS("#text"), "card"),
@@ -158,12 +222,12 @@ func TestBrowser(t *testing.T) {
 		{"the activity log shows both directions", []chromedp.Action[chromedp.Void]{
 			waitText("#log .log-entry.toBot .name", "HeroCardSubmission"),
 			waitText("#log .log-entry.fromBot .name", "SendHeroCard"),
-			into(&logEntries, chromedp.Evaluate[int](`document.querySelectorAll('#log .log-entry').length`)),
+			into(&got.logEntries, chromedp.Evaluate[int](`document.querySelectorAll('#log .log-entry').length`)),
 		}},
 		{"end the conversation", []chromedp.Action[chromedp.Void]{
 			chromedp.Click(chromedp.CSS("#end")),
 			waitText("#messages .msg.system.ended", "has ended (guest)"),
-			into(&inputDisabled, chromedp.Evaluate[bool](`document.getElementById('text').disabled`)),
+			into(&got.inputDisabled, chromedp.Evaluate[bool](`document.getElementById('text').disabled`)),
 		}},
 		{"on WhatsApp a carousel is rejected with the 400, and shown", []chromedp.Action[chromedp.Void]{
 			chromedp.SetValue(chromedp.CSS("#channel"), "WhatsApp"),
@@ -186,49 +250,16 @@ func TestBrowser(t *testing.T) {
 			discard(chromedp.Poll[bool](`document.getElementById('text').disabled && document.getElementById('end').disabled`)),
 		}},
 	}
-	for _, s := range steps {
-		stepStart := time.Now()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := chromedp.Do(sctx, s.steps...)
-		cancel()
-		if err != nil {
-			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
-			t.Fatalf("%s: %v\nthe page says:\n%s\ntranscript:\n%s", s.what, err, page, m.fake.Dump())
-		}
-		t.Logf("%-62s %v", s.what, time.Since(stepStart).Round(time.Millisecond))
+}
+
+func screenshot(t *testing.T, ctx context.Context, path string) {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		err = os.WriteFile(path, png, 0o644)
 	}
-	if path := os.Getenv("MLUVII_MOCK_SCREENSHOT"); path != "" { // for looking at the page
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err == nil {
-			err = os.WriteFile(path, png, 0o644)
-		}
-		if err != nil {
-			t.Errorf("screenshot: %v", err)
-		}
+	if err != nil {
+		t.Errorf("screenshot: %v", err)
 	}
-	if !strings.Contains(greetingHTML, "<strong>demo bot</strong>") {
-		t.Errorf("greeting rendered as %q: <strong> not kept", greetingHTML)
-	}
-	if echoed != "hello <b>there</b>" {
-		t.Errorf("echo shown as %q", echoed)
-	}
-	if logEntries < 10 {
-		t.Errorf("%d log entries", logEntries)
-	}
-	if !inputDisabled {
-		t.Error("the text input is enabled after the end")
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(jsErrors) > 0 {
-		t.Errorf("script errors on the page:\n%s", strings.Join(jsErrors, "\n"))
-	}
-	for _, se := range m.fake.Sessions() {
-		if st := se.State(); st.Channel == string(mluvii.ChannelWebChat) && (!st.Ended || len(st.HeroCardsSent) != 1) {
-			t.Errorf("WebChat session state = %+v", st)
-		}
-	}
-	t.Logf("browser test: %v (Chromium started in %v)", time.Since(began).Round(time.Millisecond), started.Round(time.Millisecond))
 }
 
 // waitText waits until an element matching sel contains text.

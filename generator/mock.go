@@ -118,6 +118,7 @@ func (g *gen) mockConvert(f *jen.File, pkg string) {
 			jen.Id("sent"): a("Sent"), jen.Id("received"): a("Received"), jen.Id("hasSession"): a("HasSession"),
 			jen.Id("response"): a("Response"), jen.Id("fields"): jen.Id("convertFields").Call(a("Fields")),
 			jen.Id("oneOf"): a("OneOf"), jen.Id("matchKey"): a("MatchKey"), jen.Id("matchValues"): a("MatchValues"),
+			jen.Id("aliases"): a("Aliases"),
 		}),
 		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Add(a("Channels"))).Block(
 			jen.Id("info").Dot("channels").Op("=").Append(jen.Id("info").Dot("channels"), jen.Id("cellInfo").Values(jen.Dict{

@@ -77,6 +77,7 @@ func loadSpec() *schema {
 
 func convertActivity(a mluvii.ActivityInfo) *actInfo {
 	info := &actInfo{
+		aliases:     a.Aliases,
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,

@@ -68,7 +68,7 @@ func TestLenientFormsWarnOrFailUnderStrict(t *testing.T) {
 		{"number for a string", `{"activity":"Text","sessionId":SID,"text":42}`, "Text.text: want a string, got a number 42; mluvii converts it"},
 		{"lowercase activity", `{"activity":"typing","sessionId":SID,"show":true}`, `activity "typing" should be spelled "Typing"`},
 		{"envelope keys echoed back", `{"activity":"Text","sessionId":SID,"text":"hi","language":"cs","source":"Default"}`, `Text: "language" is what mluvii adds`},
-		{"message without activity", `{"type":"message","sessionId":SID,"text":"hi"}`, `body has no "activity" key; mluvii takes it as Message because type is "message"`},
+		{"message type in another case", `{"type":"Message","sessionId":SID,"text":"hi"}`, `type "Message" should be spelled type "message"`},
 	}
 	for _, strict := range []bool{false, true} {
 		var opts []Option
@@ -102,4 +102,24 @@ func TestLenientFormsWarnOrFailUnderStrict(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDeclaredFormsDoNotWarn: the forms the spec itself declares (the untyped
+// type:"message" body, a declared activity alias) are not leniency.
+func TestDeclaredFormsDoNotWarn(t *testing.T) {
+	srv := NewServer(t, Strict())
+	newTestBot(t, srv, nil)
+	sess, err := srv.StartConversation(mluvii.ChannelWebChat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{
+		`{"type":"message","sessionId":SID,"text":"hi"}`,
+		`{"type":"mluvii","sessionId":SID,"text":"hi"}`,
+	} {
+		if code, msg := srv.botPost(t, body(sess, b)); code != 200 {
+			t.Errorf("%s: got %d %q", b, code, msg)
+		}
+	}
+	srv.AssertNoWarnings()
 }

@@ -71,6 +71,7 @@ func loadSpec() *schema {
 
 func convertActivity(a restricted.ActivityInfo) *actInfo {
 	info := &actInfo{
+		aliases:     a.Aliases,
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,

@@ -62,6 +62,7 @@ func loadSpec() *schema {
 
 func convertActivity(a enumopen.ActivityInfo) *actInfo {
 	info := &actInfo{
+		aliases:     a.Aliases,
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,

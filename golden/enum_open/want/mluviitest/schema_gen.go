@@ -25,6 +25,7 @@ type actInfo struct {
 	oneOf       [][]string
 	matchKey    string // identifies the activity when it has no discriminator
 	matchValues []string
+	aliases     []string // other names the spec declares for it
 }
 
 // cellInfo is one channel-matrix cell: yes, no or unverified.
@@ -73,8 +74,10 @@ func (sc *schema) index() {
 		if a.key == "" {
 			a.key = sc.discriminator
 		}
-		sc.byName[a.name] = a
-		sc.byFold[strings.ToLower(a.name)] = a
+		for _, n := range append([]string{a.name}, a.aliases...) {
+			sc.byName[n] = a
+			sc.byFold[strings.ToLower(n)] = a
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,7 +128,10 @@ func (sc *schema) identify(c *checked, obj map[string]any) *actInfo {
 			}
 			if mk, mv, ok := lookupKey(obj, a.matchKey); ok {
 				if s, _ := mv.(string); containsFold(a.matchValues, s) {
-					c.warn("body has no %q key; mluvii takes it as %s because %s is %q", sc.discriminator, a.name, mk, s)
+					// The spec declares this form; only a spelling it does not list is lenient.
+					if !slices.Contains(a.matchValues, s) || mk != a.matchKey {
+						c.warn("%s %q should be spelled %s %q", mk, s, a.matchKey, a.matchValues[0])
+					}
 					c.name = a.name
 					if _, declared := a.field(mk); !declared {
 						delete(obj, mk)

@@ -68,6 +68,7 @@ func loadSpec() *schema {
 
 func convertActivity(a addactivity.ActivityInfo) *actInfo {
 	info := &actInfo{
+		aliases:     a.Aliases,
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,

@@ -62,6 +62,7 @@ func loadSpec() *schema {
 
 func convertActivity(a addvalue.ActivityInfo) *actInfo {
 	info := &actInfo{
+		aliases:     a.Aliases,
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,

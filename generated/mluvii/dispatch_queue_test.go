@@ -271,6 +271,23 @@ func TestDispatcherCloseGivesUp(t *testing.T) {
 	}
 }
 
+// TestDispatcherCloseAgainWithExpiredContext: once drained, Close succeeds
+// whatever its ctx, and does not cancel the handlers' context.
+func TestDispatcherCloseAgainWithExpiredContext(t *testing.T) {
+	d := NewDispatcher(WithDispatchLogger(nil), WithWorkers(1))
+	hookClose(t, d)
+	expired, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 100 { // select picks at random among ready cases
+		if err := d.Close(expired); err != nil {
+			t.Fatalf("Close #%d with an expired ctx after draining: %v", i+2, err)
+		}
+	}
+	if d.ctx.Err() != nil || d.abandoned.Load() {
+		t.Errorf("a drained dispatcher was abandoned")
+	}
+}
+
 func TestDispatcherDedupe(t *testing.T) {
 	t.Run("off by default", func(t *testing.T) {
 		d := newTestDispatcher(t)

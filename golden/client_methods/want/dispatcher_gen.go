@@ -272,6 +272,13 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	case <-d.drained:
 		return nil
 	case <-ctx.Done():
+		// Both may be ready (a second Close with an expired ctx): select
+		// picks at random, and a drained dispatcher has nothing to give up.
+		select {
+		case <-d.drained:
+			return nil
+		default:
+		}
 	}
 	d.abandoned.Store(true)
 	d.cancel()

@@ -139,6 +139,34 @@ func TestClientRefreshesExpiredToken(t *testing.T) {
 	}
 }
 
+// TestClientTokenLifetimeOutOfRange: an expires_in that is huge, infinite,
+// not a number or not positive still caches the token (a huge one used to
+// overflow into the past, so every call fetched a token).
+func TestClientTokenLifetimeOutOfRange(t *testing.T) {
+	for _, expiresIn := range []string{`1e300`, `"1e300"`, `"Infinity"`, `"NaN"`, `-5`, `0`, `null`, `"soon"`} {
+		t.Run(expiresIn, func(t *testing.T) {
+			var tokens atomic.Int64
+			mux := http.NewServeMux()
+			mux.HandleFunc("POST /login/connect/token", func(w http.ResponseWriter, r *http.Request) {
+				tokens.Add(1)
+				io.WriteString(w, `{"access_token":"tok-a","expires_in":`+expiresIn+`}`)
+			})
+			mux.HandleFunc("POST /api/v1/Chatbot/2005/activity", func(http.ResponseWriter, *http.Request) {})
+			ts := httptest.NewServer(mux)
+			t.Cleanup(ts.Close)
+			c := NewClient(ts.URL, 2005, WithClientCredentials("bot", clientSecretForTests), WithHTTPClient(ts.Client()))
+			for range 3 {
+				if err := c.Typing(t.Context(), 1, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := tokens.Load(); n != 1 {
+				t.Errorf("%d token requests for 3 calls, want 1", n)
+			}
+		})
+	}
+}
+
 func TestClient401RefreshesOnceThenFails(t *testing.T) {
 	s := newRawServer(t)
 	s.answer = func(n int64, w http.ResponseWriter, r *http.Request) int {

@@ -44,6 +44,10 @@ const (
 	defaultTokenLifetime = time.Hour
 	// maxTokenSkew is how long before expires_in a token is refreshed.
 	maxTokenSkew = 30 * time.Second
+	// maxTokenLifetime caps expires_in: a larger value (or Infinity) would
+	// overflow time.Duration into the past and make every call fetch a
+	// token. A token revoked earlier is refreshed on its 401 anyway.
+	maxTokenLifetime = 24 * time.Hour
 )
 
 // credentials is the client-credentials TokenSource: it caches the token and
@@ -169,7 +173,7 @@ func (s *credentials) fetch(ctx context.Context) (*cachedToken, error) {
 	}
 	life := defaultTokenLifetime
 	if secs, err := strconv.ParseFloat(strings.Trim(string(answer.ExpiresIn), `"`), 64); err == nil && secs > 0 {
-		life = time.Duration(secs * float64(time.Second))
+		life = time.Duration(min(secs, maxTokenLifetime.Seconds()) * float64(time.Second))
 	}
 	// Refresh a little early (at most 30 s, a tenth of short lifetimes) so a
 	// token does not expire between the check and mluvii's.

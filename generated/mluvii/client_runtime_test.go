@@ -271,6 +271,40 @@ func TestClientHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// TestClientRetryAfterBeyondTheMaximum: a Retry-After longer than
+// MaxRetryAfter fails the call at once instead of sleeping through it (the
+// handlers' context has no deadline).
+func TestClientRetryAfterBeyondTheMaximum(t *testing.T) {
+	s := newRawServer(t)
+	s.answer = func(n int64, w http.ResponseWriter, r *http.Request) int {
+		w.Header().Set("Retry-After", "3600")
+		return http.StatusTooManyRequests
+	}
+	for _, tc := range []struct {
+		name string
+		c    *Client
+	}{
+		{"default policy", NewClient(s.URL, 2005, WithClientCredentials("bot", clientSecretForTests), WithHTTPClient(s.Client()))},
+		{"MaxRetryAfter 2s", s.client(WithRetryPolicy(RetryPolicy{MaxRetryAfter: 2 * time.Second}))},
+	} {
+		s.activities.Store(0)
+		done := make(chan error, 1)
+		go func() { done <- tc.c.Send(context.Background(), &GetAvailableGroups{SessionID: 1}) }()
+		select {
+		case err := <-done:
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter != time.Hour {
+				t.Errorf("%s: err = %v, want the 429 with its Retry-After", tc.name, err)
+			}
+			if n := s.activities.Load(); n != 1 {
+				t.Errorf("%s: %d attempts, want 1", tc.name, n)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Send is sleeping through a Retry-After of an hour", tc.name)
+		}
+	}
+}
+
 func TestRetryAfterParsing(t *testing.T) {
 	now := time.Date(2024, 11, 5, 14, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {

@@ -14,7 +14,8 @@ import (
 // network error, a 429 or a 5xx: capped exponential backoff with full jitter
 // (a random delay between 0 and min(MaxDelay, BaseDelay·2ⁿ)), at least the
 // delay a Retry-After header asks for, at most MaxAttempts attempts, and never
-// past the context's end.
+// past the context's end. A Retry-After longer than MaxRetryAfter ends the
+// retries at once, so that a call without a deadline cannot sleep for hours.
 type RetryPolicy struct {
 	// MaxAttempts counts the first attempt too; 1 disables retries. Default 4.
 	MaxAttempts int
@@ -22,10 +23,15 @@ type RetryPolicy struct {
 	BaseDelay time.Duration
 	// MaxDelay caps the backoff (not a Retry-After). Default 5 s.
 	MaxDelay time.Duration
+	// MaxRetryAfter is the longest Retry-After that is waited for; after a
+	// longer one the call fails with the *APIError, whose RetryAfter says
+	// what mluvii asked for. Default 1 min.
+	MaxRetryAfter time.Duration
 }
 
 // DefaultRetryPolicy is used when WithRetryPolicy is not given.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 100 * time.Millisecond, MaxDelay: 5 * time.Second}
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 100 * time.Millisecond, MaxDelay: 5 * time.Second,
+	MaxRetryAfter: time.Minute}
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxAttempts <= 0 {
@@ -36,6 +42,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = DefaultRetryPolicy.MaxDelay
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = DefaultRetryPolicy.MaxRetryAfter
 	}
 	if p.MaxDelay < p.BaseDelay {
 		p.MaxDelay = p.BaseDelay

@@ -84,8 +84,11 @@ func (c *Client) call(ctx context.Context, k *call) ([]byte, error) {
 }
 
 // sleep waits before attempt (2 for the first retry); it gives up at once when
-// the wait would outlast ctx.
+// the wait would outlast ctx or a Retry-After exceeds the policy's maximum.
 func (c *Client) sleep(ctx context.Context, k *call, attempt int, ra time.Duration, lastErr error) error {
+	if ra > c.retry.MaxRetryAfter {
+		return fmt.Errorf("%w (not retried: Retry-After %v exceeds MaxRetryAfter %v)", lastErr, ra, c.retry.MaxRetryAfter)
+	}
 	d := c.retry.backoff(attempt-1, ra)
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
 		return fmt.Errorf("%w (not retried: the wait of %v would outlast the context)", lastErr, d.Round(time.Millisecond))

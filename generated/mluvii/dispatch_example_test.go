@@ -62,13 +62,15 @@ func Example_minimalBot() {
 	}()
 	<-ctx.Done()
 
-	// Stop taking requests, then let the handlers finish what was acked.
+	// Let the handlers finish what was acked, then stop the server: while d
+	// drains, new events get 503 but the answers its handlers' …AndWait calls
+	// wait for still arrive.
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shutdown)
 	if err := d.Close(shutdown); err != nil {
 		log.Print(err)
 	}
+	_ = srv.Shutdown(shutdown)
 }
 
 // TestReadmeMinimalBot checks that the README shows Example_minimalBot as it

@@ -265,3 +265,42 @@ func TestDispatcherWaitInsideHandler(t *testing.T) {
 		t.Errorf("handler waiting for a response: %s", got)
 	}
 }
+
+// TestDispatcherCloseLetsWaitersFinish: while Close drains, a handler waiting
+// for a response still gets it (only events to queue get 503), so a bot
+// shuts its HTTP server down after Close, not before.
+func TestDispatcherCloseLetsWaitersFinish(t *testing.T) {
+	d := NewDispatcher(WithDispatchLogger(nil), WithWorkers(1))
+	waiting := make(chan struct{})
+	result := make(chan string, 1)
+	d.OnConversationStarted(func(ctx context.Context, a *ConversationStarted) error {
+		ch, cancel, err := d.Waiters().Register(a.SessionID, ActivityGetCallParamsResponse)
+		if err != nil {
+			return err
+		}
+		defer cancel()
+		close(waiting)
+		select {
+		case r := <-ch:
+			result <- r.(*GetCallParamsResponse).CallParams["k"]
+		case <-time.After(5 * time.Second):
+			result <- "timed out"
+		}
+		return nil
+	})
+	hookPost(d, hookVector(t, "event.ConversationStarted.json"))
+	<-waiting
+	closed := make(chan error, 1)
+	go func() { closed <- d.Close(context.Background()) }()
+	hookWaitFor(t, "Close to begin", func() bool { return hookPost(d, hookText(9, "new")) == http.StatusServiceUnavailable })
+	session := hookDecode(t, hookVector(t, "event.ConversationStarted.json")).Session()
+	if code := hookPost(d, hookCallParams(session, "answered")); code != http.StatusOK {
+		t.Errorf("awaited response during Close: %d, want 200", code)
+	}
+	if got := <-result; got != "answered" {
+		t.Errorf("handler waiting during Close: %s", got)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}

@@ -253,6 +253,10 @@ func (d *Dispatcher) lateResponse(a Activity) {
 // lets the workers stop after their current event, and returns an error that
 // says how many acked events were not handled (a durable queue still holds
 // them). Close may be called more than once.
+//
+// Responses a waiter expects are still taken while Close drains, so that
+// handlers blocked in …AndWait calls can finish: shut the HTTP server down
+// after Close returns, not before.
 func (d *Dispatcher) Close(ctx context.Context) error {
 	d.Start() // so that a durable queue's events are drained too
 	d.closeOnce.Do(func() {

@@ -34,11 +34,13 @@ func TestMalformedRequestsAreRejected(t *testing.T) {
 		{"unknown session", `{"activity":"Text","sessionId":1,"text":"hi"}`, "Text: unknown session 1"},
 		{"missing required field", `{"activity":"Text","sessionId":SID}`, `Text: missing required field "text"`},
 		{"null required field", `{"activity":"Text","sessionId":SID,"text":null}`, `Text.text: must not be null`},
-		{"unknown field", `{"activity":"Text","sessionId":SID,"text":"hi","colour":"red"}`, `Text: unknown field "colour"`},
 		{"wrong kind", `{"activity":"SetCallParams","sessionId":SID,"callParams":"a=b"}`, `SetCallParams.callParams: want an object (map[string]string), got a string "a=b"`},
 		{"wrong kind inside a map", `{"activity":"SetCallParams","sessionId":SID,"callParams":{"a":{"x":1}}}`, `SetCallParams.callParams["a"]: want a string, got an object`},
 		{"wrong kind inside a list", `{"activity":"GetAvailableGroups","sessionId":SID,"groupIds":[1,"two"]}`, `GetAvailableGroups.groupIds[1]: want an integer, got a string "two"`},
 		{"fraction for an integer", `{"activity":"Forward","sessionId":SID,"userId":1.5}`, "Forward.userId: want an integer, got a number 1.5"},
+		{"integral float for an int32", `{"activity":"SendHeroCard","sessionId":SID,"heroCardId":1.0}`, "SendHeroCard.heroCardId: want an integer, got a number 1.0"},
+		{"float in a string for an int64", `{"activity":"AssignCrmIdentity","sessionId":SID,"existingCrmIdentityId":"7.0"}`, `AssignCrmIdentity.existingCrmIdentityId: want an integer, got a string "7.0"`},
+		{"typo in a required field", `{"activity":"SetCallParams","sessionId":SID,"callParam":{"a":"b"}}`, `SetCallParams: missing required field "callParams"`},
 		{"int32 overflow", `{"activity":"Forward","sessionId":SID,"userId":3000000000}`, "Forward.userId: 3000000000 is out of range for int32"},
 		{"one-of unmet", `{"activity":"Forward","sessionId":SID}`, `Forward: needs at least one of "operatorGroupId", "userId"`},
 		{"bool as text", `{"activity":"Typing","sessionId":SID,"show":"yes"}`, `Typing.show: want a boolean, got a string "yes"`},
@@ -69,6 +71,11 @@ func TestLenientFormsWarnOrFailUnderStrict(t *testing.T) {
 		{"lowercase activity", `{"activity":"typing","sessionId":SID,"show":true}`, `activity "typing" should be spelled "Typing"`},
 		{"envelope keys echoed back", `{"activity":"Text","sessionId":SID,"text":"hi","language":"cs","source":"Default"}`, `Text: "language" is what mluvii adds`},
 		{"message type in another case", `{"type":"Message","sessionId":SID,"text":"hi"}`, `type "Message" should be spelled type "message"`},
+		{"unknown field", `{"activity":"Text","sessionId":SID,"text":"hi","colour":"red"}`, `Text: unknown field "colour"; mluvii ignores it`},
+		{"Bot Framework members", `{"type":"message","sessionId":SID,"text":"hi","locale":"cs-CZ","channelData":null}`, `Message: unknown field "locale"`},
+		{"unknown field in a card", `{"type":"message","sessionId":SID,"attachments":[{"contentType":"application/vnd.microsoft.card.hero","content":{"title":"t","tap":{"type":"openUrl","value":"https://x.cz"}}}]}`, `Message.attachments[0].content: unknown field "tap"`},
+		{"number for a boolean", `{"activity":"Typing","sessionId":SID,"show":1}`, "Typing.show: want a boolean, got the number 1; mluvii converts it"},
+		{"integral float for an int64", `{"activity":"AssignCrmIdentity","sessionId":SID,"existingCrmIdentityId":7.0}`, "AssignCrmIdentity.existingCrmIdentityId: want an integer, got 7.0; mluvii converts it"},
 	}
 	for _, strict := range []bool{false, true} {
 		var opts []Option
@@ -97,7 +104,7 @@ func TestLenientFormsWarnOrFailUnderStrict(t *testing.T) {
 					t.Errorf("%s: no warning %q in\n%s", tc.name, tc.warning, warnings)
 				}
 			}
-			if said := sess.Said(); len(said) != 4 || said[3] != "hi" {
+			if said := sess.Said(); len(said) != 6 || said[5] != "hi" {
 				t.Errorf("Said() = %q", said)
 			}
 		}

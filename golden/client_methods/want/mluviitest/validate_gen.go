@@ -79,7 +79,8 @@ func (sc *schema) check(body []byte, fromBot bool) *checked {
 			continue
 		}
 		if f == nil {
-			c.problem("%s: unknown field %q (fields of %s: %s)", a.name, k, a.name, fieldNames(a.fields))
+			// Newtonsoft skips members it has no property for; Strict rejects them.
+			c.warn("%s: unknown field %q; mluvii ignores it (fields of %s: %s)", a.name, k, a.name, fieldNames(a.fields))
 			continue
 		}
 		if fold {
@@ -260,7 +261,7 @@ func (sc *schema) checkNamed(c *checked, path string, t *typeInfo, v any) {
 		for _, k := range sortedKeys(m) {
 			f, fold := findField(t.fields, k)
 			if f == nil {
-				c.problem("%s: unknown field %q (fields of %s: %s)", path, k, t.name, fieldNames(t.fields))
+				c.warn("%s: unknown field %q; mluvii ignores it (fields of %s: %s)", path, k, t.name, fieldNames(t.fields))
 				continue
 			}
 			if fold {
@@ -324,6 +325,8 @@ func checkScalar(c *checked, path, typ string, v any) {
 				return
 			}
 			c.problem("%s: want a boolean, got %s", path, describe(v))
+		case json.Number: // Newtonsoft reads a number as a boolean: 0 is false
+			c.warn("%s: want a boolean, got the number %s; mluvii converts it", path, x)
 		default:
 			c.problem("%s: want a boolean, got %s", path, describe(v))
 		}
@@ -374,8 +377,10 @@ func checkFloat(c *checked, path string, v any) {
 var uuidRE = regexp.MustCompile(`^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$`)
 
 // intValue reads an integer of the given size. lenient is set (and err nil)
-// for forms mluvii accepts but the spec does not: a numeric string, or an
-// integral float.
+// for forms mluvii accepts but the spec does not: an integer in a string, or
+// an integral number such as 1.0 for an int64. Newtonsoft reads an int32
+// member with ReadAsInt32, which rejects 1.0 ("not a valid integer"), and
+// converts strings with int.TryParse; an int64 member takes any number.
 func intValue(v any, bits int) (n int64, lenient string, err error) {
 	var text string
 	switch x := v.(type) {
@@ -391,11 +396,9 @@ func intValue(v any, bits int) (n int64, lenient string, err error) {
 	if perr == nil {
 		return n, lenient, nil
 	}
-	if f, ferr := strconv.ParseFloat(text, 64); ferr == nil && f == math.Trunc(f) && math.Abs(f) < math.Ldexp(1, bits-1) {
-		if lenient == "" {
-			lenient = fmt.Sprintf("want an integer, got %s; mluvii converts it", text)
-		}
-		return int64(f), lenient, nil
+	_, isNumber := v.(json.Number)
+	if f, ferr := strconv.ParseFloat(text, 64); isNumber && bits == 64 && ferr == nil && f == math.Trunc(f) && math.Abs(f) < math.Ldexp(1, bits-1) {
+		return int64(f), fmt.Sprintf("want an integer, got %s; mluvii converts it", text), nil
 	}
 	if errNum, ok := perr.(*strconv.NumError); ok && errNum.Err == strconv.ErrRange {
 		return 0, "", fmt.Errorf("%s is out of range for int%d", text, bits)

@@ -344,9 +344,14 @@ func checkScalar(c *checked, path, typ string, v any) {
 		checkFloat(c, path, v)
 	case "timestamp":
 		s, ok := v.(string)
-		if !ok {
+		_, err := parseTime(s)
+		switch {
+		case !ok:
 			c.problem("%s: want a timestamp string, got %s", path, describe(v))
-		} else if _, err := parseTime(s); err != nil {
+		case err == nil:
+		case lenientTime(s):
+			c.warn("%s: %q is not an ISO 8601 timestamp (want e.g. 2024-11-05T14:22:33.512+01:00); mluvii's DateTimeOffset.TryParse reads it", path, s)
+		default:
 			c.problem("%s: %q is not a timestamp (want e.g. 2024-11-05T14:22:33.512+01:00)", path, s)
 		}
 	case "uuid":
@@ -425,6 +430,24 @@ func parseTime(s string) (time.Time, error) {
 		t, err = time.Parse("2006-01-02T15:04:05.999999999", s)
 	}
 	return t, err
+}
+
+// lenientTimeLayouts are forms Newtonsoft's fallback to .NET's
+// DateTimeOffset.TryParse (invariant culture) reads besides ISO 8601: a space
+// for the T, no seconds, a date alone.
+var lenientTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04Z07:00", "2006-01-02 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04",
+	"2006-01-02",
+}
+
+func lenientTime(s string) bool {
+	for _, layout := range lenientTimeLayouts {
+		if _, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // lookupKey finds key in obj: exactly, else ignoring letter case (mluvii

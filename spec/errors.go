@@ -37,6 +37,12 @@ func (p Pos) RelativeTo(here Pos) string {
 type Error struct {
 	Pos Pos
 	Msg string
+
+	// covers are the positions whose validation problems are consequences
+	// of this one (a misspelt key leaves its mapping without that key, a
+	// value of the wrong kind leaves its key empty): reporting them as well
+	// would only repeat it.
+	covers []Pos
 }
 
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
@@ -48,6 +54,35 @@ type ErrorList []*Error
 // Add appends a problem.
 func (l *ErrorList) Add(pos Pos, format string, args ...any) {
 	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// cover records that the validation problems at positions are consequences
+// of the last problem added.
+func (l ErrorList) cover(positions ...Pos) {
+	if len(l) > 0 {
+		e := l[len(l)-1]
+		e.covers = append(e.covers, positions...)
+	}
+}
+
+// withoutFollowOns returns the problems of later (found by Validate) that are
+// not consequences of those in l (found while parsing or merging): none
+// positioned where a problem of l is, or at a position one of them covers.
+func (l ErrorList) withoutFollowOns(later ErrorList) ErrorList {
+	covered := map[Pos]bool{}
+	for _, e := range l {
+		covered[e.Pos] = true
+		for _, p := range e.covers {
+			covered[p] = true
+		}
+	}
+	var out ErrorList
+	for _, e := range later {
+		if !covered[e.Pos] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Sort orders the problems by file, line, column and message.

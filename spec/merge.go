@@ -72,15 +72,23 @@ var mergeRules = map[reflect.Type]map[string]mergeRule{
 // place it contradicts. The result is not validated; Validate it (LoadOverlaid
 // does both).
 func Merge(base *Spec, overlays ...*Spec) (*Spec, error) {
+	out, err := merge(base, overlays...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// merge is Merge, but returns the merged spec even when there are conflicts:
+// a conflicting key keeps the value it had, so the result can still be
+// validated for the problems the conflicts do not explain.
+func merge(base *Spec, overlays ...*Spec) (*Spec, error) {
 	out := base.Clone()
 	m := &merger{errs: new(ErrorList)}
 	for _, o := range overlays {
 		m.spec(out, o.Clone())
 	}
-	if err := m.errs.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, m.errs.Err()
 }
 
 type merger struct{ errs *ErrorList }
@@ -158,6 +166,7 @@ func (m *merger) cells(what string, dst, src *Activity) {
 		}
 		if cell.Source == "" {
 			m.errs.Add(cell.Pos, "%s: channel %s: a patched cell needs a source (give the cell one, or set channelSource in the overlay)", what, name)
+			continue // the cell keeps what it was
 		}
 		dst.Channels[name] = cell
 	}

@@ -181,6 +181,7 @@ activities:
 			`o1.yaml:3:19: type State already defined at b.yaml:6:19 with kind enum, not flags`,
 			`o1.yaml:3:52: value "ON" of type State already defined at b.yaml:6:51 with number 1, not 2`,
 			`o1.yaml:5:16: activity Ev already defined at b.yaml:18:5 with direction fromMluvii, not toMluvii`,
+			`o1.yaml:5:37: activity Ev: key alias "sesionId" points to unknown field "x"`,
 			`o1.yaml:6:17: key alias "sesionId" of activity Get already defined at b.yaml:14:5 for sessionId, not other`,
 			`o1.yaml:6:67: field "a" of activity Get already defined at b.yaml:16:32 with optional true, not false`,
 		},
@@ -192,6 +193,16 @@ activities:
 		name:     "a patched cell without a source",
 		overlays: []string{"activities:\n  - {name: Get, channels: {WhatsApp: no}}\n"},
 		want:     []string{`o1.yaml:2:38: activity Get: channel WhatsApp: a patched cell needs a source (give the cell one, or set channelSource in the overlay)`},
+	}, {
+		name: "conflicts and the merged spec's other problems at once",
+		overlays: []string{`activities:
+  - {name: Get, channels: {WhatsApp: no}, fields: [{name: a, type: string}, {name: b, type: strin}]}
+`},
+		want: []string{
+			`o1.yaml:2:38: activity Get: channel WhatsApp: a patched cell needs a source (give the cell one, or set channelSource in the overlay)`,
+			`o1.yaml:2:62: field "a" of activity Get already defined at b.yaml:16:19 with type int32, not string`,
+			`o1.yaml:2:87: unknown type "strin" (did you mean "string"?)`,
+		},
 	}, {
 		name:     "the merged spec is validated, positioned in each file",
 		overlays: []string{"activities:\n  - {name: Ev, fields: [{name: n, type: strin}]}\n  - {name: Put, direction: toMluvii, role: request}\n"},

@@ -13,20 +13,16 @@ import (
 )
 
 // Load parses and validates a spec. Problems come back as an ErrorList, each
-// positioned in filename (used verbatim).
+// positioned in filename (used verbatim): those of Parse and of Validate
+// together, so one run shows every problem (LoadOverlaid explains how).
 func Load(filename string, data []byte) (*Spec, error) {
-	s, err := Parse(filename, data)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return LoadOverlaid(Source{Path: filename, Data: data})
 }
 
 // Parse reads a spec without validating it. Unknown keys, duplicate keys and
-// values of the wrong kind are reported, all at once, as an ErrorList.
+// values of the wrong kind are reported, all at once, as an ErrorList; the spec
+// is returned with them, holding everything else, so that it can still be
+// validated. It is nil only when the YAML itself cannot be read.
 func Parse(filename string, data []byte) (*Spec, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -45,10 +41,7 @@ func Parse(filename string, data []byte) (*Spec, error) {
 	}
 	p := parser{file: filename, errs: &errs}
 	p.decode(root, reflect.ValueOf(s).Elem())
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s, errs.Err()
 }
 
 // syntaxError turns a yaml.v3 error ("yaml: line 3: …") into a positioned Error.
@@ -161,6 +154,9 @@ func (p *parser) decode(n *yaml.Node, v reflect.Value) {
 }
 
 func (p *parser) decodeStruct(n *yaml.Node, v reflect.Value) {
+	if f := v.FieldByName("Pos"); f.IsValid() && f.Type() == posType {
+		f.Set(reflect.ValueOf(p.pos(n)))
+	}
 	if n.Kind != yaml.MappingNode {
 		p.errs.Add(p.pos(n), "expected a mapping, got %s", describe(n))
 		return
@@ -186,12 +182,16 @@ func (p *parser) decodeStruct(n *yaml.Node, v reflect.Value) {
 		idx, ok := fields[k.Value]
 		if !ok {
 			p.errs.Add(p.pos(k), "unknown key %q%s", k.Value, didYouMean(k.Value, names))
+			p.errs.cover(p.pos(n)) // the mapping lacks the key meant
 			continue
 		}
+		before := len(*p.errs)
 		p.decode(val, v.Field(idx))
-	}
-	if f := v.FieldByName("Pos"); f.IsValid() && f.Type() == posType {
-		f.Set(reflect.ValueOf(p.pos(n)))
+		for _, e := range (*p.errs)[before:] {
+			if e.Pos == p.pos(val) { // the value itself is of the wrong kind
+				e.covers = append(e.covers, p.pos(k), p.pos(n))
+			}
+		}
 	}
 	if f := v.FieldByName("Keys"); f.IsValid() && f.Type() == keysType {
 		f.Set(reflect.ValueOf(keys))

@@ -10,9 +10,11 @@ func (v *validator) validateActivity(a *Activity, reserved map[string]Pos) {
 	if a.GoName != "" && !identRE.MatchString(a.GoName) {
 		v.errs.Add(at("goName"), "activity %s: goName %q is not an identifier", a.Name, a.GoName)
 	}
+	validDirection := true
 	switch a.Direction {
 	case ToMluvii, FromMluvii, Both:
 	default:
+		validDirection = false
 		v.errs.Add(at("direction"), "activity %s: direction %q must be one of toMluvii, fromMluvii, both", a.Name, a.Direction)
 	}
 	switch a.Role {
@@ -21,10 +23,11 @@ func (v *validator) validateActivity(a *Activity, reserved map[string]Pos) {
 		v.errs.Add(at("role"), "activity %s: role %q must be one of request, response, event, message", a.Name, a.Role)
 	}
 	sends := a.Direction == ToMluvii || a.Direction == Both
-	if a.Role == RoleRequest && a.Direction != ToMluvii {
+	// With an invalid direction the error above says all there is to say.
+	if a.Role == RoleRequest && validDirection && a.Direction != ToMluvii {
 		v.errs.Add(at("role"), "activity %s: a request must have direction toMluvii", a.Name)
 	}
-	if a.Role == RoleResponse && a.Direction != FromMluvii {
+	if a.Role == RoleResponse && validDirection && a.Direction != FromMluvii {
 		v.errs.Add(at("role"), "activity %s: a response must have direction fromMluvii", a.Name)
 	}
 	fields := v.fields("activity "+a.Name, a.Fields, reserved)
@@ -111,7 +114,8 @@ func (v *validator) channelRow(a *Activity, sends bool) {
 	}
 	if a.ChannelSource == "" {
 		for _, name := range names {
-			if a.Channels[name].Source == "" {
+			// An unknown channel's cell is reported above, and once is enough.
+			if v.channels[name] != nil && a.Channels[name].Source == "" {
 				v.errs.Add(pos, "activity %s: channel %s has no source (set channelSource or the cell's source)", a.Name, name)
 			}
 		}

@@ -76,6 +76,25 @@ activities:
 			},
 		},
 		{
+			name: "problems of parsing and of validation at once, without follow-ons",
+			src: `types:
+  - name: T
+    kind: struct
+    feilds: [{name: a, type: string}]
+  - {name: U, kind: struct, fields: [{name: b, type: strin}, {name: c, type: [string]}]}
+  - oops
+activities:
+  - {name: A, direction: fromMluvii, role: event, fields: [{name: d, type: T, optional: maybe}]}
+`,
+			want: []string{
+				`t.yaml:7:5: unknown key "feilds" (did you mean "fields"?)`,
+				`t.yaml:8:48: unknown type "strin" (did you mean "string"?)`,
+				`t.yaml:8:78: expected a string, got a list`,
+				`t.yaml:9:5: expected a mapping, got "oops"`,
+				`t.yaml:11:89: expected true or false, got "maybe"`,
+			},
+		},
+		{
 			name: "duplicate activity",
 			src: `activities:
   - {name: Ping, direction: fromMluvii, role: event}
@@ -99,6 +118,7 @@ activities:
 			want: []string{
 				`t.yaml:8:5: duplicate key "role" (first at 7:5)`,
 				`t.yaml:9:24: duplicate key "x" (first at 9:18)`,
+				`t.yaml:9:5: activity A: key alias "x" points to unknown field "a"`,
 			},
 		},
 		{
@@ -174,11 +194,14 @@ activities:
   - {name: A, direction: sideways, role: event}
   - {name: B, direction: fromMluvii, role: reply}
   - {name: C, direction: fromMluvii, role: request}
+  - {name: D, direction: tomluvii, role: response}
 `,
 			want: []string{
 				`t.yaml:5:15: activity A: direction "sideways" must be one of toMluvii, fromMluvii, both`,
 				`t.yaml:6:38: activity B: role "reply" must be one of request, response, event, message`,
 				`t.yaml:7:38: activity C: a request must have direction toMluvii`,
+				// Not also "a response must have direction fromMluvii".
+				`t.yaml:8:15: activity D: direction "tomluvii" must be one of toMluvii, fromMluvii, both`,
 			},
 		},
 		{
@@ -220,11 +243,18 @@ activities:
     retry: safe
     channelSource: test
     channels: {WebChat: yes, Facebok: no, Viber: no}
+  - name: B
+    direction: toMluvii
+    role: request
+    retry: safe
+    channels: {WebChat: {support: yes, source: s}, Facebook: {support: no, source: s}, Viber: no}
 `,
 			want: []string{
 				`t.yaml:11:5: activity A: channel Facebook has no cell (yes, no or unverified)`,
 				`t.yaml:11:39: activity A: unknown channel "Facebok" (did you mean "Facebook"?)`,
 				`t.yaml:11:50: activity A: unknown channel "Viber"`,
+				// Not also "channel Viber has no source".
+				`t.yaml:16:95: activity B: unknown channel "Viber"`,
 			},
 		},
 		{

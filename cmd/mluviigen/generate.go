@@ -74,12 +74,13 @@ func (c *cli) produce(cmd *command, o *options) (generator.Files, int) {
 		c.fail(err)
 		return nil, exitFail
 	}
-	opts, err := o.generatorOptions()
+	// The spec first: its problems are the ones worth seeing all at once.
+	api, err := generator.LoadAPI(name, data, overlays...)
 	if err != nil {
 		c.fail(err)
 		return nil, exitFail
 	}
-	api, err := generator.LoadAPI(name, data, overlays...)
+	opts, err := o.generatorOptions()
 	if err != nil {
 		c.fail(err)
 		return nil, exitFail

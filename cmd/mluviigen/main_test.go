@@ -213,6 +213,13 @@ func TestRuntimeErrors(t *testing.T) {
 	if !strings.Contains(r.stderr, "pass --import-path") {
 		t.Errorf("no go.mod: stderr %q", r.stderr)
 	}
+	// An invalid spec is reported before the missing import path.
+	writeFile(t, "bad.yaml", "name: bad\nnmae: x\n")
+	r = runFake("--spec", "bad.yaml", "--out", "out")
+	expect(t, r, exitFail)
+	if !strings.HasPrefix(r.stderr, `bad.yaml:2:1: unknown key "nmae" (did you mean "name"?)`) {
+		t.Errorf("invalid spec without go.mod: stderr %q, want the spec's errors", r.stderr)
+	}
 	expect(t, runFake("--spec", "spec.yaml", "--out", "out", "--import-path", "example.com/x"), exitOK)
 }
 

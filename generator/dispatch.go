@@ -44,7 +44,7 @@ func (g *gen) onMethod(f *jen.File, a *ir.Activity) {
 // onDoc is the godoc of an On… method: what it registers, the activity's own
 // doc, who gets a response first, its docs link, and deprecation.
 func onDoc(name string, a *ir.Activity) []string {
-	lines := onWrap(fmt.Sprintf("%s registers h as the handler of %s activities, replacing any earlier one; a nil h removes it. "+
+	lines := wrap(fmt.Sprintf("%s registers h as the handler of %s activities, replacing any earlier one; a nil h removes it. "+
 		"It is safe at any time and applies to every event handled after it returns, including events already queued.", name, a.Wire))
 	if len(a.Doc) > 0 {
 		lines = append(lines, "")
@@ -60,7 +60,7 @@ func onDoc(name string, a *ir.Activity) []string {
 			what = "It answers " + strings.Join(reqs, " and ") + ". "
 		}
 		lines = append(lines, "")
-		lines = append(lines, onWrap(what+"An …AndWait call waiting for it in the same session gets it first "+
+		lines = append(lines, wrap(what+"An …AndWait call waiting for it in the same session gets it first "+
 			"(see Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives late.")...)
 	}
 	if a.Docs != "" {
@@ -70,22 +70,4 @@ func onDoc(name string, a *ir.Activity) []string {
 		lines = append(lines, "", "Deprecated: "+a.Deprecated)
 	}
 	return lines
-}
-
-// onWrap breaks text into comment lines of at most 77 characters (a word
-// longer than that gets a line of its own).
-func onWrap(text string) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(text) {
-		if line != "" && len(line)+1+len(w) > 77 {
-			lines = append(lines, line)
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += w
-	}
-	return append(lines, line)
 }

@@ -62,7 +62,8 @@ func WithTokenExpiry(d time.Duration) Option { return func(c *config) { c.tokenE
 func WithCallbackURL(u string) Option { return func(c *config) { c.callbackURL = u } }
 
 // Strict turns the warnings mluvii's lenient parser lets pass (keys in another
-// letter case, numbers as strings, type:"message" bodies, …) into 400s.
+// letter case, unknown fields, numbers as strings, …) into 400s. The forms
+// the spec itself declares, such as type:"message" bodies, are not warnings.
 func Strict() Option { return func(c *config) { c.strict = true } }
 
 // WithClock replaces the real clock, e.g. with a FakeClock.

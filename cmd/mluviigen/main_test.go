@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
 
 	"github.com/mluviigen/mluviigen/generator"
@@ -242,4 +243,32 @@ func TestReadme(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadmeOverlayExample runs the README's diff example on the README's
+// overlay (the ```yaml block starting "# extra.yaml", saved as extra.yaml) and
+// requires the output the README shows.
+func TestReadmeOverlayExample(t *testing.T) {
+	readme := readFile(t, filepath.Join("..", "..", "README.md"))
+	overlay := fenced(t, readme, "```yaml\n# extra.yaml\n")
+	const command = "$ mluviigen diff embedded embedded --overlay extra.yaml\n"
+	want := fenced(t, readme, "```\n"+command)
+	t.Chdir(t.TempDir())
+	writeFile(t, "extra.yaml", "# extra.yaml\n"+overlay)
+	r := runCLI(strings.Fields(strings.TrimPrefix(command, "$ mluviigen "))...)
+	expect(t, r, exitOK)
+	if d := cmp.Diff(want, r.stdout); d != "" {
+		t.Errorf("README's diff example (-README +actual):\n%s", d)
+	}
+}
+
+// fenced returns the text after start up to the closing ``` line.
+func fenced(t *testing.T, doc, start string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(doc, start)
+	block, _, ok2 := strings.Cut(rest, "```\n")
+	if !ok || !ok2 {
+		t.Fatalf("README.md has no block starting %q", start)
+	}
+	return block
 }

@@ -339,3 +339,40 @@ func TestWorldCallParams(t *testing.T) {
 		t.Errorf("bot said %q", got.HTML)
 	}
 }
+
+// A mock on loopback serves its page and API only to requests naming a
+// loopback host, so a site rebound to 127.0.0.1 cannot read the chat; the
+// protocol endpoints answer any host.
+func TestPageOnlyForLoopbackHosts(t *testing.T) {
+	m := startMock(t, config{localOnly: true})
+	_, port, _ := strings.Cut(strings.TrimPrefix(m.cfg.baseURL, "http://"), ":")
+	for _, tc := range []struct {
+		host, path string
+		want       int
+	}{
+		{"127.0.0.1:" + port, "/chat/info", 200},
+		{"localhost:" + port, "/", 200},
+		{"LOCALHOST.:" + port, "/chat/info", 200},
+		{"[::1]:" + port, "/chat/info", 200},
+		{"rebound.example:" + port, "/chat/info", 403},
+		{"rebound.example:" + port, "/events", 403},
+		{"rebound.example", "/", 403},
+		{"127.0.0.1.rebound.example:" + port, "/static/app.js", 403},
+		{"rebound.example:" + port, "/api/v1/Chatbot/2005/activity", 401},
+	} {
+		method := "GET"
+		if strings.HasPrefix(tc.path, "/api/") {
+			method = "POST"
+		}
+		req, _ := http.NewRequest(method, m.cfg.baseURL+tc.path, strings.NewReader("{}"))
+		req.Host = tc.host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s with Host %s: %d, want %d", method, tc.path, tc.host, resp.StatusCode, tc.want)
+		}
+	}
+}

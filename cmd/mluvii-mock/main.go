@@ -118,7 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	m := newMock(config{
 		baseURL: baseURL(ln.Addr()), callbackURL: o.callback, channel: ch, world: w,
 		chatbotID: o.chatbotID, clientID: o.clientID, clientSecret: o.clientSecret,
-		logf: func(format string, args ...any) { logw.printf(format, args...) },
+		logf:      func(format string, args ...any) { logw.printf(format, args...) },
+		localOnly: loopbackHost(ln.Addr().String()),
 	})
 	hs := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
 	hs.RegisterOnShutdown(m.stop)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,6 +26,10 @@ type config struct {
 	clientID     string
 	clientSecret string
 	logf         func(format string, args ...any) // nil: discard
+	// localOnly limits the page and its API to requests naming a loopback
+	// host, as when listening on loopback: a web page whose domain an
+	// attacker rebinds to 127.0.0.1 must not read the transcript or chat.
+	localOnly bool
 }
 
 // mock is the standalone fake mluvii: mluviitest's fake for the protocol
@@ -88,10 +94,29 @@ func (m *mock) routes() http.Handler {
 func (m *mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/login/") {
+		if m.cfg.localOnly && !loopbackHost(r.Host) {
+			http.Error(w, fmt.Sprintf("mluvii-mock listens on loopback and serves its page only to a loopback host, not %q (DNS rebinding?); open %s/", r.Host, m.cfg.baseURL), http.StatusForbidden)
+			return
+		}
 		// The page loads nothing from elsewhere, and may not be framed.
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' http: https: data:; frame-ancestors 'none'")
 	}
 	m.handler.ServeHTTP(w, r)
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback:
+// localhost (or a name under .localhost) or a loopback IP, any port.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // stop ends the event streams, so http.Server.Shutdown need not wait for them.

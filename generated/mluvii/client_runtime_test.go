@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // rawServer is a minimal mluvii for the client's transport tests: a token
@@ -563,5 +564,15 @@ func TestClientTokenRefreshSurvivesTheLeaderGivingUp(t *testing.T) {
 	}
 	if err := <-leaderErr; !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("leader: err = %v, want DeadlineExceeded", err)
+	}
+}
+
+// TestAPIErrorKeepsCharactersWhole: the body in Error() is cut at a
+// character boundary, never inside one.
+func TestAPIErrorKeepsCharactersWhole(t *testing.T) {
+	body := strings.Repeat("a", 199) + "ěščř"
+	msg := (&APIError{StatusCode: 400, Body: []byte(body), Activity: "Text"}).Error()
+	if !utf8.ValidString(msg) || !strings.HasSuffix(msg, strings.Repeat("a", 199)+"…") {
+		t.Errorf("Error() = %q", msg)
 	}
 }

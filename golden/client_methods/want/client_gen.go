@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Client sends activities to mluvii: POST {base}/api/v1/Chatbot/{chatbotId}/activity
@@ -162,7 +163,11 @@ func (e *APIError) Error() string {
 	msg := fmt.Sprintf("mluvii: %s: HTTP %d %s", what, e.StatusCode, http.StatusText(e.StatusCode))
 	if body := strings.TrimSpace(string(e.Body)); body != "" {
 		if len(body) > 200 {
-			body = body[:200] + "…"
+			cut := 200
+			for cut > 0 && !utf8.RuneStart(body[cut]) {
+				cut-- // do not split a character
+			}
+			body = body[:cut] + "…"
 		}
 		msg += ": " + body
 	}

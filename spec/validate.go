@@ -110,6 +110,7 @@ func (v *validator) run() {
 	for _, t := range s.Types {
 		v.validateType(t)
 	}
+	v.structCycles()
 	for _, a := range s.Activities {
 		v.validateActivity(a, reserved)
 	}
@@ -292,4 +293,53 @@ func (v *validator) typeRef(f *Field) {
 		known = append(known, t.Name)
 	}
 	v.errs.Add(pos, "unknown type %q%s", name, didYouMean(name, known))
+}
+
+// structCycles reports structs that contain themselves by value: through
+// fields that are required, not nullable and of a struct type (a pointer in
+// Go only when optional or nullable), directly or via other structs. A JSON
+// value of such a type would be infinite, and Go rejects the type.
+func (v *validator) structCycles() {
+	const onPath, done = 1, 2
+	state := map[*Type]int{}
+	var path []string
+	var visit func(t *Type)
+	visit = func(t *Type) {
+		state[t] = onPath
+		path = append(path, t.Name)
+		for _, f := range t.Fields {
+			next := v.byValueStruct(f)
+			switch {
+			case next == nil:
+			case state[next] == onPath:
+				cycle := append(slices.Clone(path[slices.Index(path, next.Name):]), next.Name)
+				v.errs.Add(v.at(f.Keys, "type", f.Pos), "type %s: field %q contains %s by value (%s); make a field of the cycle optional, nullable or a list",
+					t.Name, f.Name, next.Name, strings.Join(cycle, " → "))
+			case state[next] == 0:
+				visit(next)
+			}
+		}
+		path = path[:len(path)-1]
+		state[t] = done
+	}
+	for _, t := range v.s.Types {
+		if t.Kind == KindStruct && state[t] == 0 && v.types[t.Name] == t {
+			visit(t)
+		}
+	}
+}
+
+// byValueStruct is the struct type f holds by value, or nil.
+func (v *validator) byValueStruct(f *Field) *Type {
+	if f.Optional || f.Nullable {
+		return nil
+	}
+	te, err := ParseType(f.Type)
+	if err != nil || te.Name == "" {
+		return nil
+	}
+	if t := v.types[te.Name]; t != nil && t.Kind == KindStruct {
+		return t
+	}
+	return nil
 }

@@ -95,6 +95,19 @@ activities:
 			},
 		},
 		{
+			name: "struct containing itself by value",
+			src: `types:
+  - {name: Node, kind: struct, fields: [{name: next, type: Node}]}
+  - {name: A, kind: struct, fields: [{name: b, type: B}]}
+  - {name: B, kind: struct, fields: [{name: a, type: A}, {name: more, type: "[]B"}]}
+  - {name: List, kind: struct, fields: [{name: next, type: List, optional: true}, {name: prev, type: List, nullable: true}, {name: all, type: "map[string]List"}]}
+`,
+			want: []string{
+				`t.yaml:5:54: type Node: field "next" contains Node by value (Node → Node); make a field of the cycle optional, nullable or a list`,
+				`t.yaml:7:48: type B: field "a" contains A by value (A → B → A); make a field of the cycle optional, nullable or a list`,
+			},
+		},
+		{
 			name: "duplicate activity",
 			src: `activities:
   - {name: Ping, direction: fromMluvii, role: event}

@@ -136,7 +136,7 @@ func docFields(fs []*ir.Field) []docField {
 			df.Aliases = " (also `" + strings.Join(f.Aliases, "`, `") + "`)"
 		}
 		if f.Deprecated != "" {
-			df.Doc += " **Deprecated:** " + f.Deprecated
+			df.Doc += " **Deprecated:** " + oneLine([]string{f.Deprecated})
 		}
 		out = append(out, df)
 	}

@@ -116,6 +116,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"example.com/bot/mluvii"
 	"example.com/bot/mluvii/mluviitest"
@@ -141,8 +142,13 @@ func TestStickers(t *testing.T) {
 	if err := sess.Send("StickerReceived", map[string]any{"stickerId": "thumbs-up"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := <-seen; got != "thumbs-up" {
-		t.Errorf("the bot decoded sticker %q", got)
+	select {
+	case got := <-seen:
+		if got != "thumbs-up" {
+			t.Errorf("the bot decoded sticker %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the bot's OnStickerReceived handler did not run")
 	}
 	if got := sess.ExpectSendSticker().StickerID; got != "wave" {
 		t.Errorf("the fake recorded sticker %q", got)

@@ -136,13 +136,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			code = 1
 		}
 	}
+	// Close the bot first: while it drains, the webhook still takes the answers
+	// its handlers' …AndWait calls wait for (new events get 503). Then stop HTTP.
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "demobot: shutdown: %v\n", err)
-	}
 	if err := b.Close(sctx); err != nil {
 		fmt.Fprintf(stderr, "demobot: waiting for handlers: %v\n", err)
+	}
+	if err := hs.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "demobot: shutdown: %v\n", err)
 	}
 	return code
 }

@@ -304,3 +304,35 @@ func TestDispatcherCloseLetsWaitersFinish(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// TestDispatcherLateResponseDuringClose: a response acked to a waiter that
+// gives up after Close has begun cannot be queued any more; its handler still
+// runs (on the goroutine that gave up), so the acked event is not lost.
+func TestDispatcherLateResponseDuringClose(t *testing.T) {
+	d := newTestDispatcher(t)
+	handled := make(chan string, 1)
+	d.OnGetCallParamsResponse(func(_ context.Context, a *GetCallParamsResponse) error {
+		handled <- a.CallParams["k"]
+		return nil
+	})
+	_, cancel, err := d.Waiters().Register(5, ActivityGetCallParamsResponse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := hookPost(d, hookCallParams(5, "acked while waiting")); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	hookClose(t, d)
+	cancel()
+	select {
+	case got := <-handled:
+		if got != "acked while waiting" {
+			t.Errorf("handler got %q", got)
+		}
+	default:
+		t.Fatal("the late response was lost")
+	}
+	if st := d.Stats(); st.LateResponses != 1 || st.Handled != 1 || st.Dropped != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}

@@ -24,7 +24,7 @@ type DispatcherStats struct {
 	Unhandled     uint64 // of those, decoded events without a handler
 	HandlerErrors uint64 // handlers that returned an error or panicked
 	Panics        uint64 // handler (or OnError) panics recovered
-	Dropped       uint64 // undecodable bodies or late responses the full queue had no room for
+	Dropped       uint64 // undecodable bodies the full queue had no room for
 	QueueDepth    int    // events acked and not yet handled (Queue.Len)
 	Running       int    // handlers running now
 }

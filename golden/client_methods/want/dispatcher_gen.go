@@ -236,14 +236,17 @@ func (d *Dispatcher) enqueue(ctx context.Context, start time.Time, ev QueuedEven
 }
 
 // lateResponse queues a response that reached a waiter which stopped waiting
-// before reading it, so its handler still sees it.
+// before reading it, so its handler still sees it. The response was acked, so
+// when the queue cannot take it (Close has begun, or it stayed full for the
+// ack budget) its handler runs here, on the goroutine of the call that gave
+// up, rather than the event being lost.
 func (d *Dispatcher) lateResponse(a Activity) {
 	d.stats.lateResponses.Add(1)
 	now := time.Now()
 	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: a.RawJSON(), Received: now, Activity: a}
 	if err := d.enqueue(d.ctx, now, ev); err != nil {
-		d.stats.dropped.Add(1)
-		d.log.Error("mluvii dispatcher: late response dropped", "activity", ev.Name, "session", ev.SessionID, "err", err)
+		d.log.Warn("mluvii dispatcher: late response handled outside the queue", "activity", ev.Name, "session", ev.SessionID, "err", err)
+		d.handle(ev)
 	}
 }
 

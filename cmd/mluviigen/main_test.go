@@ -173,6 +173,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--out", ""}, "--out must not be empty"},
 		{[]string{"--spec", ""}, "--spec must not be empty"},
 		{[]string{"--channel", "a,,b"}, "--channel: empty channel name"},
+		{[]string{"--channel", ""}, "--channel needs at least one channel name"},
 		{[]string{"--channel", "whatsap"}, `--channel: unknown channel "whatsap" (did you mean "WhatsApp"?); the spec's channels are WebChat, Facebook, WhatsApp, Apple, VK`},
 		{[]string{"check", "--channel", "WhatsApp,Telegram"}, `mluviigen check: --channel: unknown channel "Telegram"`},
 		{[]string{"--overlay", ""}, "--overlay must not be empty"},

@@ -63,6 +63,9 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 	if fs.Changed("import-path") && !validImportPath(o.importPath) {
 		return fmt.Errorf("--import-path %q is not a valid import path", o.importPath)
 	}
+	if fs.Changed("channel") && len(o.channels) == 0 {
+		return fmt.Errorf("--channel needs at least one channel name (leave it out for every channel)")
+	}
 	for _, ch := range o.channels {
 		if strings.TrimSpace(ch) == "" {
 			return fmt.Errorf("--channel: empty channel name in %q", strings.Join(o.channels, ","))

@@ -53,24 +53,26 @@ func isPtr(f *ir.Field) bool {
 	return f.Type.Kind == ir.StructKind && (f.Optional || f.Nullable)
 }
 
+// builtinCodec names the jsonReader and jsonWriter methods that read and
+// write a value of each builtin kind.
+var builtinCodec = map[ir.Kind]struct{ read, write string }{
+	ir.String:  {"str", "str"},
+	ir.UUID:    {"str", "str"},
+	ir.Bool:    {"boolean", "boolean"},
+	ir.Int32:   {"int32", "int32"},
+	ir.Int64:   {"int64", "int64"},
+	ir.Float64: {"float64", "float64"},
+	ir.Time:    {"timestamp", "timestamp"},
+	ir.Raw:     {"rawValue", "raw"},
+}
+
 // readExpr reads one value of t from the reader r.
 func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 	r := jen.Id("r")
+	if c, ok := builtinCodec[t.Kind]; ok {
+		return r.Dot(c.read).Call()
+	}
 	switch t.Kind {
-	case ir.String, ir.UUID:
-		return r.Dot("str").Call()
-	case ir.Bool:
-		return r.Dot("boolean").Call()
-	case ir.Int32:
-		return r.Dot("int32").Call()
-	case ir.Int64:
-		return r.Dot("int64").Call()
-	case ir.Float64:
-		return r.Dot("float64").Call()
-	case ir.Time:
-		return r.Dot("timestamp").Call()
-	case ir.Raw:
-		return r.Dot("rawValue").Call()
 	case ir.Slice:
 		return jen.Id("readSlice").Call(r, readFunc(t.Elem))
 	case ir.Map:
@@ -88,24 +90,10 @@ func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 
 // readFunc is a func(*jsonReader) T value reading one value of t.
 func readFunc(t *ir.Type) *jen.Statement {
-	method := func(name string) *jen.Statement {
-		return jen.Parens(jen.Op("*").Id("jsonReader")).Dot(name)
+	if c, ok := builtinCodec[t.Kind]; ok {
+		return jen.Parens(jen.Op("*").Id("jsonReader")).Dot(c.read)
 	}
 	switch t.Kind {
-	case ir.String, ir.UUID:
-		return method("str")
-	case ir.Bool:
-		return method("boolean")
-	case ir.Int32:
-		return method("int32")
-	case ir.Int64:
-		return method("int64")
-	case ir.Float64:
-		return method("float64")
-	case ir.Time:
-		return method("timestamp")
-	case ir.Raw:
-		return method("rawValue")
 	case ir.StructKind:
 		return jen.Id("read" + t.Struct.GoName)
 	case ir.EnumKind, ir.FlagsKind:
@@ -119,21 +107,10 @@ func readFunc(t *ir.Type) *jen.Statement {
 // writeStmt writes the value v of type t with the writer w.
 func writeStmt(t *ir.Type, v *jen.Statement) *jen.Statement {
 	w := jen.Id("w")
+	if c, ok := builtinCodec[t.Kind]; ok {
+		return w.Dot(c.write).Call(v)
+	}
 	switch t.Kind {
-	case ir.String, ir.UUID:
-		return w.Dot("str").Call(v)
-	case ir.Bool:
-		return w.Dot("boolean").Call(v)
-	case ir.Int32:
-		return w.Dot("int32").Call(v)
-	case ir.Int64:
-		return w.Dot("int64").Call(v)
-	case ir.Float64:
-		return w.Dot("float64").Call(v)
-	case ir.Time:
-		return w.Dot("timestamp").Call(v)
-	case ir.Raw:
-		return w.Dot("raw").Call(v)
 	case ir.EnumKind:
 		return w.Dot("str").Call(jen.String().Parens(v))
 	case ir.FlagsKind, ir.StructKind:
@@ -148,24 +125,8 @@ func writeStmt(t *ir.Type, v *jen.Statement) *jen.Statement {
 
 // writeFunc is a func(*jsonWriter, T) value writing one value of t.
 func writeFunc(t *ir.Type) *jen.Statement {
-	method := func(name string) *jen.Statement {
-		return jen.Parens(jen.Op("*").Id("jsonWriter")).Dot(name)
-	}
-	switch t.Kind {
-	case ir.String, ir.UUID:
-		return method("str")
-	case ir.Bool:
-		return method("boolean")
-	case ir.Int32:
-		return method("int32")
-	case ir.Int64:
-		return method("int64")
-	case ir.Float64:
-		return method("float64")
-	case ir.Time:
-		return method("timestamp")
-	case ir.Raw:
-		return method("raw")
+	if c, ok := builtinCodec[t.Kind]; ok {
+		return jen.Parens(jen.Op("*").Id("jsonWriter")).Dot(c.write)
 	}
 	return jen.Func().Params(jen.Id("w").Op("*").Id("jsonWriter"), jen.Id("v").Add(goType(t, false))).Block(
 		writeStmt(t, jen.Id("v")),

@@ -133,26 +133,20 @@ type EnumNumber struct {
 
 // Types returns every named type of the spec, in spec order.
 func Types() []TypeInfo {
-	out := make([]TypeInfo, len(typeInfos))
-	copy(out, typeInfos)
-	return out
+	return slices.Clone(typeInfos)
 }
 
 // EnvelopeFields returns the fields mluvii adds to every body it sends
 // (language, source, …).
 func EnvelopeFields() []FieldInfo {
-	out := make([]FieldInfo, len(envelopeInfos))
-	copy(out, envelopeInfos)
-	return out
+	return slices.Clone(envelopeInfos)
 }
 
 // ChannelSources returns the session source values that mean channel c.
 func ChannelSources(c Channel) []string {
 	for _, cs := range channelSources {
 		if cs.channel == c {
-			out := make([]string, len(cs.sources))
-			copy(out, cs.sources)
-			return out
+			return slices.Clone(cs.sources)
 		}
 	}
 	return nil
@@ -161,9 +155,7 @@ func ChannelSources(c Channel) []string {
 // Activities returns every activity of the spec, in spec order. The result
 // is a copy the caller may modify.
 func Activities() []ActivityInfo {
-	out := make([]ActivityInfo, len(activityInfos))
-	copy(out, activityInfos)
-	return out
+	return slices.Clone(activityInfos)
 }
 
 // LookupActivity returns the activity named name (in any letter case when

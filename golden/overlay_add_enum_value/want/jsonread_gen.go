@@ -18,22 +18,60 @@ import (
 // first one every read returns a zero value and loops end, and each level of
 // the generated code prefixes the error's path with its field as it returns.
 type jsonReader struct {
-	s   string
-	pos int
-	err *DecodeError
-	key string // the current object key, set by nextKey
+	s     string
+	pos   int
+	err   *DecodeError
+	depth int    // objects and lists open at pos
+	key   string // the current object key, set by nextKey
 	// name is the last activity name an activity reader met in its body.
 	name string
 }
 
 func newJSONReader(s string) *jsonReader { return &jsonReader{s: s} }
 
-// fail records the first error at the current position.
+// maxJSONDepth bounds how deeply objects and lists may nest, as in
+// encoding/json. The reader recurses once per level, and a Go stack overflow
+// is a fatal error that no recover catches: without a bound, a body of a few
+// megabytes of '[' would kill the process.
+const maxJSONDepth = 10000
+
+// open consumes the '{' or '[' at pos, entering one more level of nesting;
+// it fails when that is deeper than maxJSONDepth. nextKey and nextElem leave
+// the level again at the closing bracket.
+func (r *jsonReader) open() bool {
+	if r.depth >= maxJSONDepth {
+		r.fail("nesting deeper than %d levels", maxJSONDepth)
+		return false
+	}
+	r.depth++
+	r.pos++
+	return true
+}
+
+// fail records the first error at the current position. Arguments that are
+// text from the body are passed as bodyText, so that the error's log form
+// (DecodeError.LogValue) can leave them out.
 func (r *jsonReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = &DecodeError{Msg: fmt.Sprintf(format, args...), Offset: r.pos}
+	if r.err != nil {
+		return
+	}
+	r.err = &DecodeError{Msg: fmt.Sprintf(format, args...), Offset: r.pos}
+	redacted := false
+	for i, a := range args {
+		if _, ok := a.(bodyText); ok {
+			if !redacted {
+				args, redacted = append([]any(nil), args...), true
+			}
+			args[i] = bodyText("…")
+		}
+	}
+	if redacted {
+		r.err.logMsg = fmt.Sprintf(format, args...)
 	}
 }
+
+// bodyText marks an argument of fail that is text from the body.
+type bodyText string
 
 // at prefixes the path of a pending error with a field name.
 func (r *jsonReader) at(field string) {
@@ -122,8 +160,7 @@ func (r *jsonReader) beginObject() bool {
 		r.fail("expected an object, got %s", r.kind())
 		return false
 	}
-	r.pos++
-	return true
+	return r.open()
 }
 
 // nextKey advances to the next member of the current object, reading its key
@@ -136,6 +173,7 @@ func (r *jsonReader) nextKey(i int) bool {
 	c := r.peek()
 	if c == '}' {
 		r.pos++
+		r.depth--
 		return false
 	}
 	if i > 0 {
@@ -172,8 +210,7 @@ func (r *jsonReader) beginArray() bool {
 		r.fail("expected a list, got %s", r.kind())
 		return false
 	}
-	r.pos++
-	return true
+	return r.open()
 }
 
 // nextElem advances to the next element of the current array; i counts the
@@ -185,6 +222,7 @@ func (r *jsonReader) nextElem(i int) bool {
 	c := r.peek()
 	if c == ']' {
 		r.pos++
+		r.depth--
 		return false
 	}
 	if i > 0 {
@@ -398,14 +436,16 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func (r *jsonReader) skip() {
 	switch r.peek() {
 	case '{':
-		r.pos++
-		for i := 0; r.nextKey(i); i++ {
-			r.skip()
+		if r.open() {
+			for i := 0; r.nextKey(i); i++ {
+				r.skip()
+			}
 		}
 	case '[':
-		r.pos++
-		for i := 0; r.nextElem(i); i++ {
-			r.skip()
+		if r.open() {
+			for i := 0; r.nextElem(i); i++ {
+				r.skip()
+			}
 		}
 	case '"':
 		r.rawString()
@@ -524,7 +564,7 @@ func (r *jsonReader) numberText() (text string, ok bool) {
 			}
 		}
 		r.pos = start
-		r.fail("expected a number, got the string %q", s)
+		r.fail("expected a number, got the string %q", bodyText(s))
 	case c == '-' || isDigit(c):
 		return r.number(), r.err == nil
 	default:
@@ -538,7 +578,7 @@ func (r *jsonReader) numberText() (text string, ok bool) {
 func (r *jsonReader) intBits(bits int) int64 {
 	if n, ok := r.smallInt(); ok {
 		if bits == 32 && (n < -1<<31 || n >= 1<<31) {
-			r.fail("number %d out of range for a 32-bit integer", n)
+			r.fail("number %s out of range for a 32-bit integer", bodyText(strconv.FormatInt(n, 10)))
 			return 0
 		}
 		return n
@@ -559,9 +599,9 @@ func (r *jsonReader) intBits(bits int) int64 {
 	}
 	r.pos = start
 	if inRange {
-		r.fail("expected an integer, got %s", t)
+		r.fail("expected an integer, got %s", bodyText(t))
 	} else {
-		r.fail("number %s out of range for a %d-bit integer", t, bits)
+		r.fail("number %s out of range for a %d-bit integer", bodyText(t), bits)
 	}
 	return 0
 }
@@ -579,7 +619,7 @@ func (r *jsonReader) float64() float64 {
 	f, err := strconv.ParseFloat(t, 64)
 	if err != nil {
 		r.pos = start
-		r.fail("number %s out of range", t)
+		r.fail("number %s out of range", bodyText(t))
 	}
 	return f
 }
@@ -594,7 +634,7 @@ func (r *jsonReader) sessionID() int64 {
 	id := r.int64()
 	if r.err == nil && id <= 0 {
 		r.pos = start
-		r.fail("session id %d is not positive", id)
+		r.fail("session id %s is not positive", bodyText(strconv.FormatInt(id, 10)))
 	}
 	return id
 }
@@ -609,7 +649,7 @@ func (r *jsonReader) timestamp() Timestamp {
 	ts, err := ParseTimestamp(s)
 	if err != nil {
 		r.pos = start
-		r.fail("%v", err)
+		r.fail("%s", bodyText(err.Error()))
 	}
 	return ts
 }
@@ -646,6 +686,7 @@ func readSlice[T any](r *jsonReader, elem func(*jsonReader) T) []T {
 	}
 	if r.peek() == ']' {
 		r.pos++
+		r.depth--
 		return []T{}
 	}
 	out := make([]T, 0, 4) // most lists mluvii sends are short
@@ -756,17 +797,24 @@ func lenientInt64(s, key string) int64 {
 // flagValues reads a flag set: a list of names or numbers, a bit mask, or a
 // comma-separated string ("BUSINESS_HOURS, NO_OPERATORS", as .NET writes
 // flags). Numbers are split into the flags of numbers; bits no flag covers
-// are kept as their decimal text. null reads as nil.
+// are kept as their decimal text. A set holds each bit once: a number adds
+// only the bits no earlier number of the list added, so a list of numbers
+// yields at most one value per bit, however long it is (a body of millions of
+// -1 must not turn into millions of copies of every flag). Names are kept as
+// they come. null reads as nil.
 func (r *jsonReader) flagValues(numbers []enumNumber) []string {
 	if r.err != nil || r.null() {
 		return nil
 	}
 	switch c := r.peek(); {
 	case c == '[':
+		if !r.open() {
+			return nil
+		}
 		out := []string{}
-		r.pos++
+		var seen flagBits
 		for i := 0; r.nextElem(i); i++ {
-			out = r.appendFlag(out, numbers)
+			out = r.appendFlag(out, numbers, &seen)
 			r.atIndex(i)
 		}
 		return out
@@ -782,11 +830,19 @@ func (r *jsonReader) flagValues(numbers []enumNumber) []string {
 		}
 		return out
 	}
-	return r.appendFlag([]string{}, numbers)
+	var seen flagBits
+	return r.appendFlag([]string{}, numbers, &seen)
 }
 
-// appendFlag reads one flag name, or a number split into flags.
-func (r *jsonReader) appendFlag(out []string, numbers []enumNumber) []string {
+// flagBits remembers which bits the numbers of one flag list already added.
+type flagBits struct {
+	bits int64
+	zero bool // a 0 was read (it adds the zero flag, if the spec names one)
+}
+
+// appendFlag reads one flag name, or a number split into the flags of the
+// bits seen does not hold yet.
+func (r *jsonReader) appendFlag(out []string, numbers []enumNumber, seen *flagBits) []string {
 	if r.peek() == '"' {
 		return append(out, r.rawString())
 	}
@@ -795,6 +851,10 @@ func (r *jsonReader) appendFlag(out []string, numbers []enumNumber) []string {
 		return out
 	}
 	if n == 0 {
+		if seen.zero {
+			return out
+		}
+		seen.zero = true
 		for _, e := range numbers {
 			if e.number == 0 {
 				return append(out, e.name)
@@ -802,6 +862,8 @@ func (r *jsonReader) appendFlag(out []string, numbers []enumNumber) []string {
 		}
 		return out
 	}
+	n &^= seen.bits
+	seen.bits |= n
 	for _, e := range numbers {
 		if e.number != 0 && n&e.number == e.number {
 			out = append(out, e.name)

@@ -3,6 +3,7 @@
 package reqresp
 
 import (
+	"log/slog"
 	"strconv"
 	"strings"
 )
@@ -21,9 +22,13 @@ type DecodeError struct {
 	Offset int
 	// Body is the raw body that failed to decode.
 	Body []byte
+
+	logMsg string // Msg without the values quoted from the body, if it quotes any
 }
 
-// Error says what is wrong and where, without the body.
+// Error says what is wrong and where. It does not include Body, but Msg may
+// quote the offending value (e.g. a timestamp that is not one); log the error
+// through log/slog, whose LogValue leaves such values out.
 func (e *DecodeError) Error() string {
 	var b strings.Builder
 	b.WriteString("mluvii: cannot decode ")
@@ -62,4 +67,22 @@ func (e *DecodeError) prefixIndex(i int) {
 	} else {
 		e.Path = idx + "." + e.Path
 	}
+}
+
+// LogValue implements slog.LogValuer: what is wrong and where, with the values
+// quoted from the body left out (logs never carry body content).
+func (e *DecodeError) LogValue() slog.Value {
+	msg := e.Msg
+	if e.logMsg != "" {
+		msg = e.logMsg
+	}
+	attrs := make([]slog.Attr, 0, 5)
+	if e.Activity != "" {
+		attrs = append(attrs, slog.String("activity", e.Activity))
+	}
+	if e.Path != "" {
+		attrs = append(attrs, slog.String("path", e.Path))
+	}
+	return slog.GroupValue(append(attrs, slog.String("problem", msg), slog.Int("offset", e.Offset),
+		slog.Int("bytes", len(e.Body)))...)
 }

@@ -35,7 +35,12 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Comment("saying what and where. Decode never panics; the returned activity keeps body")
 	f.Comment("(see Activity.RawJSON) and does not retain the slice itself.")
 	f.Func().Id("Decode").Params(jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
-		jen.Id("s").Op(":=").String().Parens(jen.Id("body")),
+		jen.Return(jen.Id("decodeString").Call(jen.String().Parens(jen.Id("body")), jen.Id("body"))),
+	)
+	f.Comment("decodeString is Decode reading s, the text of body: the activity's strings")
+	f.Comment("are substrings of s. The dispatcher passes a body it owns as s without")
+	f.Comment("copying it, so that a queued event holds its body once.")
+	f.Func().Id("decodeString").Params(jen.Id("s").String(), jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
 		jen.Comment("Usually the name comes first: read the body once. A later, different"),
 		jen.Comment("name (the last duplicate key wins) or an error falls back to two passes."),
 		jen.If(jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id("firstMember").Call(jen.Id("s"), jen.Id("DiscriminatorKey")), jen.Lit("")), jen.Id("a").Op("!=").Nil()).Block(

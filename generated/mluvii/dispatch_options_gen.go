@@ -21,6 +21,9 @@ const (
 	DefaultWorkers = 128
 	// DefaultQueueSize is how many acked events may wait or run at once.
 	DefaultQueueSize = 4096
+	// DefaultQueueBytes is how many bytes of bodies the acked events waiting
+	// or running may hold at once (64 MiB).
+	DefaultQueueBytes = 64 << 20
 	// DefaultSecretParam is the query parameter carrying the callback secret.
 	DefaultSecretParam = "secret"
 	// DefaultSecretHeader is the header carrying the callback secret.
@@ -41,6 +44,7 @@ type dispatcherConfig struct {
 	ackBudget    time.Duration
 	workers      int
 	queueSize    int
+	queueBytes   int64
 	queue        Queue
 	dedupe       time.Duration
 	waiters      []ResponseWaiter
@@ -56,6 +60,7 @@ func defaultDispatcherConfig() dispatcherConfig {
 		ackBudget:    DefaultAckBudget,
 		workers:      DefaultWorkers,
 		queueSize:    DefaultQueueSize,
+		queueBytes:   DefaultQueueBytes,
 	}
 }
 
@@ -148,6 +153,20 @@ func WithQueueSize(n int) DispatcherOption {
 	return func(c *dispatcherConfig) {
 		if n > 0 {
 			c.queueSize = n
+		}
+	}
+}
+
+// WithQueueBytes sets how many bytes of bodies the default in-memory queue
+// holds for the acked events waiting or running (default 64 MiB; one body is
+// always taken into an empty queue, whatever its size). With the count of
+// WithQueueSize it bounds the queue's memory: a request that finds either
+// bound reached waits for room within the ack budget, then gets 503, counted
+// in Stats().RejectedBytes or RejectedFull. It has no effect with WithQueue.
+func WithQueueBytes(n int64) DispatcherOption {
+	return func(c *dispatcherConfig) {
+		if n > 0 {
+			c.queueBytes = n
 		}
 	}
 }

@@ -305,10 +305,10 @@ func TestDispatcherCloseLetsWaitersFinish(t *testing.T) {
 	}
 }
 
-// TestDispatcherLateResponseDuringClose: a response acked to a waiter that
-// gives up after Close has begun cannot be queued any more; its handler still
-// runs (on the goroutine that gave up), so the acked event is not lost.
-func TestDispatcherLateResponseDuringClose(t *testing.T) {
+// TestDispatcherLateResponseAfterClose: a response acked to a waiter that
+// gives up only after Close returned is not handled (nothing runs after
+// Close); it is counted as dropped.
+func TestDispatcherLateResponseAfterClose(t *testing.T) {
 	d := newTestDispatcher(t)
 	handled := make(chan string, 1)
 	d.OnGetCallParamsResponse(func(_ context.Context, a *GetCallParamsResponse) error {
@@ -326,13 +326,10 @@ func TestDispatcherLateResponseDuringClose(t *testing.T) {
 	cancel()
 	select {
 	case got := <-handled:
-		if got != "acked while waiting" {
-			t.Errorf("handler got %q", got)
-		}
-	default:
-		t.Fatal("the late response was lost")
+		t.Errorf("a handler ran after Close returned: %q", got)
+	case <-time.After(20 * time.Millisecond):
 	}
-	if st := d.Stats(); st.LateResponses != 1 || st.Handled != 1 || st.Dropped != 0 {
+	if st := d.Stats(); st.LateResponses != 1 || st.Handled != 0 || st.Dropped != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -13,7 +13,13 @@ import "encoding/json"
 // saying what and where. Decode never panics; the returned activity keeps body
 // (see Activity.RawJSON) and does not retain the slice itself.
 func Decode(body []byte) (Activity, error) {
-	s := string(body)
+	return decodeString(string(body), body)
+}
+
+// decodeString is Decode reading s, the text of body: the activity's strings
+// are substrings of s. The dispatcher passes a body it owns as s without
+// copying it, so that a queued event holds its body once.
+func decodeString(s string, body []byte) (Activity, error) {
 	// Usually the name comes first: read the body once. A later, different
 	// name (the last duplicate key wins) or an error falls back to two passes.
 	if a := newActivity(firstMember(s, DiscriminatorKey), ""); a != nil {

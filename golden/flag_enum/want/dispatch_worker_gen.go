@@ -50,7 +50,9 @@ func (d *Dispatcher) take() (ev QueuedEvent, claimed bool, err error) {
 func (d *Dispatcher) runSession(ev QueuedEvent) {
 	for {
 		d.handle(ev)
-		d.queue.Done(ev)
+		if !ev.outside {
+			d.queue.Done(ev)
+		}
 		var ok bool
 		if ev, ok = d.sched.next(ev.SessionID, d.abandoned.Load()); !ok {
 			return

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Dispatcher is the bot's webhook: an http.Handler for the callback URL that
@@ -20,24 +21,29 @@ import (
 // mluvii disables a bot whose webhook fails to answer 200 within 2 s for more
 // than 15 minutes, so every request is answered before any handler runs:
 //
-//   - a request without the callback secret (WithCallbackSecret): 401, before
-//     the body is read;
+//   - a request without the callback secret (WithCallbackSecret): 401, at
+//     once, without reading the body, and the connection is closed;
 //   - GET and HEAD: 200 (health check); other methods but POST: 405;
 //   - a body over the limit (WithMaxBodyBytes): 413; a body read too slowly
-//     (WithReadTimeout): 408;
+//     (WithReadTimeout): 408; the connection is closed after either, and
+//     after any answer given without reading a body that was sent;
 //   - an activity without a session (Ping): 200 at once; it is counted in
 //     Stats().Pings and reaches no handler;
-//   - a body Decode rejects: 200, and OnError gets the error and the raw body;
+//   - a body Decode rejects: queued like an event, then 200, and OnError gets
+//     the error and the raw body on a worker;
 //   - a response some waiter expects (Waiters, WithResponseWaiter): 200, and
 //     the waiter gets it instead of the handlers;
 //   - a duplicate (WithDedupe): 200, dropped;
-//   - anything else: queued, then 200. When the queue is full the request
-//     waits up to the ack budget (WithAckBudget) for room, then gets 503; so
-//     does every such request once Close has begun.
+//   - anything else: queued, then 200. When the queue is full (WithQueueSize
+//     events or WithQueueBytes bytes) the request waits for room until the
+//     ack budget (WithAckBudget), counted from its arrival, is spent, then
+//     gets 503; so does every such request once Close has begun. A request
+//     that finds room is queued whenever its body finished arriving.
 //
 // Queued events run on the worker pool (WithWorkers): the events of one
 // session one after another in arrival order, different sessions in parallel.
-// A handler's error or panic goes to OnError as a *HandlerError.
+// A handler's error or panic goes to OnError as a *HandlerError. No handler
+// runs after Close has returned.
 //
 // Registering handlers is safe at any time, also while serving: a new
 // registration applies to every event handled after it returns, including
@@ -56,10 +62,13 @@ type Dispatcher struct {
 	stats    dispatchCounters
 	seq      atomic.Uint64
 
-	mu      sync.Mutex
-	closed  bool
-	puts    sync.WaitGroup // requests between the closed check and the end of their Put
-	workers sync.WaitGroup
+	mu       sync.Mutex
+	closed   bool
+	stopped  bool           // the drain is over: nothing may run any more
+	overflow int            // goroutines running late responses the queue refused
+	idle     *sync.Cond     // on mu: signalled when overflow drops
+	puts     sync.WaitGroup // requests between the closed check and the end of their Put
+	workers  sync.WaitGroup
 
 	// ctx is the handlers' context; it is cancelled when Close gives up.
 	ctx       context.Context
@@ -80,8 +89,9 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 		}
 	}
 	d := &Dispatcher{cfg: cfg, log: cfg.log, queue: cfg.queue, drained: make(chan struct{})}
+	d.idle = sync.NewCond(&d.mu)
 	if d.queue == nil {
-		d.queue = NewMemoryQueue(cfg.queueSize)
+		d.queue = NewMemoryQueueBytes(cfg.queueSize, cfg.queueBytes)
 	}
 	if cfg.dedupe > 0 {
 		d.dedupe = newDedupe(cfg.dedupe)
@@ -124,17 +134,17 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.stats.unauthorized.Add(1)
 		d.log.Warn("mluvii dispatcher: unauthorized request", "path", r.URL.Path, "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Basic realm="mluvii callback"`)
-		w.WriteHeader(http.StatusUnauthorized)
+		answerUnread(w, r, http.StatusUnauthorized, true)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		w.WriteHeader(http.StatusOK)
+		answerUnread(w, r, http.StatusOK, false)
 		return
 	case http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		w.WriteHeader(http.StatusMethodNotAllowed)
+		answerUnread(w, r, http.StatusMethodNotAllowed, false)
 		return
 	}
 	body, status := d.readBody(w, r)
@@ -149,15 +159,19 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // accept routes a body that was read completely and answers its status.
 func (d *Dispatcher) accept(ctx context.Context, start time.Time, body []byte) int {
-	a, err := Decode(body)
+	// The body is not modified after this: the activity shares its memory
+	// instead of holding a copy.
+	a, err := decodeString(unsafe.String(unsafe.SliceData(body), len(body)), body)
 	if err != nil {
 		d.stats.decodeErrors.Add(1)
 		// OnError runs on a worker like any handler, so a slow one cannot
-		// delay this answer. Whatever happens, mluvii gets its 200: answering
-		// an undecodable body with an error would only get the bot disabled.
+		// delay this answer. The body takes its place in the queue like any
+		// event: a 200 promises that OnError will see it, so when the queue
+		// cannot take it mluvii gets the same 503 as for any other event.
 		if err := d.enqueue(ctx, start, QueuedEvent{Body: body, Received: start}); err != nil {
-			d.stats.dropped.Add(1)
-			d.log.Error("mluvii dispatcher: undecodable body dropped", "bytes", len(body), "err", err)
+			d.refused(err)
+			d.log.Warn("mluvii dispatcher: undecodable body refused", "bytes", len(body), "err", err)
+			return http.StatusServiceUnavailable
 		}
 		return http.StatusOK
 	}
@@ -183,7 +197,7 @@ func (d *Dispatcher) accept(ctx context.Context, start time.Time, body []byte) i
 		if d.dedupe != nil {
 			d.dedupe.release(key, start) // mluvii may send it again
 		}
-		d.stats.rejected.Add(1)
+		d.refused(err)
 		d.log.Warn("mluvii dispatcher: event refused", "activity", ev.Name, "session", ev.SessionID, "err", err)
 		return http.StatusServiceUnavailable
 	}
@@ -235,19 +249,60 @@ func (d *Dispatcher) enqueue(ctx context.Context, start time.Time, ev QueuedEven
 	return nil
 }
 
-// lateResponse queues a response that reached a waiter which stopped waiting
+// refused counts an event the queue did not take, by the reason.
+func (d *Dispatcher) refused(err error) {
+	d.stats.rejected.Add(1)
+	switch {
+	case errors.Is(err, ErrQueueBytesFull):
+		d.stats.rejectedBytes.Add(1)
+	case errors.Is(err, ErrQueueFull):
+		d.stats.rejectedFull.Add(1)
+	case errors.Is(err, errClosing), errors.Is(err, ErrQueueClosed):
+		d.stats.rejectedClosing.Add(1)
+	}
+}
+
+// lateResponse handles a response that reached a waiter which stopped waiting
 // before reading it, so its handler still sees it. The response was acked, so
-// when the queue cannot take it (Close has begun, or it stayed full for the
-// ack budget) its handler runs here, on the goroutine of the call that gave
-// up, rather than the event being lost.
+// it is not refused: when the queue has no room at once (or Close has begun)
+// it runs outside the queue, still in its session's turn, and before Close
+// returns. Only a response that comes back after Close returned is dropped,
+// and counted in Stats().Dropped.
 func (d *Dispatcher) lateResponse(a Activity) {
 	d.stats.lateResponses.Add(1)
 	now := time.Now()
 	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: a.RawJSON(), Received: now, Activity: a}
-	if err := d.enqueue(d.ctx, now, ev); err != nil {
-		d.log.Warn("mluvii dispatcher: late response handled outside the queue", "activity", ev.Name, "session", ev.SessionID, "err", err)
-		d.handle(ev)
+	// The caller is often a handler on a worker: do not wait for room.
+	if d.enqueue(d.ctx, now.Add(-d.cfg.ackBudget), ev) == nil {
+		return
 	}
+	d.mu.Lock()
+	if d.stopped || d.abandoned.Load() {
+		d.mu.Unlock()
+		d.stats.dropped.Add(1)
+		d.log.Warn("mluvii dispatcher: late response after Close, not handled", "activity", ev.Name, "session", ev.SessionID)
+		return
+	}
+	d.overflow++
+	d.mu.Unlock()
+	ev.outside = true
+	if !d.sched.claim(ev) {
+		// Its session's worker runs it next (the caller may be that worker).
+		d.overflowDone()
+		return
+	}
+	go func() {
+		defer d.overflowDone()
+		d.runSession(ev)
+	}()
+}
+
+// overflowDone ends the run of a late response outside the queue.
+func (d *Dispatcher) overflowDone() {
+	d.mu.Lock()
+	d.overflow--
+	d.idle.Broadcast()
+	d.mu.Unlock()
 }
 
 // Close stops accepting events (new requests get 503), waits until every
@@ -255,7 +310,8 @@ func (d *Dispatcher) lateResponse(a Activity) {
 // closes the queue. When ctx ends first, Close cancels the handlers' context,
 // lets the workers stop after their current event, and returns an error that
 // says how many acked events were not handled (a durable queue still holds
-// them). Close may be called more than once.
+// them). Close may be called more than once: once it gave up, every later
+// call returns that error again.
 //
 // Responses a waiter expects are still taken while Close drains, so that
 // handlers blocked in …AndWait calls can finish: shut the HTTP server down
@@ -272,22 +328,36 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 				d.log.Error("mluvii dispatcher: closing the queue", "err", err)
 			}
 			d.workers.Wait()
+			d.mu.Lock()
+			for d.overflow > 0 {
+				d.idle.Wait()
+			}
+			d.stopped = true
+			d.mu.Unlock()
 			close(d.drained)
 		}()
 	})
-	select {
-	case <-d.drained:
-		return nil
-	case <-ctx.Done():
-		// Both may be ready (a second Close with an expired ctx): select
-		// picks at random, and a drained dispatcher has nothing to give up.
+	if !d.abandoned.Load() {
 		select {
 		case <-d.drained:
 			return nil
-		default:
+		case <-ctx.Done():
+			// Both may be ready (a second Close with an expired ctx): select
+			// picks at random, and a drained dispatcher has nothing to give up.
+			select {
+			case <-d.drained:
+				return nil
+			default:
+			}
 		}
+		d.abandoned.Store(true)
+		d.cancel()
 	}
-	d.abandoned.Store(true)
-	d.cancel()
-	return fmt.Errorf("mluvii: dispatcher closed with %d acked events not handled: %w", d.queue.Len(), ctx.Err())
+	running := int(d.stats.running.Load())
+	waiting := max(d.queue.Len()-running, 0)
+	err := ctx.Err()
+	if err == nil {
+		err = context.Canceled // a later Close after one gave up
+	}
+	return fmt.Errorf("mluvii: dispatcher closed with %d acked events not handled and %d handlers still running: %w", waiting, running, err)
 }

@@ -5,6 +5,7 @@ package addfield
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -12,6 +13,14 @@ import (
 // ErrQueueClosed is returned by a Queue's Put after Close, and by Take once
 // the queue is closed and every event has been taken.
 var ErrQueueClosed = errors.New("mluvii: dispatcher queue closed")
+
+// ErrQueueFull and ErrQueueBytesFull are wrapped by the error of a Put that
+// gave up waiting for room, saying which bound was hit: the number of events
+// or their bytes. The dispatcher counts them apart in Stats.
+var (
+	ErrQueueFull      = errors.New("mluvii: dispatcher queue full (events)")
+	ErrQueueBytesFull = errors.New("mluvii: dispatcher queue full (bytes)")
+)
 
 // QueuedEvent is one acknowledged webhook body waiting for its handlers.
 // Its exported fields are plain data, so a durable Queue can store it.
@@ -25,13 +34,17 @@ type QueuedEvent struct {
 	SessionID int64
 	// Name is the activity's wire name ("" for undecodable bodies).
 	Name string
-	// Body is the webhook body exactly as received.
+	// Body is the webhook body exactly as received. It must not be modified:
+	// the decoded Activity's strings share its memory, so that a queued
+	// event holds its body once.
 	Body []byte
 	// Received is when the request arrived.
 	Received time.Time
 	// Activity is the decoded body. A durable queue need not keep it: when it
 	// is nil the dispatcher decodes Body again.
 	Activity Activity
+
+	outside bool // a late response run without the queue: never Done
 }
 
 // Queue holds acknowledged events until the dispatcher's workers have handled
@@ -43,8 +56,10 @@ type QueuedEvent struct {
 // to be first in, first out.
 type Queue interface {
 	// Put appends e. While the queue is full it waits until there is room or
-	// ctx is done (then it returns an error and e is not queued). After Close
-	// it returns ErrQueueClosed.
+	// ctx is done (then it returns an error and e is not queued). When there
+	// is room it takes e even if ctx is already done: the deadline is for
+	// waiting, and a request whose body was slow to arrive must not be
+	// refused by a queue with room. After Close it returns ErrQueueClosed.
 	Put(ctx context.Context, e QueuedEvent) error
 	// Take removes and returns the oldest event, waiting for one while the
 	// queue is empty. It returns ErrQueueClosed once the queue is closed and
@@ -62,49 +77,131 @@ type Queue interface {
 	Close() error
 }
 
-// MemoryQueue is the default Queue: a bounded in-memory FIFO. Its capacity
-// counts events that are queued, waiting behind their session or being
-// handled — everything acked and not yet Done — so memory stays bounded even
-// when handlers are slow.
+// MemoryQueue is the default Queue: a bounded in-memory FIFO. Its bounds
+// count events that are queued, waiting behind their session or being
+// handled — everything acked and not yet Done — by number and by the bytes of
+// their bodies, so memory stays bounded even when handlers are slow.
 type MemoryQueue struct {
 	slots  chan struct{}    // one token per event not yet Done
 	items  chan QueuedEvent // events not yet taken
 	closed chan struct{}    // closed by Close: Put stops waiting for room
 
 	mu sync.Mutex // guards sending on and closing items
+
+	maxBytes int64
+	bmu      sync.Mutex
+	bytes    int64         // body bytes of the events not yet Done
+	room     chan struct{} // closed (and replaced) when bytes are freed while a Put waits
+	waiting  int           // Puts waiting on room
 }
 
 // NewMemoryQueue returns an in-memory queue holding at most size events that
-// are not Done (size < 1 means 1).
+// are not Done (size < 1 means 1) and at most DefaultQueueBytes of their
+// bodies.
 func NewMemoryQueue(size int) *MemoryQueue {
+	return NewMemoryQueueBytes(size, DefaultQueueBytes)
+}
+
+// NewMemoryQueueBytes returns an in-memory queue holding at most size events
+// (size < 1 means 1) and at most maxBytes bytes of bodies (maxBytes < 1 means
+// DefaultQueueBytes) that are not Done. One body larger than maxBytes is
+// taken when the queue is empty, so that the bound never refuses a body the
+// dispatcher's size limit accepts.
+func NewMemoryQueueBytes(size int, maxBytes int64) *MemoryQueue {
 	size = max(size, 1)
+	if maxBytes < 1 {
+		maxBytes = DefaultQueueBytes
+	}
 	return &MemoryQueue{
-		slots:  make(chan struct{}, size),
-		items:  make(chan QueuedEvent, size),
-		closed: make(chan struct{}),
+		slots:    make(chan struct{}, size),
+		items:    make(chan QueuedEvent, size),
+		closed:   make(chan struct{}),
+		maxBytes: maxBytes,
+		room:     make(chan struct{}),
 	}
 }
 
 // Put implements Queue.
 func (q *MemoryQueue) Put(ctx context.Context, e QueuedEvent) error {
-	select {
-	case q.slots <- struct{}{}:
-	case <-q.closed:
-		return ErrQueueClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := q.takeSlot(ctx); err != nil {
+		return err
+	}
+	if err := q.takeBytes(ctx, int64(len(e.Body))); err != nil {
+		<-q.slots
+		return err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	select {
 	case <-q.closed:
-		<-q.slots
+		q.release(e)
 		return ErrQueueClosed
 	default:
 	}
 	// Never blocks: items has as much room as there are slots.
 	q.items <- e
 	return nil
+}
+
+// takeSlot takes room for one event, at once if there is some.
+func (q *MemoryQueue) takeSlot(ctx context.Context) error {
+	select {
+	case q.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case q.slots <- struct{}{}:
+		return nil
+	case <-q.closed:
+		return ErrQueueClosed
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrQueueFull, ctx.Err())
+	}
+}
+
+// takeBytes takes room for n bytes of body, at once if there is some.
+func (q *MemoryQueue) takeBytes(ctx context.Context, n int64) error {
+	for {
+		q.bmu.Lock()
+		if q.bytes == 0 || q.bytes+n <= q.maxBytes {
+			q.bytes += n
+			q.bmu.Unlock()
+			return nil
+		}
+		q.waiting++
+		room := q.room
+		q.bmu.Unlock()
+		var err error
+		select {
+		case <-room:
+		case <-q.closed:
+			err = ErrQueueClosed
+		case <-ctx.Done():
+			err = fmt.Errorf("%w: %w", ErrQueueBytesFull, ctx.Err())
+		}
+		q.bmu.Lock()
+		q.waiting--
+		q.bmu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// release gives back the room e took.
+func (q *MemoryQueue) release(e QueuedEvent) {
+	select {
+	case <-q.slots:
+	default: // more Dones than Puts: a caller bug, but never block on it
+	}
+	q.bmu.Lock()
+	q.bytes = max(q.bytes-int64(len(e.Body)), 0)
+	if q.waiting > 0 {
+		close(q.room)
+		q.room = make(chan struct{})
+	}
+	q.bmu.Unlock()
 }
 
 // Take implements Queue.
@@ -121,15 +218,18 @@ func (q *MemoryQueue) Take(ctx context.Context) (QueuedEvent, error) {
 }
 
 // Done implements Queue.
-func (q *MemoryQueue) Done(QueuedEvent) {
-	select {
-	case <-q.slots:
-	default: // more Dones than Puts: a caller bug, but never block on it
-	}
-}
+func (q *MemoryQueue) Done(e QueuedEvent) { q.release(e) }
 
 // Len implements Queue.
 func (q *MemoryQueue) Len() int { return len(q.slots) }
+
+// Bytes reports the body bytes of the events that were Put and are not Done
+// yet. The dispatcher's Stats report it for any Queue that has this method.
+func (q *MemoryQueue) Bytes() int64 {
+	q.bmu.Lock()
+	defer q.bmu.Unlock()
+	return q.bytes
+}
 
 // Close implements Queue. It is safe to call more than once.
 func (q *MemoryQueue) Close() error {

@@ -52,7 +52,7 @@ func (d *Dispatcher) authorized(r *http.Request) bool {
 func (d *Dispatcher) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int) {
 	if r.ContentLength > d.cfg.maxBody {
 		d.stats.tooLarge.Add(1)
-		w.Header().Set("Connection", "close")
+		closeUnread(w)
 		return nil, http.StatusRequestEntityTooLarge
 	}
 	rc := http.NewResponseController(w)
@@ -82,4 +82,27 @@ func (d *Dispatcher) readBody(w http.ResponseWriter, r *http.Request) ([]byte, i
 		d.stats.readErrors.Add(1)
 		return nil, http.StatusBadRequest
 	}
+}
+
+// answerUnread answers status without reading the request's body. When a
+// body was announced (or always, with close), the connection is closed
+// rather than kept: see closeUnread.
+func answerUnread(w http.ResponseWriter, r *http.Request, status int, close bool) {
+	if close || r.ContentLength != 0 {
+		closeUnread(w)
+	}
+	w.WriteHeader(status)
+}
+
+// closeUnread makes the answer go out at once and the connection close
+// without the unread body. Left alone, net/http reads a small unread body
+// before writing the answer, to keep the connection, and again after it: a
+// client announcing a body it never sends would hold the connection and get
+// no answer. Connection: close skips the first read, an expired read deadline
+// ends the second at once.
+func closeUnread(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	// Not every ResponseWriter supports deadlines (httptest's recorder
+	// does not); then there is no connection to keep either.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }

@@ -11,8 +11,9 @@ import (
 // base spec without copying it. Merge applies it node by node: an activity,
 // type, field, enum value or channel whose name the base does not have is
 // appended (in overlay order, after the base's); one the base has is merged key
-// by key according to mergeRules. Everything keeps the position of the file it
-// came from, so the merged spec's errors point into the right file.
+// by key according to mergeRules. An overlay names each node once (once.go).
+// Everything keeps the position of the file it came from, so the merged
+// spec's errors point into the right file.
 
 // mergeRule says what an overlay may do with one key of a node the base has.
 type mergeRule int
@@ -67,10 +68,11 @@ var mergeRules = map[reflect.Type]map[string]mergeRule{
 }
 
 // Merge returns a copy of base with the overlays applied in order. Conflicts
-// (an overlay contradicting what the base, or an earlier overlay, states) come
-// back all at once as an ErrorList positioned in the overlay, each naming the
-// place it contradicts. The result is not validated; Validate it (LoadOverlaid
-// does both).
+// (an overlay contradicting what the base, or an earlier overlay, states) and
+// repeats (an overlay naming a node twice, see once.go) come back all at once
+// as an ErrorList positioned in the overlay, each naming the place it
+// contradicts or repeats. The result is not validated; Validate it
+// (LoadOverlaid does both).
 func Merge(base *Spec, overlays ...*Spec) (*Spec, error) {
 	out, err := merge(base, overlays...)
 	if err != nil {
@@ -86,7 +88,9 @@ func merge(base *Spec, overlays ...*Spec) (*Spec, error) {
 	out := base.Clone()
 	m := &merger{errs: new(ErrorList)}
 	for _, o := range overlays {
-		m.spec(out, o.Clone())
+		o = o.Clone()
+		m.once(o)
+		m.spec(out, o)
 	}
 	return out, m.errs.Err()
 }
@@ -103,12 +107,11 @@ func (m *merger) spec(dst, src *Spec) {
 		case "envelope":
 			dst.Envelope = m.fields("the envelope", dst.Envelope, src.Envelope)
 		case "channels":
-			dst.Channels = byName(dst.Channels, src.Channels, func(c *Channel) string { return c.Name },
-				func(d, s *Channel) { m.keys("channel "+d.Name, d, s) })
+			dst.Channels = byName(dst.Channels, src.Channels, func(d, s *Channel) { m.keys("channel "+d.Name, d, s) })
 		case "types":
-			dst.Types = byName(dst.Types, src.Types, func(t *Type) string { return t.Name }, m.typ)
+			dst.Types = byName(dst.Types, src.Types, m.typ)
 		case "activities":
-			dst.Activities = byName(dst.Activities, src.Activities, func(a *Activity) string { return a.Name }, m.activity)
+			dst.Activities = byName(dst.Activities, src.Activities, m.activity)
 		}
 	}
 }
@@ -120,15 +123,13 @@ func (m *merger) typ(dst, src *Type) {
 		case "fields":
 			dst.Fields = m.fields(what, dst.Fields, src.Fields)
 		case "values":
-			dst.Values = byName(dst.Values, src.Values, func(v *EnumValue) string { return v.Name },
-				func(d, s *EnumValue) { m.keys(fmt.Sprintf("value %q of %s", d.Name, what), d, s) })
+			dst.Values = byName(dst.Values, src.Values, func(d, s *EnumValue) { m.keys(fmt.Sprintf("value %q of %s", d.Name, what), d, s) })
 		}
 	}
 }
 
 func (m *merger) fields(owner string, dst, src []*Field) []*Field {
-	return byName(dst, src, func(f *Field) string { return f.Name },
-		func(d, s *Field) { m.keys(fmt.Sprintf("field %q of %s", d.Name, owner), d, s) })
+	return byName(dst, src, func(d, s *Field) { m.keys(fmt.Sprintf("field %q of %s", d.Name, owner), d, s) })
 }
 
 func (m *merger) activity(dst, src *Activity) {
@@ -191,11 +192,13 @@ func (m *merger) keyAliases(what string, dst, src *Activity) {
 }
 
 // byName merges overlay items into base items with the same name and appends
-// the others.
-func byName[T any](dst, src []*T, name func(*T) string, merge func(dst, src *T)) []*T {
+// the others (src names each once, see once). An item without a name is
+// appended too: it patches nothing, and Validate reports each.
+func byName[T named](dst, src []T, merge func(dst, src T)) []T {
 	for _, s := range src {
-		i := slices.IndexFunc(dst, func(d *T) bool { return name(d) == name(s) })
-		if i < 0 {
+		name, _ := s.nameAt()
+		i := slices.IndexFunc(dst, func(d T) bool { n, _ := d.nameAt(); return n == name })
+		if i < 0 || name == "" {
 			dst = append(dst, s)
 			continue
 		}

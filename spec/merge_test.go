@@ -234,6 +234,171 @@ activities:
 	}
 }
 
+// TestMergeDuplicates: an overlay names each node of a list once, as a spec
+// does. A repeat is reported at its name, naming the first (in the same file),
+// with the error the same mistake gets in a base spec, and left out; the other
+// problems come with it.
+func TestMergeDuplicates(t *testing.T) {
+	tests := []struct {
+		name     string
+		overlays []string
+		want     []string
+	}{{
+		name: "a new activity declared twice",
+		overlays: []string{`activities:
+  - name: SendSticker
+    direction: toMluvii
+    role: request
+    retry: unsafe
+    channels: {WebChat: yes, WhatsApp: no}
+    channelSource: ours
+  - retry: safe
+    name: SendSticker
+`},
+		want: []string{`o1.yaml:9:5: duplicate activity name "SendSticker" (also "SendSticker" at 2:5; names match in any letter case)`},
+	}, {
+		name:     "a base activity patched twice in one overlay",
+		overlays: []string{"activities:\n  - {name: Get, retry: unsafe}\n  - {retry: safe, name: Get}\n"},
+		want:     []string{`o1.yaml:3:19: duplicate activity name "Get" (also "Get" at 2:6; names match in any letter case)`},
+	}, {
+		name:     "a type declared twice",
+		overlays: []string{"types:\n  - {name: Mood, kind: enum, values: [{name: HAPPY}]}\n  - {name: Mood, kind: enum, values: [{name: SAD}]}\n"},
+		want:     []string{`o1.yaml:3:6: duplicate type "Mood" (first defined at 2:6)`},
+	}, {
+		name:     "an enum value twice in one type entry",
+		overlays: []string{"types:\n  - name: State\n    values: [{name: OFF, number: 0}, {name: ON, doc: on}, {name: OFF, number: 2}, {name: ON, doc: no}]\n"},
+		want: []string{
+			`o1.yaml:3:60: duplicate value "OFF" in State (first at 3:15)`,
+			`o1.yaml:3:84: duplicate value "ON" in State (first at 3:39)`,
+		},
+	}, {
+		name:     "a field twice in one activity entry",
+		overlays: []string{"activities:\n  - name: Get\n    fields: [{name: b, type: string, optional: true}, {name: a, doc: A}, {name: b, type: int64, optional: true}, {name: a, doc: B}]\n"},
+		want: []string{
+			`o1.yaml:3:115: activity Get: key "a" collides with field "a" (first at 3:56; keys match in any letter case)`,
+			`o1.yaml:3:75: activity Get: key "b" collides with field "b" (first at 3:15; keys match in any letter case)`,
+		},
+	}, {
+		name:     "a field twice in a struct and in the envelope",
+		overlays: []string{"envelope: [{name: e, type: string}, {name: e, type: bool}]\ntypes:\n  - {name: P, kind: struct, fields: [{name: x, type: string}, {name: x, type: string}]}\n"},
+		want: []string{
+			`o1.yaml:1:38: envelope: key "e" collides with field "e" (first at 1:13; keys match in any letter case)`,
+			`o1.yaml:3:64: type P: key "x" collides with field "x" (first at 3:39; keys match in any letter case)`,
+		},
+	}, {
+		name:     "a channel twice",
+		overlays: []string{"channels:\n  - {name: WhatsApp, doc: first}\n  - {name: WhatsApp, doc: second}\n"},
+		want:     []string{`o1.yaml:3:6: duplicate channel "WhatsApp" (first defined at 2:6)`},
+	}, {
+		name:     "an item twice in one list",
+		overlays: []string{"channels: [{name: WhatsApp, sources: [wa, Default2, wa]}]\nactivities:\n  - {name: Get, aliases: [Fetch, Fetch], oneOf: [[a, b], [a, b]], fields: [{name: a, aliases: [A, A]}]}\n"},
+		want: []string{
+			`o1.yaml:1:29: duplicate source "wa" in channel WhatsApp`,
+			`o1.yaml:3:17: duplicate alias "Fetch" in activity Get`,
+			`o1.yaml:3:42: duplicate oneOf group [a, b] in activity Get`,
+			`o1.yaml:3:86: duplicate alias "A" in field "a" of activity Get`,
+		},
+	}, {
+		name: "with the conflicts and the merged spec's problems, at once",
+		overlays: []string{`activities:
+  - {name: Get, direction: fromMluvii}
+  - {name: Ev, fields: [{name: n, type: strin}, {name: n, type: string}]}
+  - {name: Get, doc: again}
+`},
+		want: []string{
+			`o1.yaml:2:17: activity Get already defined at b.yaml:9:5 with direction toMluvii, not fromMluvii`,
+			`o1.yaml:3:35: unknown type "strin" (did you mean "string"?)`,
+			`o1.yaml:3:50: activity Ev: key "n" collides with field "n" (first at 3:26; keys match in any letter case)`,
+			`o1.yaml:4:6: duplicate activity name "Get" (also "Get" at 2:6; names match in any letter case)`,
+		},
+	}, {
+		name:     "entries without a name are not merged into each other",
+		overlays: []string{"activities:\n  - {doc: a, direction: fromMluvii, role: event}\n  - {doc: b, direction: fromMluvii, role: event}\ntypes:\n  - {kind: enum, values: [{name: A}]}\n  - {kind: enum, values: [{name: B}]}\n"},
+		want: []string{
+			`o1.yaml:2:5: activity name "" is not an identifier`,
+			`o1.yaml:3:5: activity name "" is not an identifier`,
+			`o1.yaml:5:5: type name "" is not an identifier`,
+			`o1.yaml:6:5: type name "" is not an identifier`,
+		},
+	}, {
+		name:     "in each overlay, naming its own first",
+		overlays: []string{"types:\n  - {name: State, doc: a}\n  - {name: State, doc: b}\n", "types:\n  - {name: State, doc: c}\n  - {name: State, doc: d}\n"},
+		want: []string{
+			`o1.yaml:3:6: duplicate type "State" (first defined at 2:6)`,
+			`o2.yaml:3:6: duplicate type "State" (first defined at 2:6)`,
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errs := overlaid(t, tt.overlays...)
+			if d := cmp.Diff(tt.want, errs); d != "" {
+				t.Errorf("errors (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestMergeDuplicateLeftOut: the first declaration stands; the repeat changes
+// nothing (here it would make a request that is not idempotent retried on 5xx).
+func TestMergeDuplicateLeftOut(t *testing.T) {
+	base, err := Parse("b.yaml", []byte(mergeBase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Parse("o.yaml", []byte("activities:\n  - {name: Get, retry: unsafe}\n  - {name: Get, retry: safe, fields: [{name: z, type: string}]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := merge(base, o)
+	if err == nil {
+		t.Fatal("no error for the repeated Get")
+	}
+	if g := activity(s, "Get"); g.Retry != RetryUnsafe || len(g.Fields) != 1 {
+		t.Errorf("Get: retry %q, fields %v; want unsafe and the base's [a]", g.Retry, fieldNames(g.Fields))
+	}
+}
+
+// TestMergePatchesEarlierFiles: what an earlier file declared (the base, or an
+// earlier overlay) is what an overlay patches, once per file.
+func TestMergePatchesEarlierFiles(t *testing.T) {
+	s, errs := overlaid(t, `channels: [{name: WhatsApp, sources: [wa]}]
+types:
+  - {name: Mood, kind: enum, values: [{name: HAPPY}]}
+activities:
+  - name: SendSticker
+    direction: toMluvii
+    role: request
+    retry: unsafe
+    channels: {WebChat: yes, WhatsApp: no}
+    channelSource: ours
+    fields: [{name: id, type: string}]
+  - {name: Get, aliases: [Fetch], fields: [{name: a, doc: A}]}
+`, `channels: [{name: WhatsApp, sources: [wa, wa2]}]
+types:
+  - {name: Mood, values: [{name: HAPPY, doc: happy}, {name: SAD}]}
+  - {name: State, values: [{name: ON, doc: on}]}
+activities:
+  - {name: SendSticker, retry: safe, fields: [{name: id, doc: ID.}, {name: size, type: int32, optional: true}]}
+  - {name: Get, aliases: [Fetch, Get2], fields: [{name: a, doc: B}]}
+`)
+	if errs != nil {
+		t.Fatalf("unexpected errors:\n%s", strings.Join(errs, "\n"))
+	}
+	st := activity(s, "SendSticker")
+	if st.Retry != RetrySafe || st.Keys["retry"].File != "o2.yaml" || !slices.Equal(fieldNames(st.Fields), []string{"id", "size"}) || st.Fields[0].Doc != "ID." {
+		t.Errorf("SendSticker: retry %q at %v, fields %s", st.Retry, st.Keys["retry"], show(reflect.ValueOf(st.Fields)))
+	}
+	if g := activity(s, "Get"); !slices.Equal(g.Aliases, []string{"Fetch", "Get2"}) || g.Fields[0].Doc != "B" {
+		t.Errorf("Get: aliases %v, field a doc %q", g.Aliases, g.Fields[0].Doc)
+	}
+	if got := show(reflect.ValueOf(s.Channels[1].Sources)); got != "[wa, wa2]" {
+		t.Errorf("WhatsApp sources %s", got)
+	}
+	if vs := s.Types[1].Values; len(vs) != 2 || vs[0].Doc != "happy" || vs[1].Name != "SAD" {
+		t.Errorf("Mood values %s", show(reflect.ValueOf(vs)))
+	}
+}
+
 // TestMergeLeavesInputsAlone: the embedded default is loaded once and shared.
 func TestMergeLeavesInputsAlone(t *testing.T) {
 	base, err := Load("b.yaml", []byte(mergeBase))
@@ -266,8 +431,11 @@ func TestMergeRulesComplete(t *testing.T) {
 				t.Errorf("mergeRules[%s] has no rule for %q", typ.Name(), tag)
 			}
 		}
-		for key := range rules {
+		for key, rule := range rules {
 			fieldIndex(typ, key) // panics on a rule for a key that does not exist
+			if _, ok := unionItems[key]; rule == ruleUnion && !ok {
+				t.Errorf("unionItems has no name for an item of %s.%s", typ.Name(), key)
+			}
 		}
 	}
 }

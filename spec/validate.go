@@ -63,6 +63,17 @@ var (
 	wireRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_\-]*$`)
 )
 
+// The problems of a name given twice in one list. Validate reports them in a
+// spec, Merge in an overlay (see once.go): the same mistake reads the same in
+// either file.
+const (
+	msgDuplicateType     = "duplicate type %q (first defined at %s)"
+	msgDuplicateChannel  = "duplicate channel %q (first defined at %s)"
+	msgDuplicateActivity = "duplicate activity name %q (also %q at %s; names match in any letter case)"
+	msgDuplicateValue    = "duplicate value %q in %s (first at %s)"
+	msgCollidingKey      = "%s: key %q collides with field %q (first at %s; keys match in any letter case)"
+)
+
 // Validate checks the whole spec and returns every problem as an ErrorList.
 func (s *Spec) Validate() error {
 	v := &validator{s: s, errs: new(ErrorList)}
@@ -130,7 +141,7 @@ func (v *validator) collectTypes() {
 			v.errs.Add(t.Pos, "type %q shadows a builtin type", t.Name)
 		case v.types[t.Name] != nil:
 			first := v.types[t.Name].Pos
-			v.errs.Add(t.Pos, "duplicate type %q (first defined at %s)", t.Name, first.RelativeTo(t.Pos))
+			v.errs.Add(t.Pos, msgDuplicateType, t.Name, first.RelativeTo(t.Pos))
 		default:
 			v.types[t.Name] = t
 		}
@@ -146,7 +157,7 @@ func (v *validator) collectChannels() {
 			continue
 		}
 		if first := v.channels[c.Name]; first != nil {
-			v.errs.Add(c.Pos, "duplicate channel %q (first defined at %s)", c.Name, first.Pos.RelativeTo(c.Pos))
+			v.errs.Add(c.Pos, msgDuplicateChannel, c.Name, first.Pos.RelativeTo(c.Pos))
 			continue
 		}
 		v.channels[c.Name] = c
@@ -164,7 +175,7 @@ func (v *validator) collectActivities() {
 	claim := func(a *Activity, name string, pos Pos) {
 		key := strings.ToLower(name)
 		if first := v.acts[key]; first != nil {
-			v.errs.Add(pos, "duplicate activity name %q (also %q at %s; names match in any letter case)", name, first.Name, first.Pos.RelativeTo(pos))
+			v.errs.Add(pos, msgDuplicateActivity, name, first.Name, first.Pos.RelativeTo(pos))
 			return
 		}
 		v.acts[key] = a
@@ -222,7 +233,7 @@ func (v *validator) enumValues(t *Type) {
 			v.errs.Add(ev.Pos, "enum value %q is not a plain word", ev.Name)
 		}
 		if first := names[strings.ToLower(ev.Name)]; first != nil {
-			v.errs.Add(ev.Pos, "duplicate value %q in %s (first at %s)", ev.Name, t.Name, first.Pos.RelativeTo(ev.Pos))
+			v.errs.Add(ev.Pos, msgDuplicateValue, ev.Name, t.Name, first.Pos.RelativeTo(ev.Pos))
 		}
 		names[strings.ToLower(ev.Name)] = ev
 		if ev.Number == nil {
@@ -256,7 +267,7 @@ func (v *validator) fields(owner string, fs []*Field, reserved map[string]Pos) m
 				pos = v.at(f.Keys, "aliases", f.Pos) // an overlay may have added it
 			}
 			if first := byKey[lk]; first != nil {
-				v.errs.Add(pos, "%s: key %q collides with field %q (first at %s; keys match in any letter case)", owner, key, first.Name, first.Pos.RelativeTo(pos))
+				v.errs.Add(pos, msgCollidingKey, owner, key, first.Name, first.Pos.RelativeTo(pos))
 				continue
 			}
 			if p, ok := reserved[lk]; ok {

@@ -101,3 +101,19 @@ func TestOverlayFlag(t *testing.T) {
 		t.Errorf("a failed generation wrote %v", m)
 	}
 }
+
+// TestOverlayDuplicate: a node declared twice in one overlay (SendSticker,
+// retry: unsafe and then retry: safe) fails the run like a conflict, with the
+// errors of every overlay, and writes nothing.
+func TestOverlayDuplicate(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	t.Chdir(filepath.Join(goldenDir, "err_overlay_duplicate"))
+	r := runFake("--spec", "spec.yaml", "--overlay", "overlay1.yaml", "--overlay", "overlay2.yaml", "--out", out, "--import-path", "example.com/x")
+	expect(t, r, exitFail)
+	if want := readFile(t, "stderr.golden"); r.stderr != want {
+		t.Errorf("stderr:\n%s\nwant (stderr.golden):\n%s", r.stderr, want)
+	}
+	if m, _ := filepath.Glob(filepath.Join(out, "*")); len(m) > 0 {
+		t.Errorf("a failed generation wrote %v", m)
+	}
+}

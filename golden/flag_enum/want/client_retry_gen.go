@@ -16,6 +16,11 @@ import (
 // delay a Retry-After header asks for, at most MaxAttempts attempts, and never
 // past the context's end. A Retry-After longer than MaxRetryAfter ends the
 // retries at once, so that a call without a deadline cannot sleep for hours.
+//
+// Any field values are safe: zero or negative ones take their defaults, and
+// huge ones (up to math.MaxInt64) neither overflow nor panic; the backoff then
+// grows until MaxDelay, and a wait that would outlast the context ends the
+// call at once.
 type RetryPolicy struct {
 	// MaxAttempts counts the first attempt too; 1 disables retries. Default 4.
 	MaxAttempts int
@@ -52,16 +57,24 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff returns the delay before retry n (1 for the first retry), at least
-// retryAfter.
+// backoff returns the delay before retry n (1 for the first retry; less
+// counts as 1), at least retryAfter: a random delay in [0, ceiling] with
+// ceiling = min(MaxDelay, BaseDelay·2ⁿ⁻¹), computed without overflow for any
+// values (negative ones count as 0).
 func (p RetryPolicy) backoff(n int, retryAfter time.Duration) time.Duration {
-	ceiling := p.MaxDelay
-	if n < 32 { // beyond that the shift overflows; the cap applies anyway
-		if d := p.BaseDelay << (n - 1); d > 0 && d < ceiling {
-			ceiling = d
-		}
+	ceiling := max(p.MaxDelay, 0)
+	base := max(p.BaseDelay, 0)
+	shift := uint(max(n, 1) - 1)
+	// base<<shift ≤ ceiling exactly when base ≤ ceiling>>shift, and then the
+	// shift cannot overflow; from a shift of 63 on, only base 0 fits.
+	switch {
+	case base == 0:
+		ceiling = 0
+	case shift < 63 && base <= ceiling>>shift:
+		ceiling = base << shift
 	}
-	d := time.Duration(rand.Int64N(int64(ceiling) + 1))
+	// uint64(ceiling)+1 ≤ 2⁶³: no overflow, and the draw fits a Duration.
+	d := time.Duration(rand.Uint64N(uint64(ceiling) + 1))
 	return max(d, retryAfter)
 }
 

@@ -3,6 +3,7 @@ package mluvii
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"net/http"
@@ -100,5 +101,86 @@ func TestClientHugeRetryPolicyDoesNotPanic(t *testing.T) {
 	}
 	if n := s.activities.Load(); n != 1 {
 		t.Fatalf("%d attempts, want 1", n)
+	}
+}
+
+// TestClientRetryAfterTooLargeIsLong: a Retry-After too large for int64 (it
+// used to fail to parse and count as 0, so the call was retried at once) or an
+// HTTP date far in the future means a very long wait: more than
+// MaxRetryAfter, so the call fails at once with the *APIError.
+func TestClientRetryAfterTooLargeIsLong(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		for _, v := range []string{"99999999999999999999", "+99999999999999999999", "9223372036854775808",
+			"86401", "100000.5", "Fri, 31 Dec 9999 23:59:59 GMT"} {
+			t.Run(fmt.Sprintf("%d %s", status, v), func(t *testing.T) {
+				s := newRawServer(t)
+				s.answer = func(_ int64, w http.ResponseWriter, _ *http.Request) int {
+					w.Header().Set("Retry-After", v)
+					return status
+				}
+				c := s.client()
+				start := time.Now()
+				err := c.Send(context.Background(), &GetAvailableGroups{SessionID: 1})
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) || apiErr.StatusCode != status || apiErr.RetryAfter != maxRetryAfterHeader {
+					t.Fatalf("err = %v (RetryAfter %v), want the %d with RetryAfter %v", err, retryAfterOf(err), status, maxRetryAfterHeader)
+				}
+				if !strings.Contains(err.Error(), "exceeds MaxRetryAfter") {
+					t.Errorf("err = %v, want it to say why it was not retried", err)
+				}
+				if n := s.activities.Load(); n != 1 {
+					t.Errorf("%d attempts, want 1", n)
+				}
+				if d := time.Since(start); d > 2*time.Second {
+					t.Errorf("took %v", d)
+				}
+			})
+		}
+	}
+}
+
+func retryAfterOf(err error) time.Duration {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.RetryAfter
+	}
+	return -1
+}
+
+func TestRetryAfterParsingEdges(t *testing.T) {
+	now := time.Date(2024, 11, 5, 14, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+	}{
+		{"+5", 5 * time.Second},
+		{"  7\t", 7 * time.Second},
+		{"007", 7 * time.Second},
+		{"1.5", 1500 * time.Millisecond},
+		{"0.25", 250 * time.Millisecond},
+		{".5", 500 * time.Millisecond},
+		{"2.", 2 * time.Second},
+		{"1.0000000019", time.Second + time.Nanosecond},
+		{"86400", 24 * time.Hour},
+		{"86401", 24 * time.Hour},
+		{"9223372036854775807", 24 * time.Hour},
+		{"9223372036854775808", 24 * time.Hour},
+		{"99999999999999999999", 24 * time.Hour},
+		{"99999999999999999999.9", 24 * time.Hour},
+		{"1" + strings.Repeat("0", 10000), 24 * time.Hour},
+		{"-99999999999999999999", 0},
+		{"-1.5", 0},
+		{"+", 0}, {"-", 0}, {".", 0}, {"+.", 0}, {"1.2.3", 0}, {"++1", 0}, {"1e3", 0}, {"0x10", 0},
+		{"NaN", 0}, {"Inf", 0}, {"1 2", 0}, {"١", 0},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", 24 * time.Hour},
+		{now.Add(2 * time.Hour).Format(http.TimeFormat), 2 * time.Hour},
+		{now.Add(25 * time.Hour).Format(http.TimeFormat), 24 * time.Hour},
+		{"Mon, 01 Jan 0001 00:00:00 GMT", 0},
+	} {
+		h := http.Header{}
+		h.Set("Retry-After", tc.v)
+		if got := retryAfter(h, now); got != tc.want {
+			t.Errorf("Retry-After %.40q = %v, want %v", tc.v, got, tc.want)
+		}
 	}
 }

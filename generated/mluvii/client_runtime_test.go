@@ -412,11 +412,21 @@ func TestClientNetworkErrorRetriedWhenSafe(t *testing.T) {
 
 func TestClientContextCancelsBackoff(t *testing.T) {
 	s := newRawServer(t)
-	s.answer = func(int64, http.ResponseWriter, *http.Request) int { return http.StatusServiceUnavailable }
-	c := s.client(WithRetryPolicy(RetryPolicy{MaxAttempts: 100, BaseDelay: 50 * time.Millisecond, MaxDelay: 50 * time.Millisecond}))
+	// The Retry-After makes every wait 10 s, so the cancel lands in one (with
+	// a jittered backoff alone it sometimes landed in an attempt).
+	s.answer = func(_ int64, w http.ResponseWriter, _ *http.Request) int {
+		w.Header().Set("Retry-After", "10")
+		return http.StatusServiceUnavailable
+	}
+	c := s.client(WithRetryPolicy(RetryPolicy{MaxAttempts: 100, BaseDelay: 50 * time.Millisecond, MaxDelay: 50 * time.Millisecond,
+		MaxRetryAfter: time.Minute}))
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(120*time.Millisecond, cancel)
+	start := time.Now()
 	err := c.Send(ctx, &GetAvailableGroups{SessionID: 1})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Send returned %v after the cancel", d)
+	}
 	var apiErr *APIError
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &apiErr) {
 		t.Fatalf("err = %v, want context.Canceled wrapping the last 503", err)

@@ -71,6 +71,11 @@ type tokenFlight struct {
 	done  chan struct{}
 	token string
 	err   error
+	// leaderGaveUp records that the leader's own ctx had ended when the fetch
+	// returned. Only then may a waiter lead a new fetch: an error that merely
+	// matches context.DeadlineExceeded (http.Client.Timeout on an attempt)
+	// is the fetch's result, shared by everyone waiting on it.
+	leaderGaveUp bool
 }
 
 // String and LogValue keep the secret out of prints and logs.
@@ -80,8 +85,9 @@ func (s *credentials) String() string { return "mluvii client credentials for " 
 func (s *credentials) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Token returns the cached token, or fetches one. Concurrent callers wait for
-// one fetch; if the caller leading it gives up (its ctx ends), a waiter whose
-// ctx is still alive leads the next one, so no goroutine is needed.
+// one fetch and share its result, error included. Only if the caller leading
+// it gives up (its own ctx ends) does a waiter whose ctx is still alive lead
+// the next one, so no goroutine is needed.
 func (s *credentials) Token(ctx context.Context) (string, error) {
 	for {
 		if t := s.cached.Load(); t != nil && time.Now().Before(t.refresh) {
@@ -109,28 +115,35 @@ func (s *credentials) Token(ctx context.Context) (string, error) {
 		if f.err == nil {
 			return f.token, nil
 		}
-		leaderGaveUp := errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)
-		if !leaderGaveUp || ctx.Err() != nil {
+		if !f.leaderGaveUp || ctx.Err() != nil {
 			return "", f.err
 		}
 	}
 }
 
-// lead fetches a token for everyone waiting on f.
+// lead fetches a token for everyone waiting on f. The flight ends even if
+// the fetch panics (in a user's http.RoundTripper, say), so that waiters and
+// later callers are not stuck behind it.
 func (s *credentials) lead(ctx context.Context, f *tokenFlight) {
 	var t *cachedToken
+	f.err = errTokenFetchPanicked // replaced unless fetch panics
+	defer func() {
+		if t != nil {
+			f.token = t.token
+		}
+		s.mu.Lock()
+		if f.err == nil {
+			s.cached.Store(t)
+		}
+		s.flight = nil
+		s.mu.Unlock()
+		close(f.done)
+	}()
 	t, f.err = s.fetch(ctx)
-	if t != nil {
-		f.token = t.token
-	}
-	s.mu.Lock()
-	if f.err == nil {
-		s.cached.Store(t)
-	}
-	s.flight = nil
-	s.mu.Unlock()
-	close(f.done)
+	f.leaderGaveUp = f.err != nil && ctx.Err() != nil
 }
+
+var errTokenFetchPanicked = errors.New("mluvii: token: the fetch panicked")
 
 // Invalidate drops token if it is still the cached one, so that several
 // callers rejected with the same token cause a single refresh.

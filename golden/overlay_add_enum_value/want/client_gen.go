@@ -61,6 +61,7 @@ func NewClient(baseURL string, chatbotID int64, opts ...ClientOption) *Client {
 	for _, o := range opts {
 		o(c)
 	}
+	c.http = sameHostRedirects(c.http)
 	c.retry = c.retry.withDefaults()
 	if c.tokens == nil && c.creds != nil {
 		c.creds.client = c
@@ -88,7 +89,10 @@ func WithTokenSource(ts TokenSource) ClientOption {
 }
 
 // WithHTTPClient sets the HTTP client used for every call (default: one with a
-// 30 s timeout per attempt).
+// 30 s timeout per attempt). The client uses a shallow copy of hc whose
+// CheckRedirect refuses redirects to another scheme, host or port (the error
+// is ErrRedirectRefused) and then asks hc's own CheckRedirect, if any; hc
+// itself is not changed.
 func WithHTTPClient(hc *http.Client) ClientOption {
 	return func(c *Client) {
 		if hc != nil {
@@ -134,6 +138,56 @@ func WithDispatcher(d *Dispatcher) ClientOption {
 
 // ChatbotID returns the chatbot the client sends as.
 func (c *Client) ChatbotID() int64 { return c.chatbotID }
+
+// ErrRedirectRefused is wrapped by the error of a call that mluvii (or
+// something in between) redirected to another origin: another scheme, host or
+// port. Such redirects are not followed, for any call, so that the client
+// secret (a 307 or 308 re-sends the token form), the bearer token and the
+// activity never reach another host; the call is not retried either. The
+// error names the redirect's target, with query values redacted. Redirects
+// within the origin are followed as net/http does.
+var ErrRedirectRefused = errors.New("redirect to another host refused")
+
+// sameHostRedirects returns a shallow copy of hc whose CheckRedirect refuses
+// redirects that leave the first request's origin, then defers to hc's own
+// CheckRedirect (or net/http's default of at most 10 redirects).
+func sameHostRedirects(hc *http.Client) *http.Client {
+	own := *hc
+	user := hc.CheckRedirect
+	own.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && !sameOrigin(req.URL, via[0].URL) {
+			return fmt.Errorf("%w: %s", ErrRedirectRefused, redactURL(req.URL.String()))
+		}
+		if user != nil {
+			return user(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &own
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port
+// (an absent port is the scheme's default).
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		portOf(a) == portOf(b)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
 
 // ErrNoCredentials is returned by calls of a client made without
 // WithClientCredentials or WithTokenSource.

@@ -68,7 +68,7 @@ func (c *Client) call(ctx context.Context, k *call) ([]byte, error) {
 			continue
 		case ctx.Err() != nil:
 			return nil, err
-		case !k.safe || (isAPI && !apiErr.Temporary()):
+		case !k.safe || (isAPI && !apiErr.Temporary()) || errors.Is(err, ErrRedirectRefused):
 			return nil, err
 		case attempt >= c.retry.MaxAttempts:
 			if attempt > 1 {

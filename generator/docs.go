@@ -10,10 +10,6 @@ import (
 	"github.com/mluviigen/mluviigen/templates"
 )
 
-func init() {
-	docEmitters = append(docEmitters, docEmitter{path: DocsFile, emit: (*gen).docs})
-}
-
 // docs renders the Markdown reference (ACTIVITIES.md) with the channel matrix
 // and its sources from templates/docs/activities.md.tmpl.
 func (g *gen) docs() ([]byte, error) {

@@ -75,9 +75,10 @@ func (files Files) check() error {
 // file in the same directory renamed over the old one), with mode 0o644.
 //
 // With clean, it then removes the files that the generator owns but did not
-// produce this time, in the directories the output occupies (dir and its
-// mluviitest subpackage, not deeper): *_gen.go files whose header says mluviigen
-// generated them, and ACTIVITIES.md at the top. No other file is ever touched.
+// produce this time, in the directories of the output targets (dir and the
+// subpackages of the others, produced this time or not; not deeper): *_gen.go
+// files whose header says mluviigen generated them, and ACTIVITIES.md at the
+// top. No other file is ever touched.
 //
 // All paths are checked before anything is written.
 func (files Files) WriteDir(dir string, clean bool) error {
@@ -144,19 +145,17 @@ func writeFile(name string, data []byte) error {
 }
 
 // stale lists, sorted, the slash-separated paths of owned files under dir that
-// are not in files. Only the directories the output occupies are searched (the
-// package and its mluviitest subpackage), not deeper: a package generated
-// separately inside the output directory (say with --channel) is not ours.
-// A missing directory has none.
+// are not in files. The directories of every output target are searched,
+// whether this generation produced the target or not (so the files of an
+// optional output switched off are stale), and nothing deeper: a package
+// generated separately inside the output directory (say with --channel) is
+// not ours. A missing directory has none.
 func (files Files) stale(dir string) ([]string, error) {
 	want := make(map[string]bool, len(files))
-	dirs := []string{"."}
 	for _, f := range files {
 		want[f.Path] = true
-		if d := path.Dir(f.Path); !slices.Contains(dirs, d) {
-			dirs = append(dirs, d)
-		}
 	}
+	dirs := targetDirs()
 	var stale []string
 	for _, d := range dirs {
 		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(d)))

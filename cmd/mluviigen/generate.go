@@ -144,26 +144,35 @@ func (c *cli) runCheck(cmd *command, o *options, args []string) int {
 }
 
 // regenerateCommand is the command line that makes --out fresh: the repository's
-// "go run ./cmd/mluviigen" with the flags that change the output, plus --clean
-// when the diff deletes stale files.
+// "go run ./cmd/mluviigen" with every output-changing flag that was given
+// (those addFlags marks), plus --clean when the diff deletes stale files.
 func regenerateCommand(o *options, diff string) string {
 	cmd := []string{"go run ./cmd/mluviigen"}
-	add := func(flag, value, def string) {
-		if value != def {
-			cmd = append(cmd, flag+" "+shellQuote(value))
+	o.flags.VisitAll(func(f *pflag.Flag) {
+		if !f.Changed || f.Annotations[outputFlag] == nil {
+			return
 		}
-	}
-	add("--spec", o.specFile, "")
-	for _, f := range o.overlays {
-		add("--overlay", f, "")
-	}
-	add("--out", o.outDir, defaultOut)
-	add("--package", o.pkg, "")
-	add("--import-path", o.importPath, "")
-	add("--channel", strings.Join(o.channels, ","), "")
-	if o.strictChannels {
-		cmd = append(cmd, "--strict-channels")
-	}
+		switch v := f.Value.(type) {
+		case pflag.SliceValue:
+			if f.Value.Type() == "stringArray" { // repeatable: one flag per value
+				for _, s := range v.GetSlice() {
+					cmd = append(cmd, "--"+f.Name+" "+shellQuote(s))
+				}
+				return
+			}
+			cmd = append(cmd, "--"+f.Name+" "+shellQuote(strings.Join(v.GetSlice(), ",")))
+		default:
+			if f.Value.Type() == "bool" {
+				if f.Value.String() == "true" {
+					cmd = append(cmd, "--"+f.Name)
+				} else {
+					cmd = append(cmd, "--"+f.Name+"=false")
+				}
+				return
+			}
+			cmd = append(cmd, "--"+f.Name+" "+shellQuote(f.Value.String()))
+		}
+	})
 	if strings.Contains(diff, "\n+++ /dev/null\n") {
 		cmd = append(cmd, "--clean")
 	}

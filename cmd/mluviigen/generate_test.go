@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
 
 	"github.com/mluviigen/mluviigen/generator"
 )
@@ -164,5 +165,43 @@ func TestInvalidSpec(t *testing.T) {
 	}
 	if n := strings.Count(want, "\n"); n < 3 {
 		t.Errorf("err_many has %d errors; it should show several", n)
+	}
+}
+
+// TestRegenerateCommandRepeatsOutputFlags: the hint of check repeats every
+// output-changing flag that was given, each as the shell would need it, and
+// every flag generate and check share counts as output-changing (a new one
+// cannot be forgotten in the hint).
+func TestRegenerateCommandRepeatsOutputFlags(t *testing.T) {
+	o := new(options)
+	fs := newFlagSet(checkCmd, o)
+	args := []string{"--spec", "my spec.yaml", "--overlay", "a.yaml", "--overlay", "b.yaml", "--out", "generated/mluvii",
+		"--package", "bot", "--import-path", "example.com/bot", "--channel", "WhatsApp,Apple", "--strict-channels"}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name != "help" && f.Annotations[outputFlag] == nil {
+			t.Errorf("--%s is not marked as changing the output", f.Name)
+		}
+		if f.Name != "help" && f.Name != "with" && !f.Changed {
+			t.Errorf("the test does not set --%s", f.Name)
+		}
+	})
+	got := regenerateCommand(o, "--- a/x_gen.go\n+++ /dev/null\n")
+	want := "go run ./cmd/mluviigen --spec 'my spec.yaml' --overlay a.yaml --overlay b.yaml --out generated/mluvii --package bot" +
+		" --import-path example.com/bot --channel WhatsApp,Apple --strict-channels --clean"
+	if got != want {
+		t.Errorf("regenerateCommand =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestWithUnknownOutput: --with names only optional outputs; anything else
+// is a usage error saying which there are.
+func TestWithUnknownOutput(t *testing.T) {
+	r := runFake("check", "--with", "nats")
+	expect(t, r, exitUsage)
+	if !strings.Contains(r.stderr, `--with: unknown optional output "nats"`) {
+		t.Errorf("stderr %q", r.stderr)
 	}
 }

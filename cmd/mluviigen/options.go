@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -29,8 +30,15 @@ type options struct {
 	clean          bool     // --clean (generate only)
 	channels       []string // --channel
 	strictChannels bool     // --strict-channels
+	with           []string // --with: optional outputs
 	help           bool     // -h, --help
+
+	flags *pflag.FlagSet // as parsed, for the regenerate hint
 }
+
+// outputFlag marks the flags that change what is generated: the regenerate
+// hint of check repeats each of them that was given.
+const outputFlag = "mluviigen/output"
 
 // addFlags defines the flags shared by generate and check.
 func (o *options) addFlags(fs *pflag.FlagSet) {
@@ -41,6 +49,23 @@ func (o *options) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.importPath, "import-path", "", "import `PATH` of --out (default: from the nearest go.mod above --out)")
 	fs.StringSliceVar(&o.channels, "channel", nil, "limit the client to the activities supported on every channel in `LIST` (comma-separated, any letter case, e.g. WhatsApp,Apple); without it every channel gets a client view (c.WhatsApp(), …)")
 	fs.BoolVar(&o.strictChannels, "strict-channels", false, "leave out activities whose support is unverified (from the --channel client, or from the per-channel views)")
+	fs.StringSliceVar(&o.with, "with", nil, "also generate the optional outputs in `LIST` (comma-separated; "+optionalOutputs()+")")
+	fs.VisitAll(func(f *pflag.Flag) { _ = fs.SetAnnotation(f.Name, outputFlag, []string{"true"}) })
+	o.flags = fs
+}
+
+// optionalOutputs says which optional outputs there are, for --with's help.
+func optionalOutputs() string {
+	var names []string
+	for _, t := range generator.Targets() {
+		if t.Optional {
+			names = append(names, t.Name+" ("+t.Doc+")")
+		}
+	}
+	if len(names) == 0 {
+		return "this build has none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // validate checks what can be checked without reading anything; its errors
@@ -69,6 +94,11 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 	for _, ch := range o.channels {
 		if strings.TrimSpace(ch) == "" {
 			return fmt.Errorf("--channel: empty channel name in %q", strings.Join(o.channels, ","))
+		}
+	}
+	for _, w := range o.with {
+		if !slices.ContainsFunc(generator.OptionalTargets(), func(t string) bool { return strings.EqualFold(t, strings.TrimSpace(w)) }) {
+			return fmt.Errorf("--with: unknown optional output %q (%s)", w, optionalOutputs())
 		}
 	}
 	return nil
@@ -138,10 +168,15 @@ func (o *options) generatorOptions() (generator.Options, error) {
 	for _, ch := range o.channels {
 		channels = append(channels, strings.TrimSpace(ch))
 	}
+	var with []string
+	for _, w := range o.with {
+		with = append(with, strings.TrimSpace(w))
+	}
 	return generator.Options{
 		Package:        o.pkg,
 		ImportPath:     importPath,
 		Channels:       channels,
 		StrictChannels: o.strictChannels,
+		With:           with,
 	}, nil
 }

@@ -26,10 +26,14 @@ type config struct {
 	clientID     string
 	clientSecret string
 	logf         func(format string, args ...any) // nil: discard
-	// localOnly limits the page and its API to requests naming a loopback
-	// host, as when listening on loopback: a web page whose domain an
-	// attacker rebinds to 127.0.0.1 must not read the transcript or chat.
+	// localOnly limits every endpoint, the fake's and the page's, to
+	// requests naming a loopback host or one of allowHosts, as when listening
+	// on loopback: a web page whose domain an attacker rebinds to 127.0.0.1
+	// must not get a token, set the callback URL, read the transcript or chat.
 	localOnly bool
+	// allowHosts are more host names (or IP addresses) served with any port
+	// when localOnly, such as host.docker.internal for a bot in a container.
+	allowHosts []string
 }
 
 // mock is the standalone fake mluvii: mluviitest's fake for the protocol
@@ -40,7 +44,16 @@ type mock struct {
 	handler  http.Handler
 	stopping chan struct{} // closed at shutdown: ends the event streams
 	stopOnce sync.Once
+
+	allowed   map[string]bool // cfg.allowHosts as hostName returns them
+	refusedMu sync.Mutex
+	refused   map[string]bool // Host headers refused and logged, at most maxLoggedHosts
+	tooMany   bool            // more hosts were refused, and that was logged
 }
+
+// maxLoggedHosts bounds the memory of which refused hosts were logged: the
+// Host header is the client's to choose.
+const maxLoggedHosts = 100
 
 // newMock builds the mock; it does not listen (serve it at cfg.baseURL).
 func newMock(cfg config) *mock {
@@ -57,7 +70,10 @@ func newMock(cfg config) *mock {
 	if cfg.world.Language != "" {
 		opts = append(opts, mluviitest.WithLanguage(cfg.world.Language))
 	}
-	m := &mock{cfg: cfg, stopping: make(chan struct{})}
+	m := &mock{cfg: cfg, stopping: make(chan struct{}), allowed: map[string]bool{}, refused: map[string]bool{}}
+	for _, h := range cfg.allowHosts {
+		m.allowed[hostName(h)] = true
+	}
 	m.fake = mluviitest.NewStandalone(cfg.baseURL, cfg.logf, opts...)
 	m.cfg.chatbotID, m.cfg.clientID, m.cfg.clientSecret = m.fake.ChatbotID, m.fake.ClientID, m.fake.ClientSecret
 	m.handler = m.routes()
@@ -93,30 +109,72 @@ func (m *mock) routes() http.Handler {
 // ServeHTTP serves the fake's endpoints, the page and its API.
 func (m *mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if m.cfg.localOnly && !m.hostServed(r.Host) {
+		m.refuse(w, r)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/login/") {
-		if m.cfg.localOnly && !loopbackHost(r.Host) {
-			http.Error(w, fmt.Sprintf("mluvii-mock listens on loopback and serves its page only to a loopback host, not %q (DNS rebinding?); open %s/", r.Host, m.cfg.baseURL), http.StatusForbidden)
-			return
-		}
 		// The page loads nothing from elsewhere, and may not be framed.
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' http: https: data:; frame-ancestors 'none'")
 	}
 	m.handler.ServeHTTP(w, r)
 }
 
+// hostServed reports whether a mock on loopback serves a request with this
+// Host header: a loopback host or one of --allow-host, any port.
+func (m *mock) hostServed(hostport string) bool {
+	return loopbackHost(hostport) || m.allowed[hostName(hostport)]
+}
+
+// refuse answers a request for a host the mock does not serve, at once and
+// without reading its body, and closes the connection.
+func (m *mock) refuse(w http.ResponseWriter, r *http.Request) {
+	m.logRefused(r)
+	w.Header().Set("Connection", "close")
+	http.Error(w, fmt.Sprintf("mluvii-mock listens on loopback and serves only loopback hosts (localhost, 127.0.0.1, [::1]) "+
+		"and the names given with --allow-host, not %q (a web page rebinding its name to 127.0.0.1?)", r.Host), http.StatusForbidden)
+}
+
+// logRefused logs the first refusal of each host, up to maxLoggedHosts hosts.
+func (m *mock) logRefused(r *http.Request) {
+	host := r.Host
+	if m.cfg.logf == nil {
+		return
+	}
+	m.refusedMu.Lock()
+	defer m.refusedMu.Unlock()
+	switch {
+	case m.refused[host] || m.tooMany:
+		return
+	case len(m.refused) == maxLoggedHosts:
+		m.tooMany = true
+		m.cfg.logf("mluvii-mock: refused requests for more than %d hosts; no more are logged", maxLoggedHosts)
+		return
+	}
+	m.refused[host] = true
+	m.cfg.logf("mluvii-mock: refused a request for host %q (%s %s): on loopback only loopback hosts and --allow-host names "+
+		"are served (logged once per host)", host, r.Method, r.URL.Path)
+}
+
 // loopbackHost reports whether a Host header names this machine's loopback:
 // localhost (or a name under .localhost) or a loopback IP, any port.
 func loopbackHost(hostport string) bool {
+	host := hostName(hostport)
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hostName is the host of a Host header without its port, in lower case,
+// without brackets around an IPv6 address and without a trailing dot.
+func hostName(hostport string) string {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
 }
 
 // stop ends the event streams, so http.Server.Shutdown need not wait for them.

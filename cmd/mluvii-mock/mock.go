@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 	"github.com/mluviigen/mluviigen/generated/mluvii/mluviitest"
@@ -34,7 +38,14 @@ type config struct {
 	// allowHosts are more host names (or IP addresses) served with any port
 	// when localOnly, such as host.docker.internal for a bot in a container.
 	allowHosts []string
+	// bodyTimeout bounds how long a request's body may take to arrive
+	// (0: defaultBodyTimeout).
+	bodyTimeout time.Duration
 }
+
+// defaultBodyTimeout is how long a request's body may take to arrive: the
+// bodies are small and come over loopback.
+const defaultBodyTimeout = 10 * time.Second
 
 // mock is the standalone fake mluvii: mluviitest's fake for the protocol
 // endpoints, plus the chat page and its JSON API.
@@ -109,6 +120,11 @@ func (m *mock) routes() http.Handler {
 // ServeHTTP serves the fake's endpoints, the page and its API.
 func (m *mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.ContentLength != 0 {
+		var done func()
+		w, r, done = m.guardBody(w, r)
+		defer done()
+	}
 	if m.cfg.localOnly && !m.hostServed(r.Host) {
 		m.refuse(w, r)
 		return
@@ -119,6 +135,86 @@ func (m *mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	m.handler.ServeHTTP(w, r)
 }
+
+// guardBody keeps a slow request body from holding a connection: the body
+// must be in within the body timeout (net/http clears the read deadline once
+// the body has been read, so a handler waiting for the bot keeps its
+// connection and its context), and an answer given before the body was read
+// to its end closes the connection at once. (net/http would otherwise read up to 256 KiB more of the body after
+// the handler, waiting for as long as the body takes.) Call done when the
+// handler has returned.
+func (m *mock) guardBody(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter, _ *http.Request, done func()) {
+	timeout := m.cfg.bodyTimeout
+	if timeout <= 0 {
+		timeout = defaultBodyTimeout
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
+		return w, r, func() {} // no deadlines here (not a net/http server connection)
+	}
+	body := &watchedBody{ReadCloser: r.Body}
+	r = r.WithContext(r.Context()) // a copy, to replace its body
+	r.Body = body
+	return &answerGuard{ResponseWriter: w, body: body}, r, func() {
+		if !body.eof.Load() {
+			_ = rc.SetReadDeadline(time.Now()) // the rest of the body is not waited for
+		}
+	}
+}
+
+// watchedBody notes when a request body has been read to its end.
+type watchedBody struct {
+	io.ReadCloser
+	eof atomic.Bool
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof.Store(true)
+	}
+	return n, err
+}
+
+// answerGuard closes the connection after an answer that was written before
+// the request body was read to its end.
+type answerGuard struct {
+	http.ResponseWriter
+	body  *watchedBody
+	wrote bool
+}
+
+func (g *answerGuard) WriteHeader(code int) {
+	if !g.wrote && code >= 200 {
+		g.wrote = true
+		if !g.body.eof.Load() {
+			g.Header().Set("Connection", "close")
+		}
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *answerGuard) Write(p []byte) (int, error) {
+	if !g.wrote {
+		g.WriteHeader(http.StatusOK)
+	}
+	return g.ResponseWriter.Write(p)
+}
+
+// Flush, Hijack and Unwrap keep what the handlers use of the ResponseWriter
+// beneath (the fake flushes an activity's answer before its deliveries).
+func (g *answerGuard) Flush() {
+	if !g.wrote {
+		g.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(g.ResponseWriter).Flush()
+}
+
+func (g *answerGuard) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(g.ResponseWriter).Hijack()
+}
+
+func (g *answerGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // hostServed reports whether a mock on loopback serves a request with this
 // Host header: a loopback host or one of --allow-host, any port.

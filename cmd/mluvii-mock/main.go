@@ -3,10 +3,17 @@
 // endpoint, activity endpoint checking every body against the spec, callback
 // deliveries), plus a chat page at / where you play the guest.
 //
-//	mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME]
+//	mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME] [--allow-host NAME,…]
 //
 // It prints what the bot must be configured with, logs every activity in both
 // directions to stderr, and shuts down cleanly on Ctrl-C.
+//
+// On a loopback address every endpoint, the mluvii API as well as the page,
+// answers only requests whose Host is a loopback host (localhost, a name
+// under .localhost, 127.0.0.0/8, [::1], any port) or a name given with
+// --allow-host; others get a 403. A web page whose domain an attacker rebinds
+// to 127.0.0.1 thus cannot take a token, set the callback URL or chat. On any
+// other address (0.0.0.0, a LAN address) every host is served.
 package main
 
 import (
@@ -50,6 +57,7 @@ type options struct {
 	addr, callback, worldFile, channel string
 	chatbotID                          int64
 	clientID, clientSecret             string
+	allowHosts                         []string
 	quiet                              bool
 }
 
@@ -64,10 +72,14 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.chatbotID, "chatbot-id", defaultChatbotID, "chatbot id in the activity endpoint's path")
 	fs.StringVar(&o.clientID, "client-id", defaultClientID, "API client id the token endpoint accepts")
 	fs.StringVar(&o.clientSecret, "client-secret", defaultClientSecret, "API client secret the token endpoint accepts")
+	fs.StringSliceVar(&o.allowHosts, "allow-host", nil, "on a loopback --addr, serve these host `names` too (any port; repeatable, comma-separated), e.g. host.docker.internal for a bot in a container")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log every activity to stderr")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME]\n\n"+
-			"A fake mluvii for local bot development, with a chat page at /.\n\n")
+		fmt.Fprintf(stderr, "Usage: mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME] [--allow-host NAME,…]\n\n"+
+			"A fake mluvii for local bot development, with a chat page at /.\n\n"+
+			"On a loopback address every endpoint (token, activity, callback URL, the page and its API)\n"+
+			"answers only requests for a loopback host or an --allow-host name, and 403 to others\n"+
+			"(DNS rebinding); on 0.0.0.0 or a LAN address every host is served.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +98,11 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.chatbotID <= 0 {
 		return o, fmt.Errorf("--chatbot-id must be positive")
+	}
+	for _, h := range o.allowHosts {
+		if err := checkAllowHost(h); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }
@@ -115,11 +132,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ch, _ := channel(o.channel)
 	logw := &lockedWriter{w: stderr}
+	localOnly := loopbackHost(ln.Addr().String())
+	if !localOnly && len(o.allowHosts) > 0 {
+		logw.printf("mluvii-mock: --allow-host has no effect: on %s every host is served", ln.Addr())
+	}
 	m := newMock(config{
 		baseURL: baseURL(ln.Addr()), callbackURL: o.callback, channel: ch, world: w,
 		chatbotID: o.chatbotID, clientID: o.clientID, clientSecret: o.clientSecret,
 		logf:      func(format string, args ...any) { logw.printf(format, args...) },
-		localOnly: loopbackHost(ln.Addr().String()),
+		localOnly: localOnly, allowHosts: o.allowHosts,
 	})
 	hs := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
 	hs.RegisterOnShutdown(m.stop)
@@ -147,6 +168,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	m.Close()
 	_ = hs.Close()
 	return code
+}
+
+// checkAllowHost accepts a host name or IP address, with or without a port
+// (any port is served), and nothing else: no scheme, path or wildcard.
+func checkAllowHost(h string) error {
+	_, port, _ := net.SplitHostPort(h)
+	if hostName(h) == "" || strings.ContainsAny(h, "/\\@?#*%, \t\r\n") || strings.Trim(port, "0123456789") != "" {
+		return fmt.Errorf("--allow-host %q: want a host name or IP address such as host.docker.internal (any port is served)", h)
+	}
+	return nil
 }
 
 // baseURL is the URL of the listener, with a loopback host for the

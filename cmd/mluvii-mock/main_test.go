@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,6 +127,13 @@ func TestRunBadCommandLine(t *testing.T) {
 		{[]string{"--world", filepath.Join(dir, "missing.yaml")}, 1, "missing.yaml"},
 		{[]string{"--world", badWorld}, 1, `line 2: field stat not found`},
 		{[]string{"--addr", "127.0.0.1:99999"}, 1, "invalid port"},
+		{[]string{"--allow-host", "http://mock"}, 2, "want a host name"},
+		{[]string{"--allow-host", "http:mock"}, 2, "want a host name"},
+		{[]string{"--allow-host", "*"}, 2, "want a host name"},
+		{[]string{"--allow-host", "*.example"}, 2, "want a host name"},
+		{[]string{"--allow-host", "mock,,other"}, 2, "want a host name"},
+		{[]string{"--allow-host", "mock/x"}, 2, "want a host name"},
+		{[]string{"--allow-host", "user@mock"}, 2, "want a host name"},
 	} {
 		var stderr bytes.Buffer
 		got := run(context.Background(), tt.args, io.Discard, &stderr)
@@ -191,5 +199,43 @@ func TestLogOrder(t *testing.T) {
 	waitFor(t, &log, regexp.MustCompile(`(#3) `))
 	if got := regexp.MustCompile(`(?m)^#(\d+) `).FindAllString(log.String(), -1); strings.Join(got, "") != "#1 #2 #3 " {
 		t.Errorf("logged in the order %q:\n%s", got, log.String())
+	}
+}
+
+// --allow-host names, repeated or comma-separated, with or without a port,
+// are served on a loopback address; other names are still refused.
+func TestRunAllowHost(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"--addr", "127.0.0.1:0", "-q", "--allow-host", "mock,host.docker.internal",
+			"--allow-host", "Other.Example:8765", "--allow-host", "[fd00::1]"}, &stdout, &stderr)
+	}()
+	defer func() {
+		cancel()
+		if c := <-code; c != 0 {
+			t.Errorf("run = %d; stderr:\n%s", c, stderr.String())
+		}
+	}()
+	base := waitFor(t, &stdout, regexp.MustCompile(`chat page +(http://127\.0\.0\.1:\d+)/`))
+	_, port, _ := strings.Cut(strings.TrimPrefix(base, "http://"), ":")
+	for host, want := range map[string]int{
+		"mock:" + port: 200, "host.docker.internal": 200, "other.example:" + port: 200, "[fd00::1]:" + port: 200,
+		"127.0.0.1:" + port: 200, "evil.example:" + port: 403, "mock.evil.example": 403, "[fd00::2]:" + port: 403,
+	} {
+		hc := &http.Client{Transport: hostTransport(host)}
+		resp, err := hc.PostForm(base+"/login/connect/token", url.Values{"grant_type": {"client_credentials"},
+			"client_id": {defaultClientID}, "client_secret": {defaultClientSecret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("token with Host %q: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	if !strings.Contains(stderr.String(), `refused a request for host "evil.example:`+port+`"`) {
+		t.Errorf("refusal not logged:\n%s", stderr.String())
 	}
 }

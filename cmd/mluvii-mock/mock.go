@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 	"github.com/mluviigen/mluviigen/generated/mluvii/mluviitest"
@@ -26,11 +30,22 @@ type config struct {
 	clientID     string
 	clientSecret string
 	logf         func(format string, args ...any) // nil: discard
-	// localOnly limits the page and its API to requests naming a loopback
-	// host, as when listening on loopback: a web page whose domain an
-	// attacker rebinds to 127.0.0.1 must not read the transcript or chat.
+	// localOnly limits every endpoint, the fake's and the page's, to
+	// requests naming a loopback host or one of allowHosts, as when listening
+	// on loopback: a web page whose domain an attacker rebinds to 127.0.0.1
+	// must not get a token, set the callback URL, read the transcript or chat.
 	localOnly bool
+	// allowHosts are more host names (or IP addresses) served with any port
+	// when localOnly, such as host.docker.internal for a bot in a container.
+	allowHosts []string
+	// bodyTimeout bounds how long a request's body may take to arrive
+	// (0: defaultBodyTimeout).
+	bodyTimeout time.Duration
 }
+
+// defaultBodyTimeout is how long a request's body may take to arrive: the
+// bodies are small and come over loopback.
+const defaultBodyTimeout = 10 * time.Second
 
 // mock is the standalone fake mluvii: mluviitest's fake for the protocol
 // endpoints, plus the chat page and its JSON API.
@@ -40,7 +55,16 @@ type mock struct {
 	handler  http.Handler
 	stopping chan struct{} // closed at shutdown: ends the event streams
 	stopOnce sync.Once
+
+	allowed   map[string]bool // cfg.allowHosts as hostName returns them
+	refusedMu sync.Mutex
+	refused   map[string]bool // Host headers refused and logged, at most maxLoggedHosts
+	tooMany   bool            // more hosts were refused, and that was logged
 }
+
+// maxLoggedHosts bounds the memory of which refused hosts were logged: the
+// Host header is the client's to choose.
+const maxLoggedHosts = 100
 
 // newMock builds the mock; it does not listen (serve it at cfg.baseURL).
 func newMock(cfg config) *mock {
@@ -57,7 +81,10 @@ func newMock(cfg config) *mock {
 	if cfg.world.Language != "" {
 		opts = append(opts, mluviitest.WithLanguage(cfg.world.Language))
 	}
-	m := &mock{cfg: cfg, stopping: make(chan struct{})}
+	m := &mock{cfg: cfg, stopping: make(chan struct{}), allowed: map[string]bool{}, refused: map[string]bool{}}
+	for _, h := range cfg.allowHosts {
+		m.allowed[hostName(h)] = true
+	}
 	m.fake = mluviitest.NewStandalone(cfg.baseURL, cfg.logf, opts...)
 	m.cfg.chatbotID, m.cfg.clientID, m.cfg.clientSecret = m.fake.ChatbotID, m.fake.ClientID, m.fake.ClientSecret
 	m.handler = m.routes()
@@ -93,30 +120,157 @@ func (m *mock) routes() http.Handler {
 // ServeHTTP serves the fake's endpoints, the page and its API.
 func (m *mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.ContentLength != 0 {
+		var done func()
+		w, r, done = m.guardBody(w, r)
+		defer done()
+	}
+	if m.cfg.localOnly && !m.hostServed(r.Host) {
+		m.refuse(w, r)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/login/") {
-		if m.cfg.localOnly && !loopbackHost(r.Host) {
-			http.Error(w, fmt.Sprintf("mluvii-mock listens on loopback and serves its page only to a loopback host, not %q (DNS rebinding?); open %s/", r.Host, m.cfg.baseURL), http.StatusForbidden)
-			return
-		}
 		// The page loads nothing from elsewhere, and may not be framed.
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' http: https: data:; frame-ancestors 'none'")
 	}
 	m.handler.ServeHTTP(w, r)
 }
 
+// guardBody keeps a slow request body from holding a connection: the body
+// must be in within the body timeout (net/http clears the read deadline once
+// the body has been read, so a handler waiting for the bot keeps its
+// connection and its context), and an answer given before the body was read
+// to its end closes the connection at once. (net/http would otherwise read up to 256 KiB more of the body after
+// the handler, waiting for as long as the body takes.) Call done when the
+// handler has returned.
+func (m *mock) guardBody(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter, _ *http.Request, done func()) {
+	timeout := m.cfg.bodyTimeout
+	if timeout <= 0 {
+		timeout = defaultBodyTimeout
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
+		return w, r, func() {} // no deadlines here (not a net/http server connection)
+	}
+	body := &watchedBody{ReadCloser: r.Body}
+	r = r.WithContext(r.Context()) // a copy, to replace its body
+	r.Body = body
+	return &answerGuard{ResponseWriter: w, body: body}, r, func() {
+		if !body.eof.Load() {
+			_ = rc.SetReadDeadline(time.Now()) // the rest of the body is not waited for
+		}
+	}
+}
+
+// watchedBody notes when a request body has been read to its end.
+type watchedBody struct {
+	io.ReadCloser
+	eof atomic.Bool
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof.Store(true)
+	}
+	return n, err
+}
+
+// answerGuard closes the connection after an answer that was written before
+// the request body was read to its end.
+type answerGuard struct {
+	http.ResponseWriter
+	body  *watchedBody
+	wrote bool
+}
+
+func (g *answerGuard) WriteHeader(code int) {
+	if !g.wrote && code >= 200 {
+		g.wrote = true
+		if !g.body.eof.Load() {
+			g.Header().Set("Connection", "close")
+		}
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *answerGuard) Write(p []byte) (int, error) {
+	if !g.wrote {
+		g.WriteHeader(http.StatusOK)
+	}
+	return g.ResponseWriter.Write(p)
+}
+
+// Flush, Hijack and Unwrap keep what the handlers use of the ResponseWriter
+// beneath (the fake flushes an activity's answer before its deliveries).
+func (g *answerGuard) Flush() {
+	if !g.wrote {
+		g.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(g.ResponseWriter).Flush()
+}
+
+func (g *answerGuard) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(g.ResponseWriter).Hijack()
+}
+
+func (g *answerGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+// hostServed reports whether a mock on loopback serves a request with this
+// Host header: a loopback host or one of --allow-host, any port.
+func (m *mock) hostServed(hostport string) bool {
+	return loopbackHost(hostport) || m.allowed[hostName(hostport)]
+}
+
+// refuse answers a request for a host the mock does not serve, at once and
+// without reading its body, and closes the connection.
+func (m *mock) refuse(w http.ResponseWriter, r *http.Request) {
+	m.logRefused(r)
+	w.Header().Set("Connection", "close")
+	http.Error(w, fmt.Sprintf("mluvii-mock listens on loopback and serves only loopback hosts (localhost, 127.0.0.1, [::1]) "+
+		"and the names given with --allow-host, not %q (a web page rebinding its name to 127.0.0.1?)", r.Host), http.StatusForbidden)
+}
+
+// logRefused logs the first refusal of each host, up to maxLoggedHosts hosts.
+func (m *mock) logRefused(r *http.Request) {
+	host := r.Host
+	if m.cfg.logf == nil {
+		return
+	}
+	m.refusedMu.Lock()
+	defer m.refusedMu.Unlock()
+	switch {
+	case m.refused[host] || m.tooMany:
+		return
+	case len(m.refused) == maxLoggedHosts:
+		m.tooMany = true
+		m.cfg.logf("mluvii-mock: refused requests for more than %d hosts; no more are logged", maxLoggedHosts)
+		return
+	}
+	m.refused[host] = true
+	m.cfg.logf("mluvii-mock: refused a request for host %q (%s %s): on loopback only loopback hosts and --allow-host names "+
+		"are served (logged once per host)", host, r.Method, r.URL.Path)
+}
+
 // loopbackHost reports whether a Host header names this machine's loopback:
 // localhost (or a name under .localhost) or a loopback IP, any port.
 func loopbackHost(hostport string) bool {
+	host := hostName(hostport)
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hostName is the host of a Host header without its port, in lower case,
+// without brackets around an IPv6 address and without a trailing dot.
+func hostName(hostport string) string {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
 }
 
 // stop ends the event streams, so http.Server.Shutdown need not wait for them.

@@ -13,36 +13,85 @@ import (
 // The result is safe to put into innerHTML: tags are rebuilt from scratch
 // (no attribute but a checked href survives), links get only http, https,
 // mailto and tel URLs, unmatched closing tags are escaped, and tags left open
-// are closed at the end.
-func sanitizeHTML(text string) string {
+// are closed at the end. A tag runs from "<" to the first ">" and holds no
+// other "<" (an attribute writes both as &lt; and &gt;).
+//
+// It takes time linear in the text: one pass, each byte looked at a bounded
+// number of times, however the text is built (a bot's text is sanitized again
+// for every open page).
+func sanitizeHTML(text string) string { return sanitize(text, nil) }
+
+// sanitize is sanitizeHTML; when work is not nil it adds the number of input
+// bytes each step looked at, for the tests that check the total is linear.
+func sanitize(text string, work *int) string {
+	count := func(n int) {
+		if work != nil {
+			*work += n
+		}
+	}
 	var b strings.Builder
-	var open []string // allowed tags opened so far, innermost last
-	for len(text) > 0 {
-		lt := strings.IndexByte(text, '<')
-		if lt < 0 {
-			b.WriteString(escapeText(text))
+	b.Grow(len(text))
+	var open []string // allowed tags opened so far, innermost last (at most one each)
+	lts := nextByte{s: text, c: '<', at: -1, work: count}
+	gts := nextByte{s: text, c: '>', at: -1, work: count}
+	for pos := 0; ; {
+		lt := lts.from(pos)
+		if lt > pos {
+			count(lt - pos)
+			b.WriteString(escapeText(text[pos:lt]))
+		}
+		if lt == len(text) {
 			break
 		}
-		b.WriteString(escapeText(text[:lt]))
-		text = text[lt:]
-		n, out, ok := allowedTag(text, open)
-		if !ok {
-			b.WriteString("&lt;")
-			text = text[1:]
-			continue
+		// A tag candidate is text[lt:end+1] with no "<" inside: the
+		// candidates are disjoint, so judging them costs len(text) at most.
+		if end := gts.from(lt); end < lts.from(lt+1) {
+			tag := text[lt : end+1]
+			count(len(tag))
+			if out, ok := allowedTag(tag, open); ok {
+				b.WriteString(out.html)
+				if out.closing {
+					open = open[:len(open)-1]
+				} else {
+					open = append(open, out.name)
+				}
+				pos = end + 1
+				continue
+			}
 		}
-		b.WriteString(out.html)
-		if out.closing {
-			open = open[:len(open)-1]
-		} else {
-			open = append(open, out.name)
-		}
-		text = text[n:]
+		b.WriteString("&lt;")
+		pos = lt + 1
 	}
 	for i := len(open) - 1; i >= 0; i-- {
 		b.WriteString("</" + open[i] + ">")
 	}
 	return b.String()
+}
+
+// nextByte finds the first c in s at or after a position that never goes
+// back, so it reads each byte of s at most once.
+type nextByte struct {
+	s    string
+	c    byte
+	at   int // the last answer: an index of c, len(s) for none, -1 before the first
+	work func(n int)
+}
+
+// from returns the index of the first c at or after i (i must not be less
+// than in the call before), or len(s) when there is none.
+func (n *nextByte) from(i int) int {
+	if n.at >= i {
+		return n.at // also len(s): none after an earlier i, so none after i
+	}
+	j := strings.IndexByte(n.s[i:], n.c)
+	if j < 0 {
+		n.work(len(n.s) - i)
+		n.at = len(n.s)
+	} else {
+		n.work(j + 1)
+		n.at = i + j
+	}
+	return n.at
 }
 
 // escapeText escapes text between tags. The text is HTML, so its entities
@@ -59,20 +108,16 @@ type tagOut struct {
 	html    string
 }
 
-// allowedTag reads the tag at the start of s ("<…>") and reports its length
-// and rebuilt form when it is one of the allowed tags in a valid place.
-func allowedTag(s string, open []string) (int, tagOut, bool) {
-	end := strings.IndexByte(s, '>')
-	if end < 0 {
-		return 0, tagOut{}, false
-	}
-	inner := s[1:end]
+// allowedTag reports the rebuilt form of tag ("<…>", no other "<" or ">"
+// inside) when it is one of the allowed tags in a valid place.
+func allowedTag(tag string, open []string) (tagOut, bool) {
+	inner := tag[1 : len(tag)-1]
 	if strings.HasPrefix(inner, "/") {
 		name := strings.ToLower(strings.TrimSpace(inner[1:]))
 		if len(open) == 0 || open[len(open)-1] != name {
-			return 0, tagOut{}, false
+			return tagOut{}, false
 		}
-		return end + 1, tagOut{name: name, closing: true, html: "</" + name + ">"}, true
+		return tagOut{name: name, closing: true, html: "</" + name + ">"}, true
 	}
 	name, attrs := inner, ""
 	if i := strings.IndexAny(inner, " \t\r\n"); i >= 0 {
@@ -82,19 +127,18 @@ func allowedTag(s string, open []string) (int, tagOut, bool) {
 	switch {
 	case name == "strong" || name == "em":
 		if strings.TrimSpace(attrs) != "" || nested(open, name) {
-			return 0, tagOut{}, false
+			return tagOut{}, false
 		}
-		return end + 1, tagOut{name: name, html: "<" + name + ">"}, true
+		return tagOut{name: name, html: "<" + name + ">"}, true
 	case name == "a" && !nested(open, "a"):
-		// The href may hold ">" only escaped, so the first ">" ends the tag.
 		href, ok := hrefOf(attrs)
 		if !ok {
-			return 0, tagOut{}, false
+			return tagOut{}, false
 		}
-		return end + 1, tagOut{name: "a", html: `<a href="` + html.EscapeString(href) +
+		return tagOut{name: "a", html: `<a href="` + html.EscapeString(href) +
 			`" target="_blank" rel="noopener noreferrer">`}, true
 	}
-	return 0, tagOut{}, false
+	return tagOut{}, false
 }
 
 func nested(open []string, name string) bool {

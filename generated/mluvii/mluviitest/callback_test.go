@@ -99,3 +99,27 @@ func TestBotAnswersNon200(t *testing.T) {
 		t.Errorf("202: %v", err)
 	}
 }
+
+// TestCallbackErrorsHideTheSecret: a failing callback's error, which reaches
+// the transcript, logs and mluvii-mock's page, does not carry the query
+// values of the callback URL (bots keep their secret there).
+func TestCallbackErrorsHideTheSecret(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t, WithCallbackURL("http://127.0.0.1:1/hook?secret=topsecret-4711&x=1"))
+	_, err := srv.StartConversation(mluvii.ChannelWebChat)
+	if err == nil {
+		t.Fatal("a callback to a closed port succeeded")
+	}
+	texts := []string{err.Error()}
+	for _, e := range srv.Transcript() {
+		texts = append(texts, e.Err)
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "topsecret-4711") {
+			t.Errorf("the secret leaks: %s", s)
+		}
+	}
+	if !strings.Contains(err.Error(), "secret=") {
+		t.Errorf("the error no longer names the URL: %v", err)
+	}
+}

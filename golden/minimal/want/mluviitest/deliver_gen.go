@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -160,13 +162,13 @@ func (s *Server) post(ctx context.Context, ss *sessionState, o outgoing) error {
 func (s *Server) postOnce(ctx context.Context, target string, o outgoing) (int, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(o.body))
 	if err != nil {
-		return 0, 0, fmt.Errorf("mluviitest: callback URL %q: %w", target, err)
+		return 0, 0, fmt.Errorf("mluviitest: callback URL %q: %w", redactQuery(target), redactURLError(err))
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	start := s.clock.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, s.clock.Now().Sub(start), fmt.Errorf("mluviitest: POST %s to the bot: %w", o.name, err)
+		return 0, s.clock.Now().Sub(start), fmt.Errorf("mluviitest: POST %s to the bot: %w", o.name, redactURLError(err))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
@@ -206,4 +208,38 @@ func (s *Server) Enable() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.disabled, s.failingSince = false, time.Time{}
+}
+
+// redactQuery replaces the values of a URL's query with "…": bots carry
+// their callback secret there, and errors end up in the transcript, the logs
+// and mluvii-mock's page.
+func redactQuery(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		if base, _, found := strings.Cut(rawURL, "?"); found {
+			return base + "?…"
+		}
+		return rawURL
+	}
+	if u.RawQuery == "" && u.User == nil {
+		return rawURL
+	}
+	q := u.Query()
+	for k := range q {
+		q[k] = []string{"…"}
+	}
+	u.RawQuery = q.Encode()
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
+}
+
+// redactURLError redacts the URL net/http's errors name.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redactQuery(ue.URL)
+	}
+	return err
 }

@@ -1120,7 +1120,7 @@ func readGroupState(r *jsonReader) GroupState {
 	return GroupState(r.enumValue(groupStateNumbers))
 }
 
-var groupOfflineReasonsNumbers = []enumNumber{{int64(0), "NONE"}, {int64(1), "BUSINESS_HOURS"}, {int64(2), "NO_OPERATORS"}, {int64(4), "QUEUE_FULL"}}
+var groupOfflineReasonsNumbers = []enumNumber{{int64(0), "NONE"}, {int64(1), "BUSINESS_HOURS"}, {int64(2), "NO_OPERATORS"}, {int64(4), "QUEUE_FULL"}, {int64(8), "DELETED"}, {int64(16), "AWAY_IS_OFFLINE"}, {int64(32), "CHANNEL_BLOCKED"}}
 
 func readGroupOfflineReasons(r *jsonReader) GroupOfflineReasons {
 	names := r.flagValues(groupOfflineReasonsNumbers)

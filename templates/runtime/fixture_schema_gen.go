@@ -362,8 +362,8 @@ var typeInfos = []TypeInfo{{
 }, {
 	Kind:    "flags",
 	Name:    "GroupOfflineReasons",
-	Numbers: []EnumNumber{{int64(0), "NONE"}, {int64(1), "BUSINESS_HOURS"}, {int64(2), "NO_OPERATORS"}, {int64(4), "QUEUE_FULL"}},
-	Values:  []string{"NONE", "BUSINESS_HOURS", "NO_OPERATORS", "QUEUE_FULL"},
+	Numbers: []EnumNumber{{int64(0), "NONE"}, {int64(1), "BUSINESS_HOURS"}, {int64(2), "NO_OPERATORS"}, {int64(4), "QUEUE_FULL"}, {int64(8), "DELETED"}, {int64(16), "AWAY_IS_OFFLINE"}, {int64(32), "CHANNEL_BLOCKED"}},
+	Values:  []string{"NONE", "BUSINESS_HOURS", "NO_OPERATORS", "QUEUE_FULL", "DELETED", "AWAY_IS_OFFLINE", "CHANNEL_BLOCKED"},
 }}
 var envelopeInfos = []FieldInfo{{
 	Doc:      "Language is the session's language code.",

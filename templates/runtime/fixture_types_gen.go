@@ -100,12 +100,21 @@ const (
 	// GroupOfflineReasonQueueFull means the queue is full.
 	// On the wire: "QUEUE_FULL" (4).
 	GroupOfflineReasonQueueFull GroupOfflineReason = "QUEUE_FULL"
+	// GroupOfflineReasonDeleted means the group was deleted.
+	// On the wire: "DELETED" (8).
+	GroupOfflineReasonDeleted GroupOfflineReason = "DELETED"
+	// GroupOfflineReasonAwayIsOffline means all operators are away.
+	// On the wire: "AWAY_IS_OFFLINE" (16).
+	GroupOfflineReasonAwayIsOffline GroupOfflineReason = "AWAY_IS_OFFLINE"
+	// GroupOfflineReasonChannelBlocked means the session's channel is blocked.
+	// On the wire: "CHANNEL_BLOCKED" (32).
+	GroupOfflineReasonChannelBlocked GroupOfflineReason = "CHANNEL_BLOCKED"
 )
 
 // Known reports whether v is one of the values the spec lists for GroupOfflineReasons.
 func (v GroupOfflineReason) Known() bool {
 	switch v {
-	case GroupOfflineReasonNone, GroupOfflineReasonBusinessHours, GroupOfflineReasonNoOperators, GroupOfflineReasonQueueFull:
+	case GroupOfflineReasonNone, GroupOfflineReasonBusinessHours, GroupOfflineReasonNoOperators, GroupOfflineReasonQueueFull, GroupOfflineReasonDeleted, GroupOfflineReasonAwayIsOffline, GroupOfflineReasonChannelBlocked:
 		return true
 	}
 	return false

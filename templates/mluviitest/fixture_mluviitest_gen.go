@@ -179,3 +179,19 @@ func (se *Session) ExpectEnableGuestInput() *mluvii.EnableGuestInput {
 	se.s.tb.Helper()
 	return expectAs[*mluvii.EnableGuestInput](se, mluvii.ActivityEnableGuestInput)
 }
+
+// ExpectSetTag waits for the bot's earliest unconsumed SetTag in the session
+// and returns it decoded; it fails the test when none comes within the
+// server's timeout (see Session.Expect). Call it from the test's goroutine.
+func (se *Session) ExpectSetTag() *mluvii.SetTag {
+	se.s.tb.Helper()
+	return expectAs[*mluvii.SetTag](se, mluvii.ActivitySetTag)
+}
+
+// ExpectChatbotOpenFileUploadPrompt waits for the bot's earliest unconsumed ChatbotOpenFileUploadPrompt in the session
+// and returns it decoded; it fails the test when none comes within the
+// server's timeout (see Session.Expect). Call it from the test's goroutine.
+func (se *Session) ExpectChatbotOpenFileUploadPrompt() *mluvii.ChatbotOpenFileUploadPrompt {
+	se.s.tb.Helper()
+	return expectAs[*mluvii.ChatbotOpenFileUploadPrompt](se, mluvii.ActivityChatbotOpenFileUploadPrompt)
+}

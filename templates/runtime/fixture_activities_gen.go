@@ -53,6 +53,12 @@ const (
 	ActivityEnableGuestInput = "EnableGuestInput"
 	// ActivityGuestInputChangeResponse names the GuestInputChangeResponse activity.
 	ActivityGuestInputChangeResponse = "GuestInputChangeResponse"
+	// ActivitySetTag names the SetTag activity.
+	ActivitySetTag = "SetTag"
+	// ActivityChatbotOpenFileUploadPrompt names the ChatbotOpenFileUploadPrompt activity.
+	ActivityChatbotOpenFileUploadPrompt = "ChatbotOpenFileUploadPrompt"
+	// ActivityChatbotOpenFileUploadPromptResponse names the ChatbotOpenFileUploadPromptResponse activity.
+	ActivityChatbotOpenFileUploadPromptResponse = "ChatbotOpenFileUploadPromptResponse"
 )
 
 // Ping is mluvii's service check; the bot must answer 200 OK within 2 seconds.
@@ -603,6 +609,108 @@ func (x *GuestInputChangeResponse) Session() int64 {
 
 // RawJSON returns the body x was decoded from, or nil.
 func (x *GuestInputChangeResponse) RawJSON() json.RawMessage {
+	if x.raw == "" {
+		return nil
+	}
+	return json.RawMessage(x.raw)
+}
+
+// SetTag tags the conversation.
+//
+// The bot sends it to mluvii; there is no answer.
+type SetTag struct {
+	// SessionID is the mluvii session (conversation) the activity belongs to.
+	// Wire key "sessionId"; required, positive.
+	SessionID int64 `json:"sessionId"`
+	// Name is the tag's name.
+	// Wire key "name"; required.
+	Name string `json:"name"`
+
+	raw string // the body it was decoded from
+}
+
+// ActivityName returns "SetTag".
+func (*SetTag) ActivityName() string {
+	return ActivitySetTag
+}
+
+// Session returns x.SessionID.
+func (x *SetTag) Session() int64 {
+	return x.SessionID
+}
+
+// RawJSON returns the body x was decoded from, or nil.
+func (x *SetTag) RawJSON() json.RawMessage {
+	if x.raw == "" {
+		return nil
+	}
+	return json.RawMessage(x.raw)
+}
+
+// ChatbotOpenFileUploadPrompt opens a dialog in which the guest can upload a file.
+//
+// The bot sends it to mluvii; mluvii answers it later with ChatbotOpenFileUploadPromptResponse, delivered to the callback URL.
+type ChatbotOpenFileUploadPrompt struct {
+	// SessionID is the mluvii session (conversation) the activity belongs to.
+	// Wire key "sessionId"; required, positive.
+	SessionID int64 `json:"sessionId"`
+
+	raw string // the body it was decoded from
+}
+
+// ActivityName returns "ChatbotOpenFileUploadPrompt".
+func (*ChatbotOpenFileUploadPrompt) ActivityName() string {
+	return ActivityChatbotOpenFileUploadPrompt
+}
+
+// Session returns x.SessionID.
+func (x *ChatbotOpenFileUploadPrompt) Session() int64 {
+	return x.SessionID
+}
+
+// RawJSON returns the body x was decoded from, or nil.
+func (x *ChatbotOpenFileUploadPrompt) RawJSON() json.RawMessage {
+	if x.raw == "" {
+		return nil
+	}
+	return json.RawMessage(x.raw)
+}
+
+// ChatbotOpenFileUploadPromptResponse answers ChatbotOpenFileUploadPrompt.
+//
+// mluvii sends it to the bot's callback URL, in answer to ChatbotOpenFileUploadPrompt (paired by session, as the protocol has no correlation id).
+type ChatbotOpenFileUploadPromptResponse struct {
+	// SessionID is the mluvii session (conversation) the activity belongs to.
+	// Wire key "sessionId"; required, positive.
+	SessionID int64 `json:"sessionId"`
+	// FileURL is the uploaded file's address; null when the guest cancelled.
+	// Wire key "fileUrl"; optional, may be null.
+	FileURL string `json:"fileUrl,omitempty"`
+	// CanceledByGuest reports whether the guest closed the dialog without uploading.
+	// Wire key "canceledByGuest"; required.
+	CanceledByGuest bool `json:"canceledByGuest"`
+	// Language is the session's language code.
+	// Wire key "language"; optional, may be null.
+	Language string `json:"language,omitempty"`
+	// Source is the session's origin; Default means WebChat.
+	// Wire key "source"; optional, may be null.
+	Source Source `json:"source,omitempty"`
+
+	raw string // the body it was decoded from
+}
+
+// ActivityName returns "ChatbotOpenFileUploadPromptResponse".
+func (*ChatbotOpenFileUploadPromptResponse) ActivityName() string {
+	return ActivityChatbotOpenFileUploadPromptResponse
+}
+
+// Session returns x.SessionID.
+func (x *ChatbotOpenFileUploadPromptResponse) Session() int64 {
+	return x.SessionID
+}
+
+// RawJSON returns the body x was decoded from, or nil.
+func (x *ChatbotOpenFileUploadPromptResponse) RawJSON() json.RawMessage {
 	if x.raw == "" {
 		return nil
 	}

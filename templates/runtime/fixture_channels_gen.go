@@ -43,6 +43,12 @@ type WebChatClient interface {
 	EnableGuestInput(ctx context.Context, sessionID int64) error
 	// EnableGuestInputAndWait is Client.EnableGuestInputAndWait.
 	EnableGuestInputAndWait(ctx context.Context, sessionID int64) (*GuestInputChangeResponse, error)
+	// SetTag is Client.SetTag; on WebChat: unverified (fixture).
+	SetTag(ctx context.Context, sessionID int64, name string) error
+	// ChatbotOpenFileUploadPrompt is Client.ChatbotOpenFileUploadPrompt; on WebChat: yes (fixture).
+	ChatbotOpenFileUploadPrompt(ctx context.Context, sessionID int64) error
+	// ChatbotOpenFileUploadPromptAndWait is Client.ChatbotOpenFileUploadPromptAndWait.
+	ChatbotOpenFileUploadPromptAndWait(ctx context.Context, sessionID int64) (*ChatbotOpenFileUploadPromptResponse, error)
 }
 
 // WebChat returns c as a WebChatClient: only the methods WebChat supports.
@@ -73,6 +79,12 @@ type FacebookClient interface {
 	Forward(ctx context.Context, sessionID int64, target ForwardTarget) error
 	// HandOff is Client.HandOff; on Facebook: yes (fixture).
 	HandOff(ctx context.Context, sessionID int64) error
+	// SetTag is Client.SetTag; on Facebook: unverified (fixture).
+	SetTag(ctx context.Context, sessionID int64, name string) error
+	// ChatbotOpenFileUploadPrompt is Client.ChatbotOpenFileUploadPrompt; on Facebook: unverified (fixture).
+	ChatbotOpenFileUploadPrompt(ctx context.Context, sessionID int64) error
+	// ChatbotOpenFileUploadPromptAndWait is Client.ChatbotOpenFileUploadPromptAndWait.
+	ChatbotOpenFileUploadPromptAndWait(ctx context.Context, sessionID int64) (*ChatbotOpenFileUploadPromptResponse, error)
 }
 
 // Facebook returns c as a FacebookClient: only the methods Facebook supports.
@@ -111,6 +123,12 @@ type WhatsAppClient interface {
 	EnableGuestInput(ctx context.Context, sessionID int64) error
 	// EnableGuestInputAndWait is Client.EnableGuestInputAndWait.
 	EnableGuestInputAndWait(ctx context.Context, sessionID int64) (*GuestInputChangeResponse, error)
+	// SetTag is Client.SetTag; on WhatsApp: unverified (fixture).
+	SetTag(ctx context.Context, sessionID int64, name string) error
+	// ChatbotOpenFileUploadPrompt is Client.ChatbotOpenFileUploadPrompt; on WhatsApp: unverified (fixture).
+	ChatbotOpenFileUploadPrompt(ctx context.Context, sessionID int64) error
+	// ChatbotOpenFileUploadPromptAndWait is Client.ChatbotOpenFileUploadPromptAndWait.
+	ChatbotOpenFileUploadPromptAndWait(ctx context.Context, sessionID int64) (*ChatbotOpenFileUploadPromptResponse, error)
 }
 
 // WhatsApp returns c as a WhatsAppClient: only the methods WhatsApp supports.

@@ -265,6 +265,55 @@ func (c *Client) EnableGuestInputAndWait(ctx context.Context, sessionID int64) (
 	return andWait[GuestInputChangeResponse](ctx, c, a)
 }
 
+// SetTag sends the SetTag activity in session sessionID.
+//
+// SetTag tags the conversation.
+//
+// mluvii sends no answer. It is safe to retry: network errors, 429 and 5xx are
+// retried (RetryPolicy).
+//
+// Channels:
+//   - unverified: WebChat, Facebook, WhatsApp (fixture)
+func (c *Client) SetTag(ctx context.Context, sessionID int64, name string) error {
+	a := &SetTag{SessionID: sessionID, Name: name}
+	return c.Send(ctx, a)
+}
+
+// ChatbotOpenFileUploadPrompt sends the ChatbotOpenFileUploadPrompt activity in session sessionID.
+//
+// ChatbotOpenFileUploadPrompt opens a dialog in which the guest can upload a file.
+//
+// mluvii answers later with ChatbotOpenFileUploadPromptResponse at the webhook
+// (Dispatcher.OnChatbotOpenFileUploadPromptResponse);
+// ChatbotOpenFileUploadPromptAndWait sends it and waits for that answer. It is
+// not safe to retry, so it is sent once: after a network error or a 5xx it may
+// or may not have taken effect.
+//
+// Channels:
+//   - yes: WebChat
+//   - unverified: Facebook, WhatsApp (fixture)
+func (c *Client) ChatbotOpenFileUploadPrompt(ctx context.Context, sessionID int64) error {
+	a := &ChatbotOpenFileUploadPrompt{SessionID: sessionID}
+	return c.Send(ctx, a)
+}
+
+// ChatbotOpenFileUploadPromptAndWait sends the ChatbotOpenFileUploadPrompt
+// activity in session sessionID and waits for mluvii's answer,
+// ChatbotOpenFileUploadPromptResponse, which arrives at the webhook: the client
+// must share the dispatcher's waiter registry (WithDispatcher or WithWaiters).
+//
+// The answer is matched by session and name, (sessionID,
+// "ChatbotOpenFileUploadPromptResponse"), as mluvii has no correlation id.
+// While one call waits on that key, another for the same session fails with
+// ErrInFlight and sends nothing. ctx bounds the send and the wait; when it ends
+// first the error wraps ctx.Err(), and an answer arriving later goes to the
+// dispatcher's handler. Parameters, retries and channels are those of
+// ChatbotOpenFileUploadPrompt.
+func (c *Client) ChatbotOpenFileUploadPromptAndWait(ctx context.Context, sessionID int64) (*ChatbotOpenFileUploadPromptResponse, error) {
+	a := &ChatbotOpenFileUploadPrompt{SessionID: sessionID}
+	return andWait[ChatbotOpenFileUploadPromptResponse](ctx, c, a)
+}
+
 // WithTimestamp sets Timestamp (wire key "timestamp") for SendText.
 // Timestamp is when the message was written.
 func WithTimestamp(timestamp Timestamp) optTimestamp {

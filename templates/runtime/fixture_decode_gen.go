@@ -124,6 +124,12 @@ func canonicalName(name, match string) string {
 		return ActivityEnableGuestInput
 	case equalFold(name, "GuestInputChangeResponse"):
 		return ActivityGuestInputChangeResponse
+	case equalFold(name, "SetTag"):
+		return ActivitySetTag
+	case equalFold(name, "ChatbotOpenFileUploadPrompt"):
+		return ActivityChatbotOpenFileUploadPrompt
+	case equalFold(name, "ChatbotOpenFileUploadPromptResponse"):
+		return ActivityChatbotOpenFileUploadPromptResponse
 	}
 	return ""
 }
@@ -163,6 +169,12 @@ func newActivity(name, match string) activityReader {
 		return &EnableGuestInput{}
 	case ActivityGuestInputChangeResponse:
 		return &GuestInputChangeResponse{}
+	case ActivitySetTag:
+		return &SetTag{}
+	case ActivityChatbotOpenFileUploadPrompt:
+		return &ChatbotOpenFileUploadPrompt{}
+	case ActivityChatbotOpenFileUploadPromptResponse:
+		return &ChatbotOpenFileUploadPromptResponse{}
 	}
 	return nil
 }
@@ -1055,6 +1067,170 @@ func (x *GuestInputChangeResponse) UnmarshalJSON(b []byte) error {
 	v.readJSON(r)
 	r.end()
 	if err := r.result(b, ActivityGuestInputChangeResponse); err != nil {
+		return err
+	}
+	v.raw = r.s
+	*x = v
+	return nil
+}
+func (x *SetTag) readJSON(r *jsonReader) {
+	if !r.object() {
+		return
+	}
+	hasSession := false
+	for i := 0; r.nextKey(i); i++ {
+		switch k := r.key; len(k) {
+		case 4:
+			if equalFold(k, "name") {
+				x.Name = r.str()
+				r.at("name")
+				continue
+			}
+		case 8:
+			if equalFold(k, "activity") {
+				r.activityName()
+				r.at(r.key)
+				continue
+			}
+		case 9:
+			if equalFold(k, "sessionId") {
+				x.SessionID = r.sessionID()
+				hasSession = true
+				r.at("sessionId")
+				continue
+			}
+		}
+		r.skip()
+	}
+	if !hasSession {
+		r.missing("sessionId")
+	}
+}
+func (x *SetTag) setRaw(s string) {
+	x.raw = s
+}
+
+// UnmarshalJSON decodes a SetTag body with Decode's rules; the activity
+// name in the body, if any, is not checked.
+func (x *SetTag) UnmarshalJSON(b []byte) error {
+	r := newJSONReader(string(b))
+	var v SetTag
+	v.readJSON(r)
+	r.end()
+	if err := r.result(b, ActivitySetTag); err != nil {
+		return err
+	}
+	v.raw = r.s
+	*x = v
+	return nil
+}
+func (x *ChatbotOpenFileUploadPrompt) readJSON(r *jsonReader) {
+	if !r.object() {
+		return
+	}
+	hasSession := false
+	for i := 0; r.nextKey(i); i++ {
+		switch k := r.key; len(k) {
+		case 8:
+			if equalFold(k, "activity") {
+				r.activityName()
+				r.at(r.key)
+				continue
+			}
+		case 9:
+			if equalFold(k, "sessionId") {
+				x.SessionID = r.sessionID()
+				hasSession = true
+				r.at("sessionId")
+				continue
+			}
+		}
+		r.skip()
+	}
+	if !hasSession {
+		r.missing("sessionId")
+	}
+}
+func (x *ChatbotOpenFileUploadPrompt) setRaw(s string) {
+	x.raw = s
+}
+
+// UnmarshalJSON decodes a ChatbotOpenFileUploadPrompt body with Decode's rules; the activity
+// name in the body, if any, is not checked.
+func (x *ChatbotOpenFileUploadPrompt) UnmarshalJSON(b []byte) error {
+	r := newJSONReader(string(b))
+	var v ChatbotOpenFileUploadPrompt
+	v.readJSON(r)
+	r.end()
+	if err := r.result(b, ActivityChatbotOpenFileUploadPrompt); err != nil {
+		return err
+	}
+	v.raw = r.s
+	*x = v
+	return nil
+}
+func (x *ChatbotOpenFileUploadPromptResponse) readJSON(r *jsonReader) {
+	if !r.object() {
+		return
+	}
+	hasSession := false
+	for i := 0; r.nextKey(i); i++ {
+		switch k := r.key; len(k) {
+		case 6:
+			if equalFold(k, "source") {
+				x.Source = readSource(r)
+				r.at("source")
+				continue
+			}
+		case 7:
+			if equalFold(k, "fileUrl") {
+				x.FileURL = r.str()
+				r.at("fileUrl")
+				continue
+			}
+		case 8:
+			if equalFold(k, "language") {
+				x.Language = r.str()
+				r.at("language")
+				continue
+			}
+			if equalFold(k, "activity") {
+				r.activityName()
+				r.at(r.key)
+				continue
+			}
+		case 9:
+			if equalFold(k, "sessionId") {
+				x.SessionID = r.sessionID()
+				hasSession = true
+				r.at("sessionId")
+				continue
+			}
+		case 15:
+			if equalFold(k, "canceledByGuest") {
+				x.CanceledByGuest = r.boolean()
+				r.at("canceledByGuest")
+				continue
+			}
+		}
+		r.skip()
+	}
+	if !hasSession {
+		r.missing("sessionId")
+	}
+}
+func (x *ChatbotOpenFileUploadPromptResponse) setRaw(s string) {
+	x.raw = s
+}
+
+// UnmarshalJSON decodes a ChatbotOpenFileUploadPromptResponse body with Decode's rules; the activity
+// name in the body, if any, is not checked.
+func (x *ChatbotOpenFileUploadPromptResponse) UnmarshalJSON(b []byte) error {
+	r := newJSONReader(string(b))
+	var v ChatbotOpenFileUploadPromptResponse
+	v.readJSON(r)
+	r.end()
+	if err := r.result(b, ActivityChatbotOpenFileUploadPromptResponse); err != nil {
 		return err
 	}
 	v.raw = r.s

@@ -90,3 +90,17 @@ func (d *Dispatcher) OnSetCallParamsResponse(h func(ctx context.Context, a *SetC
 func (d *Dispatcher) OnGuestInputChangeResponse(h func(ctx context.Context, a *GuestInputChangeResponse) error) {
 	d.register(ActivityGuestInputChangeResponse, handlerOf(h))
 }
+
+// OnChatbotOpenFileUploadPromptResponse registers h as the handler of
+// ChatbotOpenFileUploadPromptResponse activities, replacing any earlier one; a
+// nil h removes it. It is safe at any time and applies to every event handled
+// after it returns, including events already queued.
+//
+// ChatbotOpenFileUploadPromptResponse answers ChatbotOpenFileUploadPrompt.
+//
+// An …AndWait call waiting for it in the same session gets it first (see
+// Dispatcher.Waiters); h gets it only when nobody waits, e.g. when it arrives
+// late.
+func (d *Dispatcher) OnChatbotOpenFileUploadPromptResponse(h func(ctx context.Context, a *ChatbotOpenFileUploadPromptResponse) error) {
+	d.register(ActivityChatbotOpenFileUploadPromptResponse, handlerOf(h))
+}

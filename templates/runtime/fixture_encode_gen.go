@@ -352,6 +352,67 @@ func (x GuestInputChangeResponse) MarshalJSON() ([]byte, error) {
 	x.writeJSON(&w)
 	return w.b, nil
 }
+func (x *SetTag) writeJSON(w *jsonWriter) {
+	w.begin()
+	w.key("activity")
+	w.str(ActivitySetTag)
+	w.key("sessionId")
+	w.int64(x.SessionID)
+	w.key("name")
+	w.str(x.Name)
+	w.end()
+}
+
+// MarshalJSON writes x as mluvii expects it: wire names, the activity name set, unset optional fields left out.
+func (x SetTag) MarshalJSON() ([]byte, error) {
+	w := jsonWriter{b: make([]byte, 0, 256)}
+	x.writeJSON(&w)
+	return w.b, nil
+}
+func (x *ChatbotOpenFileUploadPrompt) writeJSON(w *jsonWriter) {
+	w.begin()
+	w.key("activity")
+	w.str(ActivityChatbotOpenFileUploadPrompt)
+	w.key("sessionId")
+	w.int64(x.SessionID)
+	w.end()
+}
+
+// MarshalJSON writes x as mluvii expects it: wire names, the activity name set, unset optional fields left out.
+func (x ChatbotOpenFileUploadPrompt) MarshalJSON() ([]byte, error) {
+	w := jsonWriter{b: make([]byte, 0, 256)}
+	x.writeJSON(&w)
+	return w.b, nil
+}
+func (x *ChatbotOpenFileUploadPromptResponse) writeJSON(w *jsonWriter) {
+	w.begin()
+	w.key("activity")
+	w.str(ActivityChatbotOpenFileUploadPromptResponse)
+	w.key("sessionId")
+	w.int64(x.SessionID)
+	if x.FileURL != "" {
+		w.key("fileUrl")
+		w.str(x.FileURL)
+	}
+	w.key("canceledByGuest")
+	w.boolean(x.CanceledByGuest)
+	if x.Language != "" {
+		w.key("language")
+		w.str(x.Language)
+	}
+	if x.Source != "" {
+		w.key("source")
+		w.str(string(x.Source))
+	}
+	w.end()
+}
+
+// MarshalJSON writes x as mluvii expects it: wire names, the activity name set, unset optional fields left out.
+func (x ChatbotOpenFileUploadPromptResponse) MarshalJSON() ([]byte, error) {
+	w := jsonWriter{b: make([]byte, 0, 256)}
+	x.writeJSON(&w)
+	return w.b, nil
+}
 func (x *AvailableGroup) writeJSON(w *jsonWriter) {
 	w.begin()
 	if x.DisplayName != "" {

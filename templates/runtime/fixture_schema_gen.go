@@ -317,6 +317,63 @@ var activityInfos = []ActivityInfo{{
 	RetrySafe:  false,
 	Role:       RoleResponse,
 	Sent:       false,
+}, {
+	Channels: []ChannelSupport{{ChannelWebChat, SupportUnverified, "fixture"}, {ChannelFacebook, SupportUnverified, "fixture"}, {ChannelWhatsApp, SupportUnverified, "fixture"}},
+	Doc:      "SetTag tags the conversation.",
+	Fields: []FieldInfo{{
+		Doc:      "Name is the tag's name.",
+		GoName:   "Name",
+		Name:     "name",
+		Nullable: false,
+		Required: true,
+		Type:     "string",
+	}},
+	GoName:     "SetTag",
+	HasSession: true,
+	Key:        "activity",
+	Name:       "SetTag",
+	Received:   false,
+	RetrySafe:  true,
+	Role:       RoleRequest,
+	Sent:       true,
+}, {
+	Channels:   []ChannelSupport{{ChannelWebChat, SupportYes, "fixture"}, {ChannelFacebook, SupportUnverified, "fixture"}, {ChannelWhatsApp, SupportUnverified, "fixture"}},
+	Doc:        "ChatbotOpenFileUploadPrompt opens a dialog in which the guest can upload a file.",
+	GoName:     "ChatbotOpenFileUploadPrompt",
+	HasSession: true,
+	Key:        "activity",
+	Name:       "ChatbotOpenFileUploadPrompt",
+	Received:   false,
+	Response:   "ChatbotOpenFileUploadPromptResponse",
+	RetrySafe:  false,
+	Role:       RoleRequest,
+	Sent:       true,
+}, {
+	Doc: "ChatbotOpenFileUploadPromptResponse answers ChatbotOpenFileUploadPrompt.",
+	Fields: []FieldInfo{{
+		Doc:      "FileURL is the uploaded file's address; null when the guest cancelled.",
+		GoName:   "FileURL",
+		Name:     "fileUrl",
+		Nullable: true,
+		Required: false,
+		Type:     "string",
+	}, {
+		Doc:      "CanceledByGuest reports whether the guest closed the dialog without uploading.",
+		GoName:   "CanceledByGuest",
+		Name:     "canceledByGuest",
+		Nullable: false,
+		Required: true,
+		Type:     "bool",
+	}},
+	GoName:     "ChatbotOpenFileUploadPromptResponse",
+	HasSession: true,
+	Key:        "activity",
+	Name:       "ChatbotOpenFileUploadPromptResponse",
+	Received:   true,
+	Requests:   []string{"ChatbotOpenFileUploadPrompt"},
+	RetrySafe:  false,
+	Role:       RoleResponse,
+	Sent:       false,
 }}
 var typeInfos = []TypeInfo{{
 	Fields: []FieldInfo{{
@@ -512,6 +569,39 @@ func (x *EnableGuestInput) Validate() error {
 	if x.SessionID <= 0 {
 		return &ValidationError{
 			Activity: ActivityEnableGuestInput,
+			Field:    "sessionId",
+			Msg:      "must be a positive session id",
+		}
+	}
+	return nil
+}
+
+// Validate reports, as a *ValidationError, what the spec requires of SetTag
+// that x lacks. The client calls it before sending.
+func (x *SetTag) Validate() error {
+	if x.SessionID <= 0 {
+		return &ValidationError{
+			Activity: ActivitySetTag,
+			Field:    "sessionId",
+			Msg:      "must be a positive session id",
+		}
+	}
+	if !(x.Name != "") {
+		return &ValidationError{
+			Activity: ActivitySetTag,
+			Field:    "name",
+			Msg:      "is required",
+		}
+	}
+	return nil
+}
+
+// Validate reports, as a *ValidationError, what the spec requires of ChatbotOpenFileUploadPrompt
+// that x lacks. The client calls it before sending.
+func (x *ChatbotOpenFileUploadPrompt) Validate() error {
+	if x.SessionID <= 0 {
+		return &ValidationError{
+			Activity: ActivityChatbotOpenFileUploadPrompt,
 			Field:    "sessionId",
 			Msg:      "must be a positive session id",
 		}

@@ -4,12 +4,18 @@
 // The Go files under runtime/ (package mluvii) and mluviitest/ (package
 // mluviitest) are real Go source: the JSON reader and writer, timestamps, the
 // dispatcher's queue and worker pool, the client's token source and retry
-// loop, the fake mluvii's HTTP plumbing. Each carries the build constraint
-// "//go:build mluviigen" so it is not compiled here; the generator drops the
-// constraint, renames the package clause to the output package, and writes the
-// file verbatim next to the code it generates from the spec (as
-// <name>_gen.go). They are compiled and tested where they land: in
-// generated/mluvii and in every golden case.
+// loop, the fake mluvii's HTTP plumbing. The generator renames the package
+// clause to the output package and writes each file verbatim next to the code
+// it generates from the spec (as <name>_gen.go).
+//
+// They are also ordinary packages here: templates/runtime and
+// templates/mluviitest compile, vet and run their own tests in place. What
+// every generated package declares from its spec (Activity, Decode, the
+// activity types, …) comes from a small fixture spec, testdata/fixture.yaml,
+// whose generated declarations are committed beside the templates as
+// fixture_*_gen.go (kept fresh by generator's TestTemplatesFixtureUpToDate).
+// Go and DeclaredNames skip those fixture files and the _test.go files: they
+// are never emitted nor reserved.
 //
 // Runtime code may use only the standard library and what every generated
 // package declares whatever the spec says (see README.md in this directory).
@@ -25,6 +31,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strings"
 )
 
 //go:embed runtime/*.go mluviitest/*.go
@@ -44,7 +51,8 @@ type GoFile struct {
 }
 
 // Go returns the runtime files of dir ("runtime" or "mluviitest") sorted by
-// name, each with its build constraint and package clause removed.
+// name, each with its package clause (and everything before it) removed. The
+// fixture's generated files and the tests are not runtime files (see Emitted).
 func Go(dir string) ([]GoFile, error) {
 	names, err := fs.Glob(goFiles, dir+"/*.go")
 	if err != nil {
@@ -53,7 +61,7 @@ func Go(dir string) ([]GoFile, error) {
 	sort.Strings(names)
 	var out []GoFile
 	for _, name := range names {
-		if path.Ext(name) != ".go" || bytes.HasSuffix([]byte(name), []byte("_test.go")) {
+		if !Emitted(path.Base(name)) {
 			continue
 		}
 		src, err := goFiles.ReadFile(name)
@@ -68,6 +76,17 @@ func Go(dir string) ([]GoFile, error) {
 		out = append(out, GoFile{Name: base[:len(base)-len(".go")], Body: body})
 	}
 	return out, nil
+}
+
+// FixturePrefix starts the base name of every file generated from the fixture
+// spec into runtime/ and mluviitest/, e.g. runtime/fixture_activities_gen.go.
+const FixturePrefix = "fixture_"
+
+// Emitted reports whether a file of this base name in runtime/ or mluviitest/
+// is a runtime file, emitted into every generated package: a .go file that is
+// neither a test nor generated from the fixture spec.
+func Emitted(base string) bool {
+	return strings.HasSuffix(base, ".go") && !strings.HasSuffix(base, "_test.go") && !strings.HasPrefix(base, FixturePrefix)
 }
 
 // afterPackageClause returns src after its "package x" line. Everything

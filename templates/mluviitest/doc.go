@@ -1,3 +1,1 @@
-//go:build mluviigen
-
 package mluviitest

@@ -1,5 +1,3 @@
-//go:build mluviigen
-
 package mluviitest
 
 import (

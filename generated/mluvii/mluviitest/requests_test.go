@@ -1,10 +1,8 @@
 package mluviitest
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 )
@@ -117,17 +115,4 @@ func TestEveryRequestAnswered(t *testing.T) {
 		t.Fatal("the spec has no request with a response")
 	}
 	srv.AssertNoRejections()
-}
-
-// waitDelivered waits until the fake has delivered the named activity to the
-// bot in sess, and returns its entry.
-func waitDelivered(t testing.TB, sess *Session, name string) Entry {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	e, err := sess.WaitDelivered(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
 }

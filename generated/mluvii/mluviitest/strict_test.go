@@ -7,11 +7,6 @@ import (
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 )
 
-// body fills the session id into a template.
-func body(sess *Session, tmpl string) string {
-	return strings.ReplaceAll(tmpl, "SID", itoa(sess.ID()))
-}
-
 func TestMalformedRequestsAreRejected(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(t)

@@ -7,19 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mluviigen/mluviigen/generated/mluvii"
+	mluvii "github.com/mluviigen/mluviigen/templates/runtime"
 )
-
-func start(t *testing.T, opts ...Option) (*Server, *testBot, *Session) {
-	t.Helper()
-	srv := NewServer(t, opts...)
-	bot := newTestBot(t, srv, nil)
-	sess, err := srv.StartConversation(mluvii.ChannelWebChat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, bot, sess
-}
 
 // waitTimers waits until the fake clock has n pending timers.
 func waitTimers(t *testing.T, clock *FakeClock, n int) {

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mluviigen/mluviigen/generated/mluvii"
+	mluvii "github.com/mluviigen/mluviigen/templates/runtime"
 )
 
 // recorder is a callback that records what mluvii POSTs, exactly.

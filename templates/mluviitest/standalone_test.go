@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mluviigen/mluviigen/generated/mluvii"
+	mluvii "github.com/mluviigen/mluviigen/templates/runtime"
 )
 
 // startStandalone serves a NewStandalone fake on a loopback port of its own,

@@ -218,7 +218,7 @@ func (g *gen) waitMethod(f *jen.File, m *clientMethod) {
 	}
 	resp := m.a.Response.GoName
 	body := append(g.build(m), jen.Return(
-		jen.Id("andWait").Index(jen.Id(resp)).Call(jen.Id("ctx"), jen.Id("c"), jen.Id("a")),
+		jen.Id(rt.AndWait).Index(jen.Id(resp)).Call(jen.Id("ctx"), jen.Id("c"), jen.Id("a")),
 	))
 	f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(m.waitName).Params(g.params(m)...).Params(
 		jen.Op("*").Id(resp), jen.Error(),

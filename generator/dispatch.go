@@ -37,7 +37,7 @@ func (g *gen) onMethod(f *jen.File, a *ir.Activity) {
 			jen.Id("a").Op("*").Id(a.GoName),
 		).Error(),
 	).Block(
-		jen.Id("d").Dot("register").Call(jen.Id("Activity"+a.GoName), jen.Id("handlerOf").Call(jen.Id("h"))),
+		jen.Id("d").Dot("register").Call(jen.Id("Activity"+a.GoName), jen.Id(rt.HandlerOf).Call(jen.Id("h"))),
 	)
 }
 

@@ -80,7 +80,7 @@ func (g *gen) channelViews(f *jen.File) {
 	if len(g.channels) > 0 {
 		return
 	}
-	p := g.clientPlan(g.newPkgNames())
+	p := g.plan().clientPlan
 	taken := map[string]bool{}
 	for name := range clientMethodNames {
 		taken[name] = true

@@ -135,9 +135,17 @@ func (g *gen) mockConvert(f *jen.File, pkg string) {
 		jen.For(jen.List(jen.Id("i"), jen.Id("f")).Op(":=").Range().Id("fs")).Block(
 			jen.Id("out").Index(jen.Id("i")).Op("=").Id(mt.FieldInfo).Values(jen.Dict{
 				jen.Id("name"): jen.Id("f").Dot("Name"), jen.Id("aliases"): jen.Id("f").Dot("Aliases"),
-				jen.Id("typ"): jen.Id("f").Dot("Type"), jen.Id("required"): jen.Id("f").Dot("Required"),
+				jen.Id("typ"): jen.Id("convertType").Call(jen.Id("f").Dot("TypeRef")), jen.Id("required"): jen.Id("f").Dot("Required"),
 				jen.Id("nullable"): jen.Id("f").Dot("Nullable"),
 			}),
+		),
+		jen.Return(jen.Id("out")),
+	)
+	f.Line()
+	f.Func().Id("convertType").Params(jen.Id("t").Qual(pkg, rt.TypeRef)).Op("*").Id(mt.TypeRef).Block(
+		jen.Id("out").Op(":=").Op("&").Id(mt.TypeRef).Values(jen.Dict{jen.Id("kind"): jen.Id("t").Dot("Kind"), jen.Id("name"): jen.Id("t").Dot("Name")}),
+		jen.If(jen.Id("t").Dot("Elem").Op("!=").Nil()).Block(
+			jen.Id("out").Dot("elem").Op("=").Id("convertType").Call(jen.Op("*").Id("t").Dot("Elem")),
 		),
 		jen.Return(jen.Id("out")),
 	)

@@ -31,6 +31,7 @@ var rt = struct {
 	ActivityInfo      string `decl:"runtime"`
 	FieldInfo         string `decl:"runtime"`
 	TypeInfo          string `decl:"runtime"`
+	TypeRef           string `decl:"runtime"`
 	ChannelSupport    string `decl:"runtime"`
 	ChannelSource     string `decl:"runtime"`
 	Channel           string `decl:"runtime"`
@@ -50,7 +51,7 @@ var rt = struct {
 	ReadSlice: "readSlice", ReadMap: "readMap", WriteSlice: "writeSlice", WriteMap: "writeMap",
 	EqualFold: "equalFold", FirstMember: "firstMember", LenientInt64: "lenientInt64",
 	Timestamp: "Timestamp", EnumNumberEntry: "enumNumber", EnumNumber: "EnumNumber",
-	ActivityInfo: "ActivityInfo", FieldInfo: "FieldInfo", TypeInfo: "TypeInfo",
+	ActivityInfo: "ActivityInfo", FieldInfo: "FieldInfo", TypeInfo: "TypeInfo", TypeRef: "TypeRef",
 	ChannelSupport: "ChannelSupport", ChannelSource: "channelSource", Channel: "Channel",
 	ValidationError: "ValidationError",
 	RoleRequest:     "RoleRequest", RoleResponse: "RoleResponse", RoleEvent: "RoleEvent", RoleMessage: "RoleMessage",
@@ -132,9 +133,10 @@ var mt = struct {
 	ChannelInfo string `decl:"mluviitest"`
 	FieldInfo   string `decl:"mluviitest"`
 	TypeInfo    string `decl:"mluviitest"`
+	TypeRef     string `decl:"mluviitest"`
 	Session     string `decl:"mluviitest"`
 	ExpectAs    string `decl:"mluviitest"`
 }{
 	Schema: "schema", ActInfo: "actInfo", CellInfo: "cellInfo", ChannelInfo: "channelInfo",
-	FieldInfo: "fieldInfo", TypeInfo: "typeInfo", Session: "Session", ExpectAs: "expectAs",
+	FieldInfo: "fieldInfo", TypeInfo: "typeInfo", TypeRef: "typeRef", Session: "Session", ExpectAs: "expectAs",
 }

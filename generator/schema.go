@@ -143,6 +143,7 @@ func fieldInfos(fs []*ir.Field) jen.Code {
 				jen.Id("Name"):     jen.Lit(fl.Wire),
 				jen.Id("GoName"):   jen.Lit(fl.GoName),
 				jen.Id("Type"):     jen.Lit(typeExpr(fl.Type)),
+				jen.Id("TypeRef"):  typeRef(fl.Type),
 				jen.Id("Required"): jen.Lit(!fl.Optional),
 				jen.Id("Nullable"): jen.Lit(fl.Nullable),
 			}
@@ -170,6 +171,21 @@ func typeExpr(t *ir.Type) string {
 		return t.Struct.Name
 	}
 	return t.Enum.Name
+}
+
+// typeRef is the run-time schema's parsed form of t: a TypeRef literal whose
+// Kind is the kind table's name (spec/kind).
+func typeRef(t *ir.Type) jen.Code {
+	d := jen.Dict{jen.Id("Kind"): jen.Lit(t.Kind.String())}
+	switch t.Kind {
+	case ir.Slice, ir.Map:
+		d[jen.Id("Elem")] = jen.Op("&").Add(typeRef(t.Elem))
+	case ir.StructKind:
+		d[jen.Id("Name")] = jen.Lit(t.Struct.Name)
+	case ir.EnumKind, ir.FlagsKind:
+		d[jen.Id("Name")] = jen.Lit(t.Enum.Name)
+	}
+	return jen.Id(rt.TypeRef).Values(d)
 }
 
 func roleConst(r ir.Role) string {

@@ -225,7 +225,7 @@ func (g *gen) sendMethod(f *jen.File, m *clientMethod) {
 		f.Comment(l)
 	}
 	body := append(g.build(m), jen.Return(jen.Id("c").Dot("Send").Call(jen.Id("ctx"), jen.Id("a"))))
-	f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(m.name).Params(g.params(m)...).Error().Block(body...)
+	f.Func().Params(jen.Id("c").Op("*").Id(rt.Client)).Id(m.name).Params(g.params(m)...).Error().Block(body...)
 }
 
 func (g *gen) waitMethod(f *jen.File, m *clientMethod) {
@@ -236,7 +236,7 @@ func (g *gen) waitMethod(f *jen.File, m *clientMethod) {
 	body := append(g.build(m), jen.Return(
 		jen.Id(rt.AndWait).Index(jen.Id(resp)).Call(jen.Id("ctx"), jen.Id("c"), jen.Id("a")),
 	))
-	f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(m.waitName).Params(g.params(m)...).Params(
+	f.Func().Params(jen.Id("c").Op("*").Id(rt.Client)).Id(m.waitName).Params(g.params(m)...).Params(
 		jen.Op("*").Id(resp), jen.Error(),
 	).Block(body...)
 }

@@ -31,7 +31,7 @@ func (g *gen) onMethod(f *jen.File, a *ir.Activity) {
 	for _, l := range onDoc(name, a) {
 		f.Comment(l)
 	}
-	f.Func().Params(jen.Id("d").Op("*").Id("Dispatcher")).Id(name).Params(
+	f.Func().Params(jen.Id("d").Op("*").Id(rt.Dispatcher)).Id(name).Params(
 		jen.Id("h").Func().Params(
 			jen.Id("ctx").Qual("context", "Context"),
 			jen.Id("a").Op("*").Id(a.GoName),

@@ -87,14 +87,14 @@ func (g *gen) mockLoadSpec(f *jen.File, pkg string) {
 			jen.Id("envelope"):      stringSlice(envelope),
 			jen.Id("channels"):      channels,
 			jen.Id("channelOf"): jen.Func().Params(jen.Id("source").String()).String().Block(
-				jen.Return(jen.String().Call(jen.Qual(pkg, "ChannelOf").Call(jen.Id("source"))))),
+				jen.Return(jen.String().Call(jen.Qual(pkg, rt.ChannelOf).Call(jen.Id("source"))))),
 			jen.Id("types"): jen.Map(jen.String()).Op("*").Id(mt.TypeInfo).Values(),
 		}),
-		jen.For(jen.List(jen.Id("_"), jen.Id("a")).Op(":=").Range().Qual(pkg, "Activities").Call()).Block(
+		jen.For(jen.List(jen.Id("_"), jen.Id("a")).Op(":=").Range().Qual(pkg, rt.Activities).Call()).Block(
 			jen.Id("sc").Dot("acts").Op("=").Append(jen.Id("sc").Dot("acts"), jen.Id("convertActivity").Call(jen.Id("a"))),
 		),
 		jen.For(jen.List(jen.Id("_"), jen.Id("name")).Op(":=").Range().Add(stringSlice(typeNames))).Block(
-			jen.If(jen.List(jen.Id("t"), jen.Id("ok")).Op(":=").Qual(pkg, "LookupType").Call(jen.Id("name")), jen.Id("ok")).Block(
+			jen.If(jen.List(jen.Id("t"), jen.Id("ok")).Op(":=").Qual(pkg, rt.LookupType).Call(jen.Id("name")), jen.Id("ok")).Block(
 				jen.Id("sc").Dot("types").Index(jen.Id("name")).Op("=").Op("&").Id(mt.TypeInfo).Values(jen.Dict{
 					jen.Id("name"):   jen.Id("t").Dot("Name"),
 					jen.Id("kind"):   jen.Id("t").Dot("Kind"),

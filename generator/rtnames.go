@@ -44,8 +44,13 @@ var rt = struct {
 	SupportNo         string `decl:"runtime"`
 	SupportUnverified string `decl:"runtime"`
 
-	HandlerOf string `decl:"runtime"`
-	AndWait   string `decl:"runtime"`
+	HandlerOf  string `decl:"runtime"`
+	AndWait    string `decl:"runtime"`
+	Client     string `decl:"runtime"`
+	Dispatcher string `decl:"runtime"`
+	Activities string `decl:"runtime"`
+	LookupType string `decl:"runtime"`
+	ChannelOf  string `decl:"runtime"`
 }{
 	NewJSONReader: "newJSONReader", JSONReader: "jsonReader", JSONWriter: "jsonWriter",
 	ReadSlice: "readSlice", ReadMap: "readMap", WriteSlice: "writeSlice", WriteMap: "writeMap",
@@ -56,7 +61,8 @@ var rt = struct {
 	ValidationError: "ValidationError",
 	RoleRequest:     "RoleRequest", RoleResponse: "RoleResponse", RoleEvent: "RoleEvent", RoleMessage: "RoleMessage",
 	SupportYes: "SupportYes", SupportNo: "SupportNo", SupportUnverified: "SupportUnverified",
-	HandlerOf: "handlerOf", AndWait: "andWait",
+	HandlerOf: "handlerOf", AndWait: "andWait", Client: "Client", Dispatcher: "Dispatcher",
+	Activities: "Activities", LookupType: "LookupType", ChannelOf: "ChannelOf",
 }
 
 // rd names the methods and fields of jsonReader (templates/runtime/jsonread.go).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mluviigen/mluviigen/generator/ir"
 	"github.com/mluviigen/mluviigen/spec"
+	"github.com/mluviigen/mluviigen/spec/kind"
 	"github.com/mluviigen/mluviigen/templates"
 )
 
@@ -166,23 +167,8 @@ func (b *builder) resolve(te *spec.TypeExpr) *ir.Type {
 	case te.Map != nil:
 		return ir.MapOf(b.resolve(te.Map))
 	}
-	switch te.Name {
-	case "string":
-		return &ir.Type{Kind: ir.String}
-	case "bool":
-		return &ir.Type{Kind: ir.Bool}
-	case "int32":
-		return &ir.Type{Kind: ir.Int32}
-	case "int64":
-		return &ir.Type{Kind: ir.Int64}
-	case "float64":
-		return &ir.Type{Kind: ir.Float64}
-	case "timestamp":
-		return &ir.Type{Kind: ir.Time}
-	case "uuid":
-		return &ir.Type{Kind: ir.UUID}
-	case "json":
-		return &ir.Type{Kind: ir.Raw}
+	if k, ok := kind.Lookup(te.Name); ok {
+		return &ir.Type{Kind: k}
 	}
 	if st := b.structs[te.Name]; st != nil {
 		return &ir.Type{Kind: ir.StructKind, Struct: st}

@@ -80,7 +80,7 @@ func (g *gen) channelViews(f *jen.File) {
 	if len(g.channels) > 0 {
 		return
 	}
-	p := g.clientPlan(g.newPkgNames())
+	p := g.plan().clientPlan
 	taken := map[string]bool{}
 	for name := range clientMethodNames {
 		taken[name] = true
@@ -122,14 +122,14 @@ func (g *gen) clientChannelsVar(f *jen.File) {
 		f.Comment(l)
 	}
 	if len(vals) == 0 {
-		f.Var().Id("ClientChannels").Index().Id("Channel")
+		f.Var().Id("ClientChannels").Index().Id(rt.Channel)
 		return
 	}
 	var items []jen.Code
 	for _, v := range vals {
 		items = append(items, jen.Id(v))
 	}
-	f.Var().Id("ClientChannels").Op("=").Index().Id("Channel").Values(items...)
+	f.Var().Id("ClientChannels").Op("=").Index().Id(rt.Channel).Values(items...)
 }
 
 // channelView emits the view interface of channel c and the Client's accessor.
@@ -161,7 +161,7 @@ func (g *gen) channelView(f *jen.File, p *clientPlan, c *ir.Channel, accessor st
 	}
 	f.Type().Id(c.ViewGoName).Interface(methods...)
 	f.Comment(fmt.Sprintf("%s returns c as a %s: only the methods %s supports.", accessor, c.ViewGoName, c.Name))
-	f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(accessor).Params().Id(c.ViewGoName).Block(jen.Return(jen.Id("c")))
+	f.Func().Params(jen.Id("c").Op("*").Id(rt.Client)).Id(accessor).Params().Id(c.ViewGoName).Block(jen.Return(jen.Id("c")))
 }
 
 // clientNote is ACTIVITIES.md's paragraph on what the Client covers.

@@ -60,6 +60,22 @@ type optUse struct {
 	marker string // the target marker method, for one-of fields
 }
 
+// plannedClient is the client plan and the package names it leaves free.
+type plannedClient struct {
+	*clientPlan
+	names pkgNames // after the plan's claims; clone before claiming more
+}
+
+// plan returns the client plan, made on first use and shared by the client,
+// card, channel-view and docs emitters of this generation.
+func (g *gen) plan() *plannedClient {
+	if g.planned == nil {
+		names := g.newPkgNames()
+		g.planned = &plannedClient{clientPlan: g.clientPlan(names), names: names}
+	}
+	return g.planned
+}
+
 // clientPlan names every method, option and interface of the client.
 func (g *gen) clientPlan(names pkgNames) *clientPlan {
 	p := &clientPlan{}
@@ -148,7 +164,7 @@ func methodName(a *ir.Activity, taken map[string]bool) string {
 func (g *gen) clientMethods(f *jen.File) {
 	f.Comment("This file holds the Client's typed methods and their options.")
 	f.Line()
-	p := g.clientPlan(g.newPkgNames())
+	p := g.plan().clientPlan
 	for _, m := range p.methods {
 		g.clientInterfaces(f, m)
 		g.sendMethod(f, m)
@@ -209,7 +225,7 @@ func (g *gen) sendMethod(f *jen.File, m *clientMethod) {
 		f.Comment(l)
 	}
 	body := append(g.build(m), jen.Return(jen.Id("c").Dot("Send").Call(jen.Id("ctx"), jen.Id("a"))))
-	f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(m.name).Params(g.params(m)...).Error().Block(body...)
+	f.Func().Params(jen.Id("c").Op("*").Id(rt.Client)).Id(m.name).Params(g.params(m)...).Error().Block(body...)
 }
 
 func (g *gen) waitMethod(f *jen.File, m *clientMethod) {
@@ -218,9 +234,9 @@ func (g *gen) waitMethod(f *jen.File, m *clientMethod) {
 	}
 	resp := m.a.Response.GoName
 	body := append(g.build(m), jen.Return(
-		jen.Id("andWait").Index(jen.Id(resp)).Call(jen.Id("ctx"), jen.Id("c"), jen.Id("a")),
+		jen.Id(rt.AndWait).Index(jen.Id(resp)).Call(jen.Id("ctx"), jen.Id("c"), jen.Id("a")),
 	))
-	f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(m.waitName).Params(g.params(m)...).Params(
+	f.Func().Params(jen.Id("c").Op("*").Id(rt.Client)).Id(m.waitName).Params(g.params(m)...).Params(
 		jen.Op("*").Id(resp), jen.Error(),
 	).Block(body...)
 }

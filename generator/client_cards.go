@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/dave/jennifer/jen"
 
@@ -54,8 +55,7 @@ func fieldOf(st *ir.Struct, wire string, kind ir.Kind) *ir.Field {
 func (g *gen) clientCards(f *jen.File) {
 	f.Comment("This file holds builders for Bot Framework cards, buttons and suggested actions.")
 	f.Line()
-	names := g.newPkgNames()
-	g.clientPlan(names) // claim the option names first
+	names := maps.Clone(g.plan().names) // the option names are claimed first
 	g.cardBuilders(f, names)
 	g.actionBuilders(f, names)
 }

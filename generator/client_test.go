@@ -1,6 +1,12 @@
 package generator
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/mluviigen/mluviigen/spec"
+)
 
 func TestParamName(t *testing.T) {
 	for in, want := range map[string]string{
@@ -25,5 +31,37 @@ func TestPkgNamesClaim(t *testing.T) {
 	}
 	if n.free("WithText", "NewHeroCard") || !n.free("NewHeroCard") {
 		t.Error("free must claim all or none")
+	}
+}
+
+// TestClientPlanOnce: the four emitters that need the client plan (methods,
+// cards, channel views, docs) share one, and the card builders' extra names
+// do not leak into it.
+func TestClientPlanOnce(t *testing.T) {
+	s, err := spec.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gen{api: api, pkg: "mluvii"}
+	p := g.plan()
+	names := len(p.names)
+	for _, emit := range []func(*gen, *jen.File){(*gen).clientMethods, (*gen).clientCards, (*gen).channelViews} {
+		emit(g, jen.NewFile("mluvii"))
+	}
+	if _, err := g.docs(); err != nil {
+		t.Fatal(err)
+	}
+	if g.plan() != p {
+		t.Error("the plan was made again")
+	}
+	if len(p.names) != names {
+		t.Errorf("emitters claimed %d names in the shared plan's set", len(p.names)-names)
+	}
+	if len(p.methods) == 0 {
+		t.Error("the plan has no methods")
 	}
 }

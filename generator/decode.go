@@ -43,33 +43,33 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Func().Id("decodeString").Params(jen.Id("s").String(), jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
 		jen.Comment("Usually the name comes first: read the body once. A later, different"),
 		jen.Comment("name (the last duplicate key wins) or an error falls back to two passes."),
-		jen.If(jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id("firstMember").Call(jen.Id("s"), jen.Id("DiscriminatorKey")), jen.Lit("")), jen.Id("a").Op("!=").Nil()).Block(
-			jen.Id("r").Op(":=").Id("newJSONReader").Call(jen.Id("s")),
+		jen.If(jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id(rt.FirstMember).Call(jen.Id("s"), jen.Id("DiscriminatorKey")), jen.Lit("")), jen.Id("a").Op("!=").Nil()).Block(
+			jen.Id("r").Op(":=").Id(rt.NewJSONReader).Call(jen.Id("s")),
 			jen.Id("a").Dot("readJSON").Call(jen.Id("r")),
-			jen.Id("r").Dot("end").Call(),
-			jen.If(jen.Id("r").Dot("err").Op("==").Nil().Op("&&").Id("canonicalName").Call(jen.Id("r").Dot("name"), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call()).Block(
+			jen.Id("r").Dot(rd.End).Call(),
+			jen.If(jen.Id("r").Dot(rd.Err).Op("==").Nil().Op("&&").Id("canonicalName").Call(jen.Id("r").Dot(rd.Name), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call()).Block(
 				jen.Id("a").Dot("setRaw").Call(jen.Id("s")),
 				jen.Return(jen.Id("a"), jen.Nil()),
 			),
 		),
-		jen.Id("r").Op(":=").Id("newJSONReader").Call(jen.Id("s")),
+		jen.Id("r").Op(":=").Id(rt.NewJSONReader).Call(jen.Id("s")),
 		jen.List(jen.Id("name"), jen.Id("match")).Op(":=").Id("scanActivityName").Call(jen.Id("r")),
-		jen.If(jen.Id("r").Dot("err").Op("!=").Nil()).Block(
-			jen.Return(jen.Nil(), jen.Id("r").Dot("result").Call(jen.Id("body"), jen.Id("name"))),
+		jen.If(jen.Id("r").Dot(rd.Err).Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.Id("r").Dot(rd.Result).Call(jen.Id("body"), jen.Id("name"))),
 		),
 		jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id("name"), jen.Id("match")),
 		jen.If(jen.Id("a").Op("==").Nil()).Block(
 			jen.Return(jen.Op("&").Id("Unknown").Values(jen.Dict{
 				jen.Id("Name"):      jen.Id("name"),
-				jen.Id("SessionID"): jen.Id("lenientInt64").Call(jen.Id("s"), jen.Lit(g.api.Session.Wire)),
+				jen.Id("SessionID"): jen.Id(rt.LenientInt64).Call(jen.Id("s"), jen.Lit(g.api.Session.Wire)),
 				jen.Id("Raw"):       jen.Qual("encoding/json", "RawMessage").Parens(jen.Id("s")),
 			}), jen.Nil()),
 		),
-		jen.Id("r").Dot("pos").Op("=").Lit(0),
+		jen.Id("r").Dot(rd.Pos).Op("=").Lit(0),
 		jen.Id("a").Dot("readJSON").Call(jen.Id("r")),
-		jen.Id("r").Dot("end").Call(),
-		jen.If(jen.Id("r").Dot("err").Op("!=").Nil()).Block(
-			jen.Return(jen.Nil(), jen.Id("r").Dot("result").Call(jen.Id("body"), jen.Id("a").Dot("ActivityName").Call())),
+		jen.Id("r").Dot(rd.End).Call(),
+		jen.If(jen.Id("r").Dot(rd.Err).Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.Id("r").Dot(rd.Result).Call(jen.Id("body"), jen.Id("a").Dot("ActivityName").Call())),
 		),
 		jen.Id("a").Dot("setRaw").Call(jen.Id("s")),
 		jen.Return(jen.Id("a"), jen.Nil()),
@@ -77,7 +77,7 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Comment("activityReader is what every typed activity implements for Decode.")
 	f.Type().Id("activityReader").Interface(
 		jen.Id("Activity"),
-		jen.Id("readJSON").Params(jen.Id("r").Op("*").Id("jsonReader")),
+		jen.Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader)),
 		jen.Id("setRaw").Params(jen.String()),
 	)
 }
@@ -101,32 +101,32 @@ func (g *gen) matchKeys() []string {
 func (g *gen) scanName(f *jen.File) {
 	key := g.api.Discriminator
 	cases := []jen.Code{
-		jen.Case(jen.Id("r").Dot("keyIs").Call(jen.Lit(key))).Block(
-			jen.If(jen.Id("r").Dot("peek").Call().Op("!=").LitRune('"')).Block(
-				jen.Id("r").Dot("fail").Call(jen.Lit("the activity name must be a string, got %s"), jen.Id("r").Dot("kind").Call()),
-				jen.Id("r").Dot("err").Dot("Path").Op("=").Id("r").Dot("key"),
+		jen.Case(jen.Id("r").Dot(rd.KeyIs).Call(jen.Lit(key))).Block(
+			jen.If(jen.Id("r").Dot(rd.Peek).Call().Op("!=").LitRune('"')).Block(
+				jen.Id("r").Dot(rd.Fail).Call(jen.Lit("the activity name must be a string, got %s"), jen.Id("r").Dot(rd.Kind).Call()),
+				jen.Id("r").Dot(rd.Err).Dot("Path").Op("=").Id("r").Dot(rd.Key),
 				jen.Return(),
 			),
-			jen.List(jen.Id("name"), jen.Id("named")).Op("=").List(jen.Id("r").Dot("rawString").Call(), jen.True()),
+			jen.List(jen.Id("name"), jen.Id("named")).Op("=").List(jen.Id("r").Dot(rd.RawString).Call(), jen.True()),
 		),
 	}
 	for _, mk := range g.matchKeys() {
-		cases = append(cases, jen.Case(jen.Id("r").Dot("keyIs").Call(jen.Lit(mk)).Op("&&").Id("r").Dot("peek").Call().Op("==").LitRune('"')).Block(
-			jen.Id("match").Op("=").Id("r").Dot("rawString").Call(),
+		cases = append(cases, jen.Case(jen.Id("r").Dot(rd.KeyIs).Call(jen.Lit(mk)).Op("&&").Id("r").Dot(rd.Peek).Call().Op("==").LitRune('"')).Block(
+			jen.Id("match").Op("=").Id("r").Dot(rd.RawString).Call(),
 		))
 	}
-	cases = append(cases, jen.Default().Block(jen.Id("r").Dot("skip").Call()))
+	cases = append(cases, jen.Default().Block(jen.Id("r").Dot(rd.Skip).Call()))
 	f.Comment("scanActivityName reads the whole body once, for its activity name and,")
 	f.Comment("for bodies without one, the value of the key that identifies them.")
-	f.Func().Id("scanActivityName").Params(jen.Id("r").Op("*").Id("jsonReader")).Params(jen.Id("name"), jen.Id("match").String()).Block(
-		jen.If(jen.Op("!").Id("r").Dot("object").Call()).Block(jen.Return()),
+	f.Func().Id("scanActivityName").Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Params(jen.Id("name"), jen.Id("match").String()).Block(
+		jen.If(jen.Op("!").Id("r").Dot(rd.Object).Call()).Block(jen.Return()),
 		jen.Id("named").Op(":=").False(),
-		jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("r").Dot("nextKey").Call(jen.Id("i")), jen.Id("i").Op("++")).Block(
+		jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("r").Dot(rd.NextKey).Call(jen.Id("i")), jen.Id("i").Op("++")).Block(
 			jen.Switch().Block(cases...),
 		),
-		jen.Id("r").Dot("end").Call(),
-		jen.If(jen.Id("r").Dot("err").Op("==").Nil().Op("&&").Op("!").Id("named").Op("&&").Id("match").Op("==").Lit("")).Block(
-			jen.Id("r").Dot("missing").Call(jen.Lit(key)),
+		jen.Id("r").Dot(rd.End).Call(),
+		jen.If(jen.Id("r").Dot(rd.Err).Op("==").Nil().Op("&&").Op("!").Id("named").Op("&&").Id("match").Op("==").Lit("")).Block(
+			jen.Id("r").Dot(rd.Missing).Call(jen.Lit(key)),
 		),
 		jen.Return(),
 	)
@@ -138,7 +138,7 @@ func (g *gen) scanName(f *jen.File) {
 func (g *gen) lookupActivity(f *jen.File) {
 	eq := func(v jen.Code, lit string) *jen.Statement {
 		if g.api.FoldCase {
-			return jen.Id("equalFold").Call(v, jen.Lit(lit))
+			return jen.Id(rt.EqualFold).Call(v, jen.Lit(lit))
 		}
 		return jen.Add(v).Op("==").Lit(lit)
 	}
@@ -149,7 +149,7 @@ func (g *gen) lookupActivity(f *jen.File) {
 		if a.Match != nil {
 			var alts []jen.Code
 			for _, v := range a.Match.Values {
-				alts = append(alts, jen.Id("equalFold").Call(jen.Id("match"), jen.Lit(v)))
+				alts = append(alts, jen.Id(rt.EqualFold).Call(jen.Id("match"), jen.Lit(v)))
 			}
 			names = append(names, jen.Case(jen.Id("name").Op("==").Lit("").Op("&&").Parens(or(alts...))).Block(ret))
 			continue
@@ -198,23 +198,23 @@ func keySwitch(cases []keyCase) jen.Code {
 		var stmts []jen.Code
 		for _, c := range byLen[n] {
 			body := append(append([]jen.Code{}, c.body...), jen.Continue())
-			stmts = append(stmts, jen.If(jen.Id("equalFold").Call(jen.Id("k"), jen.Lit(c.key))).Block(body...))
+			stmts = append(stmts, jen.If(jen.Id(rt.EqualFold).Call(jen.Id("k"), jen.Lit(c.key))).Block(body...))
 		}
 		groups = append(groups, jen.Case(jen.Lit(n)).Block(stmts...))
 	}
 	loop := []jen.Code{}
 	if len(groups) > 0 {
-		loop = append(loop, jen.Switch(jen.Id("k").Op(":=").Id("r").Dot("key").Op(";").Len(jen.Id("k"))).Block(groups...))
+		loop = append(loop, jen.Switch(jen.Id("k").Op(":=").Id("r").Dot(rd.Key).Op(";").Len(jen.Id("k"))).Block(groups...))
 	}
-	loop = append(loop, jen.Id("r").Dot("skip").Call())
-	return jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("r").Dot("nextKey").Call(jen.Id("i")), jen.Id("i").Op("++")).Block(loop...)
+	loop = append(loop, jen.Id("r").Dot(rd.Skip).Call())
+	return jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("r").Dot(rd.NextKey).Call(jen.Id("i")), jen.Id("i").Op("++")).Block(loop...)
 }
 
 // fieldCases returns the key cases reading fl into x (its wire key and aliases).
 func fieldCases(fl *ir.Field, extraKeys []string, read []jen.Code) []keyCase {
 	var out []keyCase
 	for _, k := range append(fl.Keys(), extraKeys...) {
-		body := append(append([]jen.Code{}, read...), jen.Id("r").Dot("at").Call(jen.Lit(fl.Wire)))
+		body := append(append([]jen.Code{}, read...), jen.Id("r").Dot(rd.At).Call(jen.Lit(fl.Wire)))
 		out = append(out, keyCase{key: k, body: body})
 	}
 	return out
@@ -230,12 +230,12 @@ func (g *gen) activityReader(f *jen.File, a *ir.Activity) {
 		aliases[ka.Field] = append(aliases[ka.Field], ka.Key)
 	}
 	var cases []keyCase
-	body := []jen.Code{jen.If(jen.Op("!").Id("r").Dot("object").Call()).Block(jen.Return())}
+	body := []jen.Code{jen.If(jen.Op("!").Id("r").Dot(rd.Object).Call()).Block(jen.Return())}
 	if a.HasSession {
 		s := g.api.Session
 		body = append(body, jen.Id("hasSession").Op(":=").False())
 		cases = append(cases, fieldCases(s, aliases[s], []jen.Code{
-			jen.Id("x").Dot(s.GoName).Op("=").Id("r").Dot("sessionID").Call(),
+			jen.Id("x").Dot(s.GoName).Op("=").Id("r").Dot(rd.SessionID).Call(),
 			jen.Id("hasSession").Op("=").True(),
 		})...)
 	}
@@ -244,30 +244,30 @@ func (g *gen) activityReader(f *jen.File, a *ir.Activity) {
 	}
 	if a.Match == nil {
 		cases = append(cases, keyCase{key: g.api.Discriminator, body: []jen.Code{
-			jen.Id("r").Dot("activityName").Call(), jen.Id("r").Dot("at").Call(jen.Id("r").Dot("key")),
+			jen.Id("r").Dot(rd.ActivityName).Call(), jen.Id("r").Dot(rd.At).Call(jen.Id("r").Dot(rd.Key)),
 		}})
 	}
 	body = append(body, keySwitch(cases))
 	if a.HasSession {
 		body = append(body, jen.If(jen.Op("!").Id("hasSession")).Block(
-			jen.Id("r").Dot("missing").Call(jen.Lit(g.api.Session.Wire)),
+			jen.Id("r").Dot(rd.Missing).Call(jen.Lit(g.api.Session.Wire)),
 		))
 	}
-	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id("jsonReader")).Block(body...)
+	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Block(body...)
 	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("setRaw").Params(jen.Id("s").String()).Block(
 		jen.Id("x").Dot("raw").Op("=").Id("s"),
 	)
 	f.Comment("UnmarshalJSON decodes a " + a.Wire + " body with Decode's rules; the activity")
 	f.Comment("name in the body, if any, is not checked.")
 	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
-		jen.Id("r").Op(":=").Id("newJSONReader").Call(jen.String().Parens(jen.Id("b"))),
+		jen.Id("r").Op(":=").Id(rt.NewJSONReader).Call(jen.String().Parens(jen.Id("b"))),
 		jen.Var().Id("v").Id(a.GoName),
 		jen.Id("v").Dot("readJSON").Call(jen.Id("r")),
-		jen.Id("r").Dot("end").Call(),
-		jen.If(jen.Id("err").Op(":=").Id("r").Dot("result").Call(jen.Id("b"), jen.Id("Activity"+a.GoName)), jen.Id("err").Op("!=").Nil()).Block(
+		jen.Id("r").Dot(rd.End).Call(),
+		jen.If(jen.Id("err").Op(":=").Id("r").Dot(rd.Result).Call(jen.Id("b"), jen.Id("Activity"+a.GoName)), jen.Id("err").Op("!=").Nil()).Block(
 			jen.Return(jen.Id("err")),
 		),
-		jen.Id("v").Dot("raw").Op("=").Id("r").Dot("s"),
+		jen.Id("v").Dot("raw").Op("=").Id("r").Dot(rd.S),
 		jen.Op("*").Id("x").Op("=").Id("v"),
 		jen.Return(jen.Nil()),
 	)
@@ -278,16 +278,16 @@ func (g *gen) structReader(f *jen.File, st *ir.Struct) {
 	for _, fl := range st.Fields {
 		cases = append(cases, fieldCases(fl, nil, readInto(fl))...)
 	}
-	f.Func().Params(jen.Id("x").Op("*").Id(st.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id("jsonReader")).Block(
-		jen.If(jen.Op("!").Id("r").Dot("beginObject").Call()).Block(jen.Return()),
+	f.Func().Params(jen.Id("x").Op("*").Id(st.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Block(
+		jen.If(jen.Op("!").Id("r").Dot(rd.BeginObject).Call()).Block(jen.Return()),
 		keySwitch(cases),
 	)
-	f.Func().Id("read"+st.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Params(jen.Id("x").Id(st.GoName)).Block(
+	f.Func().Id("read"+st.GoName).Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Params(jen.Id("x").Id(st.GoName)).Block(
 		jen.Id("x").Dot("readJSON").Call(jen.Id("r")),
 		jen.Return(),
 	)
-	f.Func().Id("read"+st.GoName+"Ptr").Params(jen.Id("r").Op("*").Id("jsonReader")).Op("*").Id(st.GoName).Block(
-		jen.If(jen.Id("r").Dot("null").Call().Op("||").Id("r").Dot("err").Op("!=").Nil()).Block(jen.Return(jen.Nil())),
+	f.Func().Id("read"+st.GoName+"Ptr").Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Op("*").Id(st.GoName).Block(
+		jen.If(jen.Id("r").Dot(rd.Null).Call().Op("||").Id("r").Dot(rd.Err).Op("!=").Nil()).Block(jen.Return(jen.Nil())),
 		jen.Id("x").Op(":=").New(jen.Id(st.GoName)),
 		jen.Id("x").Dot("readJSON").Call(jen.Id("r")),
 		jen.Return(jen.Id("x")),
@@ -295,7 +295,7 @@ func (g *gen) structReader(f *jen.File, st *ir.Struct) {
 }
 
 func (g *gen) enumReader(f *jen.File, e *ir.Enum) {
-	f.Var().Id(enumNumbersVar(e)).Op("=").Index().Id("enumNumber").ValuesFunc(func(v *jen.Group) {
+	f.Var().Id(enumNumbersVar(e)).Op("=").Index().Id(rt.EnumNumberEntry).ValuesFunc(func(v *jen.Group) {
 		for _, ev := range e.Values {
 			if ev.HasNumber {
 				v.Values(jen.Lit(ev.Number), jen.Lit(ev.Wire))
@@ -303,13 +303,13 @@ func (g *gen) enumReader(f *jen.File, e *ir.Enum) {
 		}
 	})
 	if !e.Flags {
-		f.Func().Id("read" + e.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Id(e.GoName).Block(
-			jen.Return(jen.Id(e.GoName).Parens(jen.Id("r").Dot("enumValue").Call(jen.Id(enumNumbersVar(e))))),
+		f.Func().Id("read" + e.GoName).Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Id(e.GoName).Block(
+			jen.Return(jen.Id(e.GoName).Parens(jen.Id("r").Dot(rd.EnumValue).Call(jen.Id(enumNumbersVar(e))))),
 		)
 		return
 	}
-	f.Func().Id("read"+e.GoName).Params(jen.Id("r").Op("*").Id("jsonReader")).Id(e.GoName).Block(
-		jen.Id("names").Op(":=").Id("r").Dot("flagValues").Call(jen.Id(enumNumbersVar(e))),
+	f.Func().Id("read"+e.GoName).Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Id(e.GoName).Block(
+		jen.Id("names").Op(":=").Id("r").Dot(rd.FlagValues).Call(jen.Id(enumNumbersVar(e))),
 		jen.If(jen.Id("names").Op("==").Nil()).Block(jen.Return(jen.Nil())),
 		jen.Id("out").Op(":=").Make(jen.Id(e.GoName), jen.Len(jen.Id("names"))),
 		jen.For(jen.List(jen.Id("i"), jen.Id("n")).Op(":=").Range().Id("names")).Block(

@@ -31,13 +31,13 @@ func (g *gen) onMethod(f *jen.File, a *ir.Activity) {
 	for _, l := range onDoc(name, a) {
 		f.Comment(l)
 	}
-	f.Func().Params(jen.Id("d").Op("*").Id("Dispatcher")).Id(name).Params(
+	f.Func().Params(jen.Id("d").Op("*").Id(rt.Dispatcher)).Id(name).Params(
 		jen.Id("h").Func().Params(
 			jen.Id("ctx").Qual("context", "Context"),
 			jen.Id("a").Op("*").Id(a.GoName),
 		).Error(),
 	).Block(
-		jen.Id("d").Dot("register").Call(jen.Id("Activity"+a.GoName), jen.Id("handlerOf").Call(jen.Id("h"))),
+		jen.Id("d").Dot("register").Call(jen.Id("Activity"+a.GoName), jen.Id(rt.HandlerOf).Call(jen.Id("h"))),
 	)
 }
 

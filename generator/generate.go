@@ -38,6 +38,8 @@ type gen struct {
 	pkg  string // Go package name of the output
 	// channels are Options.Channels resolved (channels.go); empty: all.
 	channels []*ir.Channel
+	// plan is the client plan, made once by (*gen).plan (client.go).
+	planned *plannedClient
 }
 
 // Generate renders the API into files. It never touches the disk.

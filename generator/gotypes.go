@@ -13,21 +13,10 @@ import (
 // absent or null are pointers (ptr); everything else is a value whose zero
 // means "not set".
 func goType(t *ir.Type, ptr bool) *jen.Statement {
+	if b, ok := builtinGo[t.Kind]; ok {
+		return b.goType()
+	}
 	switch t.Kind {
-	case ir.String, ir.UUID:
-		return jen.String()
-	case ir.Bool:
-		return jen.Bool()
-	case ir.Int32:
-		return jen.Int32()
-	case ir.Int64:
-		return jen.Int64()
-	case ir.Float64:
-		return jen.Float64()
-	case ir.Time:
-		return jen.Id("Timestamp")
-	case ir.Raw:
-		return jen.Qual("encoding/json", "RawMessage")
 	case ir.Slice:
 		return jen.Index().Add(goType(t.Elem, false))
 	case ir.Map:
@@ -53,30 +42,63 @@ func isPtr(f *ir.Field) bool {
 	return f.Type.Kind == ir.StructKind && (f.Optional || f.Nullable)
 }
 
-// builtinCodec names the jsonReader and jsonWriter methods that read and
-// write a value of each builtin kind.
-var builtinCodec = map[ir.Kind]struct{ read, write string }{
-	ir.String:  {"str", "str"},
-	ir.UUID:    {"str", "str"},
-	ir.Bool:    {"boolean", "boolean"},
-	ir.Int32:   {"int32", "int32"},
-	ir.Int64:   {"int64", "int64"},
-	ir.Float64: {"float64", "float64"},
-	ir.Time:    {"timestamp", "timestamp"},
-	ir.Raw:     {"rawValue", "raw"},
+// goKind is the generator's columns of one row of the kind table (spec/kind):
+// what a value of a builtin kind is in Go and how the emitted code reads,
+// writes and tests it. builtinGo has a row for every kind.Builtins entry and
+// nothing else (TestBuiltinGoCoversKindTable).
+type goKind struct {
+	// goType is the Go type of a value.
+	goType func() *jen.Statement
+	// read and write are the jsonReader and jsonWriter methods (templates/
+	// runtime/jsonread.go, jsonwrite.go) reading and writing one value.
+	read, write string
+	// isSet is the condition that v is not the zero value, i.e. is set.
+	isSet func(v *jen.Statement) *jen.Statement
+	// omit is the json tag option of an optional field: omitempty, or
+	// omitzero for a type whose emptiness is a method (Timestamp.IsZero).
+	omit string
+	// required reports whether "required" can be checked before sending:
+	// the zero value means unset (an empty string), not a legitimate value
+	// (0, false).
+	required bool
 }
+
+// builtinGo is the generator's half of the kind table, keyed by the kinds of
+// spec/kind. A new builtin kind is one row here.
+var builtinGo = map[ir.Kind]goKind{
+	ir.String:  {goType: jen.String, read: rd.Str, write: wr.Str, isSet: notEmptyString, omit: "omitempty", required: true},
+	ir.UUID:    {goType: jen.String, read: rd.Str, write: wr.Str, isSet: notEmptyString, omit: "omitempty", required: true},
+	ir.Bool:    {goType: jen.Bool, read: rd.Boolean, write: wr.Boolean, isSet: isTrue, omit: "omitempty"},
+	ir.Int32:   {goType: jen.Int32, read: rd.Int32, write: wr.Int32, isSet: nonZero, omit: "omitempty"},
+	ir.Int64:   {goType: jen.Int64, read: rd.Int64, write: wr.Int64, isSet: nonZero, omit: "omitempty"},
+	ir.Float64: {goType: jen.Float64, read: rd.Float64, write: wr.Float64, isSet: nonZero, omit: "omitempty"},
+	ir.Time: {
+		goType: func() *jen.Statement { return jen.Id(rt.Timestamp) },
+		read:   rd.Timestamp, write: wr.Timestamp, omit: "omitzero",
+		isSet: func(v *jen.Statement) *jen.Statement { return jen.Op("!").Add(v).Dot("IsZero").Call() },
+	},
+	ir.Raw: {
+		goType: func() *jen.Statement { return jen.Qual("encoding/json", "RawMessage") },
+		read:   rd.RawValue, write: wr.Raw, isSet: notNil, omit: "omitempty", required: true,
+	},
+}
+
+func notEmptyString(v *jen.Statement) *jen.Statement { return v.Op("!=").Lit("") }
+func isTrue(v *jen.Statement) *jen.Statement         { return v }
+func nonZero(v *jen.Statement) *jen.Statement        { return v.Op("!=").Lit(0) }
+func notNil(v *jen.Statement) *jen.Statement         { return v.Op("!=").Nil() }
 
 // readExpr reads one value of t from the reader r.
 func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 	r := jen.Id("r")
-	if c, ok := builtinCodec[t.Kind]; ok {
-		return r.Dot(c.read).Call()
+	if b, ok := builtinGo[t.Kind]; ok {
+		return r.Dot(b.read).Call()
 	}
 	switch t.Kind {
 	case ir.Slice:
-		return jen.Id("readSlice").Call(r, readFunc(t.Elem))
+		return jen.Id(rt.ReadSlice).Call(r, readFunc(t.Elem))
 	case ir.Map:
-		return jen.Id("readMap").Call(r, looseReadFunc(t.Elem))
+		return jen.Id(rt.ReadMap).Call(r, looseReadFunc(t.Elem))
 	case ir.StructKind:
 		if ptr {
 			return jen.Id("read" + t.Struct.GoName + "Ptr").Call(r)
@@ -90,8 +112,8 @@ func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 
 // readFunc is a func(*jsonReader) T value reading one value of t.
 func readFunc(t *ir.Type) *jen.Statement {
-	if c, ok := builtinCodec[t.Kind]; ok {
-		return jen.Parens(jen.Op("*").Id("jsonReader")).Dot(c.read)
+	if b, ok := builtinGo[t.Kind]; ok {
+		return jen.Parens(jen.Op("*").Id(rt.JSONReader)).Dot(b.read)
 	}
 	switch t.Kind {
 	case ir.StructKind:
@@ -99,7 +121,7 @@ func readFunc(t *ir.Type) *jen.Statement {
 	case ir.EnumKind, ir.FlagsKind:
 		return jen.Id("read" + t.Enum.GoName)
 	}
-	return jen.Func().Params(jen.Id("r").Op("*").Id("jsonReader")).Add(goType(t, false)).Block(
+	return jen.Func().Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Add(goType(t, false)).Block(
 		jen.Return(readExpr(t, false)),
 	)
 }
@@ -107,28 +129,28 @@ func readFunc(t *ir.Type) *jen.Statement {
 // writeStmt writes the value v of type t with the writer w.
 func writeStmt(t *ir.Type, v *jen.Statement) *jen.Statement {
 	w := jen.Id("w")
-	if c, ok := builtinCodec[t.Kind]; ok {
-		return w.Dot(c.write).Call(v)
+	if b, ok := builtinGo[t.Kind]; ok {
+		return w.Dot(b.write).Call(v)
 	}
 	switch t.Kind {
 	case ir.EnumKind:
-		return w.Dot("str").Call(jen.String().Parens(v))
+		return w.Dot(wr.Str).Call(jen.String().Parens(v))
 	case ir.FlagsKind, ir.StructKind:
 		return v.Dot("writeJSON").Call(w)
 	case ir.Slice:
-		return jen.Id("writeSlice").Call(w, v, writeFunc(t.Elem))
+		return jen.Id(rt.WriteSlice).Call(w, v, writeFunc(t.Elem))
 	case ir.Map:
-		return jen.Id("writeMap").Call(w, v, writeFunc(t.Elem))
+		return jen.Id(rt.WriteMap).Call(w, v, writeFunc(t.Elem))
 	}
 	panic("generator: unknown type kind")
 }
 
 // writeFunc is a func(*jsonWriter, T) value writing one value of t.
 func writeFunc(t *ir.Type) *jen.Statement {
-	if c, ok := builtinCodec[t.Kind]; ok {
-		return jen.Parens(jen.Op("*").Id("jsonWriter")).Dot(c.write)
+	if b, ok := builtinGo[t.Kind]; ok {
+		return jen.Parens(jen.Op("*").Id(rt.JSONWriter)).Dot(b.write)
 	}
-	return jen.Func().Params(jen.Id("w").Op("*").Id("jsonWriter"), jen.Id("v").Add(goType(t, false))).Block(
+	return jen.Func().Params(jen.Id("w").Op("*").Id(rt.JSONWriter), jen.Id("v").Add(goType(t, false))).Block(
 		writeStmt(t, jen.Id("v")),
 	)
 }
@@ -136,15 +158,12 @@ func writeFunc(t *ir.Type) *jen.Statement {
 // isSet is a condition that holds when the value v of type t is not the zero
 // value ("absent" for optional fields).
 func isSet(t *ir.Type, ptr bool, v *jen.Statement) *jen.Statement {
+	if b, ok := builtinGo[t.Kind]; ok {
+		return b.isSet(v)
+	}
 	switch t.Kind {
-	case ir.String, ir.UUID, ir.EnumKind:
-		return v.Op("!=").Lit("")
-	case ir.Bool:
-		return v
-	case ir.Int32, ir.Int64, ir.Float64:
-		return v.Op("!=").Lit(0)
-	case ir.Time:
-		return jen.Op("!").Add(v).Dot("IsZero").Call()
+	case ir.EnumKind:
+		return notEmptyString(v)
 	case ir.StructKind:
 		if !ptr {
 			return jen.True()
@@ -157,9 +176,12 @@ func isSet(t *ir.Type, ptr bool, v *jen.Statement) *jen.Statement {
 // the types (encoding/json itself uses the generated methods).
 func jsonTag(f *ir.Field) jen.Code {
 	tag := f.Wire
+	b, builtin := builtinGo[f.Type.Kind]
 	switch {
 	case !f.Optional:
-	case f.Type.Kind == ir.Time || (f.Type.Kind == ir.StructKind && !isPtr(f)):
+	case builtin:
+		tag += "," + b.omit
+	case f.Type.Kind == ir.StructKind && !isPtr(f):
 		tag += ",omitzero"
 	default:
 		tag += ",omitempty"
@@ -182,10 +204,10 @@ func or(conds ...jen.Code) *jen.Statement {
 func looseReadFunc(t *ir.Type) *jen.Statement {
 	switch {
 	case t.Kind == ir.String:
-		return jen.Parens(jen.Op("*").Id("jsonReader")).Dot("looseStr")
+		return jen.Parens(jen.Op("*").Id(rt.JSONReader)).Dot(rd.LooseStr)
 	case t.Kind == ir.Slice && t.Elem.Kind == ir.String:
-		return jen.Func().Params(jen.Id("r").Op("*").Id("jsonReader")).Index().String().Block(
-			jen.Return(jen.Id("readSlice").Call(jen.Id("r"), looseReadFunc(t.Elem))),
+		return jen.Func().Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Index().String().Block(
+			jen.Return(jen.Id(rt.ReadSlice).Call(jen.Id("r"), looseReadFunc(t.Elem))),
 		)
 	}
 	return readFunc(t)

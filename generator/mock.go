@@ -46,7 +46,7 @@ func (g *gen) mockAliases(f *jen.File, pkg string) {
 	f.Comment(fmt.Sprintf("Activity is %s.Activity: entries of the transcript carry decoded activities.", g.pkg))
 	f.Type().Id("Activity").Op("=").Qual(pkg, "Activity")
 	f.Comment(fmt.Sprintf("Channel is %s.Channel, e.g. %s.ChannelWebChat.", g.pkg, g.pkg))
-	f.Type().Id("Channel").Op("=").Qual(pkg, "Channel")
+	f.Type().Id("Channel").Op("=").Qual(pkg, rt.Channel)
 	f.Comment("spec is the protocol the fake speaks.")
 	f.Var().Id("spec").Op("=").Id("loadSpec").Call()
 	f.Line()
@@ -71,7 +71,7 @@ func (g *gen) mockLoadSpec(f *jen.File, pkg string) {
 	for _, e := range g.api.Enums {
 		typeNames = append(typeNames, e.Name)
 	}
-	channels := jen.Index().Id("channelInfo").ValuesFunc(func(v *jen.Group) {
+	channels := jen.Index().Id(mt.ChannelInfo).ValuesFunc(func(v *jen.Group) {
 		for _, c := range g.api.Channels {
 			v.Values(jen.Dict{
 				jen.Id("name"):    jen.String().Call(jen.Qual(pkg, "Channel"+c.GoName)),
@@ -80,22 +80,22 @@ func (g *gen) mockLoadSpec(f *jen.File, pkg string) {
 		}
 	})
 	f.Line()
-	f.Func().Id("loadSpec").Params().Op("*").Id("schema").Block(
-		jen.Id("sc").Op(":=").Op("&").Id("schema").Values(jen.Dict{
+	f.Func().Id("loadSpec").Params().Op("*").Id(mt.Schema).Block(
+		jen.Id("sc").Op(":=").Op("&").Id(mt.Schema).Values(jen.Dict{
 			jen.Id("discriminator"): jen.Qual(pkg, "DiscriminatorKey"),
 			jen.Id("sessionKey"):    jen.Qual(pkg, "SessionKey"),
 			jen.Id("envelope"):      stringSlice(envelope),
 			jen.Id("channels"):      channels,
 			jen.Id("channelOf"): jen.Func().Params(jen.Id("source").String()).String().Block(
-				jen.Return(jen.String().Call(jen.Qual(pkg, "ChannelOf").Call(jen.Id("source"))))),
-			jen.Id("types"): jen.Map(jen.String()).Op("*").Id("typeInfo").Values(),
+				jen.Return(jen.String().Call(jen.Qual(pkg, rt.ChannelOf).Call(jen.Id("source"))))),
+			jen.Id("types"): jen.Map(jen.String()).Op("*").Id(mt.TypeInfo).Values(),
 		}),
-		jen.For(jen.List(jen.Id("_"), jen.Id("a")).Op(":=").Range().Qual(pkg, "Activities").Call()).Block(
+		jen.For(jen.List(jen.Id("_"), jen.Id("a")).Op(":=").Range().Qual(pkg, rt.Activities).Call()).Block(
 			jen.Id("sc").Dot("acts").Op("=").Append(jen.Id("sc").Dot("acts"), jen.Id("convertActivity").Call(jen.Id("a"))),
 		),
 		jen.For(jen.List(jen.Id("_"), jen.Id("name")).Op(":=").Range().Add(stringSlice(typeNames))).Block(
-			jen.If(jen.List(jen.Id("t"), jen.Id("ok")).Op(":=").Qual(pkg, "LookupType").Call(jen.Id("name")), jen.Id("ok")).Block(
-				jen.Id("sc").Dot("types").Index(jen.Id("name")).Op("=").Op("&").Id("typeInfo").Values(jen.Dict{
+			jen.If(jen.List(jen.Id("t"), jen.Id("ok")).Op(":=").Qual(pkg, rt.LookupType).Call(jen.Id("name")), jen.Id("ok")).Block(
+				jen.Id("sc").Dot("types").Index(jen.Id("name")).Op("=").Op("&").Id(mt.TypeInfo).Values(jen.Dict{
 					jen.Id("name"):   jen.Id("t").Dot("Name"),
 					jen.Id("kind"):   jen.Id("t").Dot("Kind"),
 					jen.Id("fields"): jen.Id("convertFields").Call(jen.Id("t").Dot("Fields")),
@@ -112,8 +112,8 @@ func (g *gen) mockLoadSpec(f *jen.File, pkg string) {
 func (g *gen) mockConvert(f *jen.File, pkg string) {
 	a := func(field string) jen.Code { return jen.Id("a").Dot(field) }
 	f.Line()
-	f.Func().Id("convertActivity").Params(jen.Id("a").Qual(pkg, "ActivityInfo")).Op("*").Id("actInfo").Block(
-		jen.Id("info").Op(":=").Op("&").Id("actInfo").Values(jen.Dict{
+	f.Func().Id("convertActivity").Params(jen.Id("a").Qual(pkg, rt.ActivityInfo)).Op("*").Id(mt.ActInfo).Block(
+		jen.Id("info").Op(":=").Op("&").Id(mt.ActInfo).Values(jen.Dict{
 			jen.Id("name"): a("Name"), jen.Id("key"): a("Key"), jen.Id("role"): jen.String().Call(a("Role")),
 			jen.Id("sent"): a("Sent"), jen.Id("received"): a("Received"), jen.Id("hasSession"): a("HasSession"),
 			jen.Id("response"): a("Response"), jen.Id("fields"): jen.Id("convertFields").Call(a("Fields")),
@@ -121,7 +121,7 @@ func (g *gen) mockConvert(f *jen.File, pkg string) {
 			jen.Id("aliases"): a("Aliases"),
 		}),
 		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Add(a("Channels"))).Block(
-			jen.Id("info").Dot("channels").Op("=").Append(jen.Id("info").Dot("channels"), jen.Id("cellInfo").Values(jen.Dict{
+			jen.Id("info").Dot("channels").Op("=").Append(jen.Id("info").Dot("channels"), jen.Id(mt.CellInfo).Values(jen.Dict{
 				jen.Id("channel"): jen.String().Call(jen.Id("c").Dot("Channel")),
 				jen.Id("support"): jen.String().Call(jen.Id("c").Dot("Support")),
 				jen.Id("source"):  jen.Id("c").Dot("Source"),
@@ -130,14 +130,22 @@ func (g *gen) mockConvert(f *jen.File, pkg string) {
 		jen.Return(jen.Id("info")),
 	)
 	f.Line()
-	f.Func().Id("convertFields").Params(jen.Id("fs").Index().Qual(pkg, "FieldInfo")).Index().Id("fieldInfo").Block(
-		jen.Id("out").Op(":=").Make(jen.Index().Id("fieldInfo"), jen.Len(jen.Id("fs"))),
+	f.Func().Id("convertFields").Params(jen.Id("fs").Index().Qual(pkg, rt.FieldInfo)).Index().Id(mt.FieldInfo).Block(
+		jen.Id("out").Op(":=").Make(jen.Index().Id(mt.FieldInfo), jen.Len(jen.Id("fs"))),
 		jen.For(jen.List(jen.Id("i"), jen.Id("f")).Op(":=").Range().Id("fs")).Block(
-			jen.Id("out").Index(jen.Id("i")).Op("=").Id("fieldInfo").Values(jen.Dict{
+			jen.Id("out").Index(jen.Id("i")).Op("=").Id(mt.FieldInfo).Values(jen.Dict{
 				jen.Id("name"): jen.Id("f").Dot("Name"), jen.Id("aliases"): jen.Id("f").Dot("Aliases"),
-				jen.Id("typ"): jen.Id("f").Dot("Type"), jen.Id("required"): jen.Id("f").Dot("Required"),
+				jen.Id("typ"): jen.Id("convertType").Call(jen.Id("f").Dot("TypeRef")), jen.Id("required"): jen.Id("f").Dot("Required"),
 				jen.Id("nullable"): jen.Id("f").Dot("Nullable"),
 			}),
+		),
+		jen.Return(jen.Id("out")),
+	)
+	f.Line()
+	f.Func().Id("convertType").Params(jen.Id("t").Qual(pkg, rt.TypeRef)).Op("*").Id(mt.TypeRef).Block(
+		jen.Id("out").Op(":=").Op("&").Id(mt.TypeRef).Values(jen.Dict{jen.Id("kind"): jen.Id("t").Dot("Kind"), jen.Id("name"): jen.Id("t").Dot("Name")}),
+		jen.If(jen.Id("t").Dot("Elem").Op("!=").Nil()).Block(
+			jen.Id("out").Dot("elem").Op("=").Id("convertType").Call(jen.Op("*").Id("t").Dot("Elem")),
 		),
 		jen.Return(jen.Id("out")),
 	)
@@ -149,8 +157,8 @@ func (g *gen) mockExpect(f *jen.File, pkg string, a *ir.Activity) {
 	f.Comment(fmt.Sprintf("%s waits for the bot's earliest unconsumed %s in the session", name, a.Wire))
 	f.Comment("and returns it decoded; it fails the test when none comes within the")
 	f.Comment("server's timeout (see Session.Expect). Call it from the test's goroutine.")
-	f.Func().Params(jen.Id("se").Op("*").Id("Session")).Id(name).Params().Op("*").Qual(pkg, a.GoName).Block(
+	f.Func().Params(jen.Id("se").Op("*").Id(mt.Session)).Id(name).Params().Op("*").Qual(pkg, a.GoName).Block(
 		jen.Id("se").Dot("s").Dot("tb").Dot("Helper").Call(),
-		jen.Return(jen.Id("expectAs").Index(jen.Op("*").Qual(pkg, a.GoName)).Call(jen.Id("se"), jen.Qual(pkg, "Activity"+a.GoName))),
+		jen.Return(jen.Id(mt.ExpectAs).Index(jen.Op("*").Qual(pkg, a.GoName)).Call(jen.Id("se"), jen.Qual(pkg, "Activity"+a.GoName))),
 	)
 }

@@ -31,21 +31,21 @@ func (g *gen) schema(f *jen.File) {
 					doc += "."
 				}
 				d.Comment(doc)
-				d.Id("Channel" + c.GoName).Id("Channel").Op("=").Lit(c.Name)
+				d.Id("Channel" + c.GoName).Id(rt.Channel).Op("=").Lit(c.Name)
 			}
 		})
 	}
-	f.Var().Id("channelSources").Op("=").Index().Id("channelSource").ValuesFunc(func(v *jen.Group) {
+	f.Var().Id("channelSources").Op("=").Index().Id(rt.ChannelSource).ValuesFunc(func(v *jen.Group) {
 		for _, c := range api.Channels {
 			v.Values(jen.Id("Channel"+c.GoName), stringSlice(c.Sources))
 		}
 	})
-	f.Var().Id("activityInfos").Op("=").Index().Id("ActivityInfo").ValuesFunc(func(v *jen.Group) {
+	f.Var().Id("activityInfos").Op("=").Index().Id(rt.ActivityInfo).ValuesFunc(func(v *jen.Group) {
 		for _, a := range api.Activities {
 			v.Add(activityInfo(a))
 		}
 	})
-	f.Var().Id("typeInfos").Op("=").Index().Id("TypeInfo").ValuesFunc(func(v *jen.Group) {
+	f.Var().Id("typeInfos").Op("=").Index().Id(rt.TypeInfo).ValuesFunc(func(v *jen.Group) {
 		for _, st := range api.Structs {
 			v.Values(jen.Dict{jen.Id("Name"): jen.Lit(st.Name), jen.Id("Kind"): jen.Lit("struct"), jen.Id("Fields"): fieldInfos(st.Fields)})
 		}
@@ -60,7 +60,7 @@ func (g *gen) schema(f *jen.File) {
 			}
 			d := jen.Dict{jen.Id("Name"): jen.Lit(e.Name), jen.Id("Kind"): jen.Lit(kind), jen.Id("Values"): stringSlice(values)}
 			if nums := enumNumberValues(e); nums != nil {
-				d[jen.Id("Numbers")] = jen.Index().Id("EnumNumber").Values(nums...)
+				d[jen.Id("Numbers")] = jen.Index().Id(rt.EnumNumber).Values(nums...)
 			}
 			v.Values(d)
 		}
@@ -112,7 +112,7 @@ func activityInfo(a *ir.Activity) jen.Code {
 		d[jen.Id("Requests")] = stringSlice(names)
 	}
 	if len(a.Channels) > 0 {
-		d[jen.Id("Channels")] = jen.Index().Id("ChannelSupport").ValuesFunc(func(v *jen.Group) {
+		d[jen.Id("Channels")] = jen.Index().Id(rt.ChannelSupport).ValuesFunc(func(v *jen.Group) {
 			for _, c := range a.Channels {
 				v.Values(jen.Id("Channel"+c.Channel.GoName), jen.Id(supportConst(c.Support)), jen.Lit(c.Source))
 			}
@@ -137,12 +137,13 @@ func activityInfo(a *ir.Activity) jen.Code {
 }
 
 func fieldInfos(fs []*ir.Field) jen.Code {
-	return jen.Index().Id("FieldInfo").ValuesFunc(func(v *jen.Group) {
+	return jen.Index().Id(rt.FieldInfo).ValuesFunc(func(v *jen.Group) {
 		for _, fl := range fs {
 			d := jen.Dict{
 				jen.Id("Name"):     jen.Lit(fl.Wire),
 				jen.Id("GoName"):   jen.Lit(fl.GoName),
 				jen.Id("Type"):     jen.Lit(typeExpr(fl.Type)),
+				jen.Id("TypeRef"):  typeRef(fl.Type),
 				jen.Id("Required"): jen.Lit(!fl.Optional),
 				jen.Id("Nullable"): jen.Lit(fl.Nullable),
 			}
@@ -159,53 +160,54 @@ func fieldInfos(fs []*ir.Field) jen.Code {
 
 // typeExpr renders a type back as the spec's type expression.
 func typeExpr(t *ir.Type) string {
-	switch t.Kind {
-	case ir.String:
-		return "string"
-	case ir.Bool:
-		return "bool"
-	case ir.Int32:
-		return "int32"
-	case ir.Int64:
-		return "int64"
-	case ir.Float64:
-		return "float64"
-	case ir.Time:
-		return "timestamp"
-	case ir.UUID:
-		return "uuid"
-	case ir.Raw:
-		return "json"
-	case ir.Slice:
+	switch {
+	case t.Kind.IsBuiltin():
+		return t.Kind.String()
+	case t.Kind == ir.Slice:
 		return "[]" + typeExpr(t.Elem)
-	case ir.Map:
+	case t.Kind == ir.Map:
 		return "map[string]" + typeExpr(t.Elem)
-	case ir.StructKind:
+	case t.Kind == ir.StructKind:
 		return t.Struct.Name
 	}
 	return t.Enum.Name
 }
 
+// typeRef is the run-time schema's parsed form of t: a TypeRef literal whose
+// Kind is the kind table's name (spec/kind).
+func typeRef(t *ir.Type) jen.Code {
+	d := jen.Dict{jen.Id("Kind"): jen.Lit(t.Kind.String())}
+	switch t.Kind {
+	case ir.Slice, ir.Map:
+		d[jen.Id("Elem")] = jen.Op("&").Add(typeRef(t.Elem))
+	case ir.StructKind:
+		d[jen.Id("Name")] = jen.Lit(t.Struct.Name)
+	case ir.EnumKind, ir.FlagsKind:
+		d[jen.Id("Name")] = jen.Lit(t.Enum.Name)
+	}
+	return jen.Id(rt.TypeRef).Values(d)
+}
+
 func roleConst(r ir.Role) string {
 	switch r {
 	case ir.Request:
-		return "RoleRequest"
+		return rt.RoleRequest
 	case ir.Response:
-		return "RoleResponse"
+		return rt.RoleResponse
 	case ir.Event:
-		return "RoleEvent"
+		return rt.RoleEvent
 	}
-	return "RoleMessage"
+	return rt.RoleMessage
 }
 
 func supportConst(s ir.Support) string {
 	switch s {
 	case ir.Yes:
-		return "SupportYes"
+		return rt.SupportYes
 	case ir.No:
-		return "SupportNo"
+		return rt.SupportNo
 	}
-	return "SupportUnverified"
+	return rt.SupportUnverified
 }
 
 func stringSlice(ss []string) jen.Code {
@@ -228,7 +230,7 @@ func wireNames(fs []*ir.Field) []string {
 // says must be set before it goes out.
 func (g *gen) validateMethod(f *jen.File, a *ir.Activity) {
 	fail := func(field, msg string) jen.Code {
-		return jen.Return(jen.Op("&").Id("ValidationError").Values(jen.Dict{
+		return jen.Return(jen.Op("&").Id(rt.ValidationError).Values(jen.Dict{
 			jen.Id("Activity"): jen.Id("Activity" + a.GoName),
 			jen.Id("Field"):    jen.Lit(field),
 			jen.Id("Msg"):      jen.Lit(msg),
@@ -264,8 +266,11 @@ func (g *gen) validateMethod(f *jen.File, a *ir.Activity) {
 // checkable reports whether "required" can be checked on a value of t: zero
 // numbers and false are legitimate values, empty strings and nil lists not.
 func checkable(t *ir.Type) bool {
+	if b, ok := builtinGo[t.Kind]; ok {
+		return b.required
+	}
 	switch t.Kind {
-	case ir.String, ir.UUID, ir.EnumKind, ir.Slice, ir.Map, ir.Raw, ir.FlagsKind:
+	case ir.EnumKind, ir.Slice, ir.Map, ir.FlagsKind:
 		return true
 	}
 	return false

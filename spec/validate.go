@@ -5,10 +5,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mluviigen/mluviigen/spec/kind"
 )
 
-// Builtin type names of the type expression language.
-var Builtins = []string{"string", "bool", "int32", "int64", "float64", "timestamp", "uuid", "json"}
+// Builtins are the builtin type names of the type expression language, in
+// the order of the kind table (spec/kind).
+var Builtins = kind.Names()
 
 // TypeExpr is a parsed type expression: a builtin or named type, []Elem, or
 // map[string]Elem.
@@ -129,15 +132,12 @@ func (v *validator) run() {
 
 func (v *validator) collectTypes() {
 	v.types = map[string]*Type{}
-	builtin := map[string]bool{}
-	for _, b := range Builtins {
-		builtin[b] = true
-	}
 	for _, t := range v.s.Types {
+		_, builtin := kind.Lookup(t.Name)
 		switch {
 		case !identRE.MatchString(t.Name):
 			v.errs.Add(t.Pos, "type name %q is not an identifier", t.Name)
-		case builtin[t.Name]:
+		case builtin:
 			v.errs.Add(t.Pos, "type %q shadows a builtin type", t.Name)
 		case v.types[t.Name] != nil:
 			first := v.types[t.Name].Pos
@@ -296,10 +296,10 @@ func (v *validator) typeRef(f *Field) {
 		return
 	}
 	name := te.Named()
-	if slices.Contains(Builtins, name) || v.types[name] != nil {
+	if _, builtin := kind.Lookup(name); builtin || v.types[name] != nil {
 		return
 	}
-	known := slices.Clone(Builtins)
+	known := kind.Names()
 	for _, t := range v.s.Types {
 		known = append(known, t.Name)
 	}

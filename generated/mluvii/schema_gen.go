@@ -47,6 +47,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}},
 	GoName:     "ConversationStarted",
 	HasSession: true,
@@ -66,6 +67,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}},
 	GoName:     "ConversationEnded",
 	HasSession: true,
@@ -86,6 +88,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}, {
 		Doc:      "Text is the message text; the bot may use <strong>, <em> and <a>.",
 		GoName:   "Text",
@@ -93,6 +96,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "Text",
 	HasSession: true,
@@ -113,6 +117,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Timestamp is when the message was written.",
 		GoName:   "Timestamp",
@@ -120,6 +125,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}, {
 		Doc:      "Attachments are hero or thumbnail cards. D1: cards render on WebChat and\nFacebook only.",
 		GoName:   "Attachments",
@@ -127,6 +133,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "[]Attachment",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "Attachment",
+			},
+			Kind: "list",
+		},
 	}, {
 		Doc:      "AttachmentLayout shows the attachments as a list or a carousel.",
 		GoName:   "AttachmentLayout",
@@ -134,6 +147,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "AttachmentLayout",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "AttachmentLayout",
+		},
 	}, {
 		Doc:      "SuggestedActions are quick-reply buttons that hide the guest's text input (D7).",
 		GoName:   "SuggestedActions",
@@ -141,6 +158,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "SuggestedActions",
+		TypeRef: TypeRef{
+			Kind: "struct",
+			Name: "SuggestedActions",
+		},
 	}, {
 		Doc:      "InputHint ignoringInput disables the guest's input (D7).",
 		GoName:   "InputHint",
@@ -148,6 +169,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "InputHint",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "InputHint",
+		},
 	}},
 	GoName:      "Message",
 	HasSession:  true,
@@ -170,6 +195,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}, {
 		Doc:      "Items are the cards.",
 		GoName:   "Items",
@@ -177,6 +203,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "[]RichCard",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "RichCard",
+			},
+			Kind: "list",
+		},
 	}, {
 		Doc:      "Layout shows the cards as a list (the default) or a carousel.",
 		GoName:   "Layout",
@@ -184,6 +217,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "RichCardLayout",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "RichCardLayout",
+		},
 	}},
 	GoName:     "RichCardList",
 	HasSession: true,
@@ -204,6 +241,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}},
 	GoName:     "GetAvailableOperators",
 	HasSession: true,
@@ -224,6 +262,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]AvailableOperator",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "AvailableOperator",
+			},
+			Kind: "list",
+		},
 	}},
 	GoName:     "GetAvailableOperatorsResponse",
 	HasSession: true,
@@ -245,6 +290,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]int32",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "int32"},
+			Kind: "list",
+		},
 	}},
 	GoName:     "GetAvailableGroups",
 	HasSession: true,
@@ -265,6 +314,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]AvailableGroup",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "AvailableGroup",
+			},
+			Kind: "list",
+		},
 	}},
 	GoName:     "GetAvailableGroupsResponse",
 	HasSession: true,
@@ -298,6 +354,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "map",
+		},
 	}},
 	GoName:     "GetCallParamsResponse",
 	HasSession: true,
@@ -319,6 +379,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "map[string]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "map",
+		},
 	}},
 	GoName:     "SetCallParams",
 	HasSession: true,
@@ -339,6 +403,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -346,6 +411,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "SetCallParamsResponse",
 	HasSession: true,
@@ -367,6 +433,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Message is the e-mail's text.",
 		GoName:   "Message",
@@ -374,6 +441,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Location labels where the message comes from, e.g. \"Chatbot Mluviik\".",
 		GoName:   "Location",
@@ -381,6 +449,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "SendGuestOfflineEmail",
 	HasSession: true,
@@ -413,6 +482,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "uuid",
+		TypeRef:  TypeRef{Kind: "uuid"},
 	}, {
 		Doc:      "FacebookPSID is the guest's page-scoped Facebook id.",
 		GoName:   "FacebookPSID",
@@ -420,6 +490,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "FacebookPageID identifies the Facebook page.",
 		GoName:   "FacebookPageID",
@@ -427,6 +498,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "PhoneCallerID is the guest's phone number.",
 		GoName:   "PhoneCallerID",
@@ -434,6 +506,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "WhatsAppContactID is the guest's WhatsApp id.",
 		GoName:   "WhatsAppContactID",
@@ -441,6 +514,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "VKContactID is the guest's VKontakte id.",
 		GoName:   "VKContactID",
@@ -448,6 +522,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "AppleContactID is the guest's Apple Messages for Business id.",
 		GoName:   "AppleContactID",
@@ -455,6 +530,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "GenericChannelID is the guest's id on a generic (integrator) channel.",
 		GoName:   "GenericChannelID",
@@ -462,6 +538,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "GetGuestIdentityResponse",
 	HasSession: true,
@@ -483,6 +560,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "UserID is the target operator (GetAvailableOperators' userId).",
 		GoName:   "UserID",
@@ -490,6 +568,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}},
 	GoName:     "Forward",
 	HasSession: true,
@@ -535,6 +614,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}},
 	GoName:     "Typing",
 	HasSession: true,
@@ -580,6 +660,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -587,6 +668,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "GuestInputChangeResponse",
 	HasSession: true,
@@ -620,6 +702,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]HeroCardInfo",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "HeroCardInfo",
+			},
+			Kind: "list",
+		},
 	}},
 	GoName:     "GetHeroCardsResponse",
 	HasSession: true,
@@ -641,6 +730,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "SelectedLanguage is the card's language code (cs, en, de, …).",
 		GoName:   "SelectedLanguage",
@@ -648,6 +738,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "InitialParams pre-fills the card: key = the call parameter a card field is\nbound to. A time picker takes a JSON string holding\n[{\"startTime\":…,\"endTime\":…}] with local yyyy-MM-ddTHH:mm times.",
 		GoName:   "InitialParams",
@@ -655,6 +746,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "map",
+		},
 	}, {
 		Doc:      "AdditionalParams fills a WhatsApp card's header, buttons, footer and body\n(exactly these keys; send [] for an unused one).",
 		GoName:   "AdditionalParams",
@@ -662,6 +757,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string][]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Elem: &TypeRef{Kind: "string"},
+				Kind: "list",
+			},
+			Kind: "map",
+		},
 	}},
 	GoName:     "SendHeroCard",
 	HasSession: true,
@@ -682,6 +784,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -689,6 +792,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "SendHeroCardResponse",
 	HasSession: true,
@@ -722,6 +826,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "CanceledByGuest reports whether the guest closed the dialog without uploading.",
 		GoName:   "CanceledByGuest",
@@ -729,6 +834,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}},
 	GoName:     "ChatbotOpenFileUploadPromptResponse",
 	HasSession: true,
@@ -762,6 +868,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -769,6 +876,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "EnableGuestUploadResponse",
 	HasSession: true,
@@ -802,6 +910,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -809,6 +918,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "DisableGuestUploadResponse",
 	HasSession: true,
@@ -829,6 +939,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "GuestFileUpload",
 	HasSession: true,
@@ -861,6 +972,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]FileStoreItem",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "FileStoreItem",
+			},
+			Kind: "list",
+		},
 	}},
 	GoName:     "GetMediaObjectsResponse",
 	HasSession: true,
@@ -882,6 +1000,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "URL is an externally hosted file's address. Per channel this form is\nunverified: an older copy of D1 seems to show it on WebChat, Apple and VK only.",
 		GoName:   "URL",
@@ -889,6 +1008,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "ShareFile",
 	HasSession: true,
@@ -910,6 +1030,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -917,6 +1038,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "FileSource says where the shared file came from.",
 		GoName:   "FileSource",
@@ -924,6 +1046,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "ShareFileResponse",
 	HasSession: true,
@@ -945,6 +1068,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "map",
+		},
 	}},
 	GoName:     "HeroCardSubmission",
 	HasSession: true,
@@ -964,6 +1091,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "ReplyToActivityID identifies the session activity (the hero card) replied to.",
 		GoName:   "ReplyToActivityID",
@@ -971,6 +1099,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int64",
+		TypeRef:  TypeRef{Kind: "int64"},
 	}, {
 		Doc:      "AdditionalParams holds the card's header, buttons, footer and body values (as SendHeroCard's).",
 		GoName:   "AdditionalParams",
@@ -978,6 +1107,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string][]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Elem: &TypeRef{Kind: "string"},
+				Kind: "list",
+			},
+			Kind: "map",
+		},
 	}, {
 		Doc:      "FieldValues are the card's values by field.",
 		GoName:   "FieldValues",
@@ -985,6 +1121,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "map",
+		},
 	}},
 	GoName:     "HeroCardQuickReply",
 	HasSession: true,
@@ -1017,6 +1157,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "int64",
+		TypeRef:  TypeRef{Kind: "int64"},
 	}, {
 		Doc:      "MatchedCrmIdentities are the matching records.",
 		GoName:   "MatchedCrmIdentities",
@@ -1024,6 +1165,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]CrmIdentityMatch",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "CrmIdentityMatch",
+			},
+			Kind: "list",
+		},
 	}},
 	GoName:     "ObtainCrmIdentityResponse",
 	HasSession: true,
@@ -1045,6 +1193,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "int64",
+		TypeRef:  TypeRef{Kind: "int64"},
 	}},
 	GoName:     "AssignCrmIdentity",
 	HasSession: true,
@@ -1065,6 +1214,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "CrmIdentityID is the assigned record.",
 		GoName:   "CrmIdentityID",
@@ -1072,6 +1222,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int64",
+		TypeRef:  TypeRef{Kind: "int64"},
 	}, {
 		Doc:      "Reason says why the assignment failed.",
 		GoName:   "Reason",
@@ -1079,6 +1230,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "AssignCrmIdentityResponse",
 	HasSession: true,
@@ -1100,6 +1252,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "SetTag",
 	HasSession: true,
@@ -1120,6 +1273,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "UnsetTag",
 	HasSession: true,
@@ -1140,6 +1294,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "RequestLocation",
 	HasSession: true,
@@ -1160,6 +1315,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "float64",
+		TypeRef:  TypeRef{Kind: "float64"},
 	}, {
 		Doc:      "Longitude is the guest's longitude in degrees.",
 		GoName:   "Longitude",
@@ -1167,6 +1323,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "float64",
+		TypeRef:  TypeRef{Kind: "float64"},
 	}},
 	GoName:     "GuestLocation",
 	HasSession: true,
@@ -1186,6 +1343,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Content is the card itself.",
 		GoName:   "Content",
@@ -1193,6 +1351,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "Card",
+		TypeRef: TypeRef{
+			Kind: "struct",
+			Name: "Card",
+		},
 	}},
 	Kind: "struct",
 	Name: "Attachment",
@@ -1204,6 +1366,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Subtitle is shown under the title.",
 		GoName:   "Subtitle",
@@ -1211,6 +1374,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Text is the card's body text.",
 		GoName:   "Text",
@@ -1218,6 +1382,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Images are shown on the card (the first one, usually).",
 		GoName:   "Images",
@@ -1225,6 +1390,13 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "[]CardImage",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "CardImage",
+			},
+			Kind: "list",
+		},
 	}, {
 		Doc:      "Buttons are the card's buttons; a click comes back as a Text event.",
 		GoName:   "Buttons",
@@ -1232,6 +1404,13 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "[]CardAction",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "CardAction",
+			},
+			Kind: "list",
+		},
 	}},
 	Kind: "struct",
 	Name: "Card",
@@ -1243,6 +1422,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	Kind: "struct",
 	Name: "CardImage",
@@ -1254,6 +1434,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Title is the button's label.",
 		GoName:   "Title",
@@ -1261,6 +1442,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Value is what a click sends back; mluvii's docs send both strings and numbers, so it is kept as raw JSON.",
 		GoName:   "Value",
@@ -1268,6 +1450,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "json",
+		TypeRef:  TypeRef{Kind: "json"},
 	}, {
 		Doc:      "Image is the URL of an icon shown on a suggested action.",
 		GoName:   "Image",
@@ -1275,6 +1458,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	Kind: "struct",
 	Name: "CardAction",
@@ -1286,6 +1470,13 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "[]CardAction",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "CardAction",
+			},
+			Kind: "list",
+		},
 	}},
 	Kind: "struct",
 	Name: "SuggestedActions",
@@ -1297,6 +1488,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "Content is the card as a JSON object (for hero cards, the shape of Card).",
 		GoName:   "Content",
@@ -1304,6 +1496,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "json",
+		TypeRef:  TypeRef{Kind: "json"},
 	}},
 	Kind: "struct",
 	Name: "RichCard",
@@ -1315,6 +1508,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "UserID identifies the operator (Forward's userId).",
 		GoName:   "UserID",
@@ -1322,6 +1516,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}},
 	Kind: "struct",
 	Name: "AvailableOperator",
@@ -1333,6 +1528,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "GroupID identifies the group (Forward's operatorGroupId).",
 		GoName:   "GroupID",
@@ -1340,6 +1536,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "GroupState tells whether the group can take the session now.",
 		GoName:   "GroupState",
@@ -1347,6 +1544,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "GroupState",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "GroupState",
+		},
 	}, {
 		Doc:      "GroupOfflineReasons says why an OFFLINE group is offline; empty otherwise.",
 		GoName:   "GroupOfflineReasons",
@@ -1354,6 +1555,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "GroupOfflineReasons",
+		TypeRef: TypeRef{
+			Kind: "flags",
+			Name: "GroupOfflineReasons",
+		},
 	}, {
 		Doc:      "GroupWorkload sums the slots of the group's logged-in operators.",
 		GoName:   "GroupWorkload",
@@ -1361,6 +1566,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "GroupWorkload",
+		TypeRef: TypeRef{
+			Kind: "struct",
+			Name: "GroupWorkload",
+		},
 	}, {
 		Doc:      "QueueWorkload describes the group's queue.",
 		GoName:   "QueueWorkload",
@@ -1368,6 +1577,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "QueueWorkload",
+		TypeRef: TypeRef{
+			Kind: "struct",
+			Name: "QueueWorkload",
+		},
 	}},
 	Kind: "struct",
 	Name: "AvailableGroup",
@@ -1379,6 +1592,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "UsedSlotsWaiting is the sum of slots held by waiting sessions.",
 		GoName:   "UsedSlotsWaiting",
@@ -1386,6 +1600,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "UsedSlotsAccepted is the sum of slots held by accepted sessions.",
 		GoName:   "UsedSlotsAccepted",
@@ -1393,6 +1608,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "FreeSlots is the sum of free slots.",
 		GoName:   "FreeSlots",
@@ -1400,6 +1616,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}},
 	Kind: "struct",
 	Name: "GroupWorkload",
@@ -1411,6 +1628,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "InQueueCountTotal is the number of sessions in the queue.",
 		GoName:   "InQueueCountTotal",
@@ -1418,6 +1636,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "IsQueueFull reports whether FreeQueueSlotsCountTotal is 0.",
 		GoName:   "IsQueueFull",
@@ -1425,6 +1644,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}},
 	Kind: "struct",
 	Name: "QueueWorkload",
@@ -1436,6 +1656,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "HeroCardID identifies the card (SendHeroCard's heroCardId).",
 		GoName:   "HeroCardID",
@@ -1443,6 +1664,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "Languages lists the card's language codes (SendHeroCard's selectedLanguage).",
 		GoName:   "Languages",
@@ -1450,6 +1672,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "list",
+		},
 	}},
 	Kind: "struct",
 	Name: "HeroCardInfo",
@@ -1461,6 +1687,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "Name is the file's name (ShareFile's name).",
 		GoName:   "Name",
@@ -1468,6 +1695,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	Kind: "struct",
 	Name: "FileStoreItem",
@@ -1479,6 +1707,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int64",
+		TypeRef:  TypeRef{Kind: "int64"},
 	}, {
 		Doc:      "Score is how well the record matches, 0 to 100.",
 		GoName:   "Score",
@@ -1486,6 +1715,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "float64",
+		TypeRef:  TypeRef{Kind: "float64"},
 	}, {
 		Doc:      "Data maps a field (oo1_guest_email, …) to the record's values for it.",
 		GoName:   "Data",
@@ -1493,6 +1723,13 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string][]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Elem: &TypeRef{Kind: "string"},
+				Kind: "list",
+			},
+			Kind: "map",
+		},
 	}},
 	Kind: "struct",
 	Name: "CrmIdentityMatch",
@@ -1531,6 +1768,7 @@ var envelopeInfos = []FieldInfo{{
 	Nullable: true,
 	Required: false,
 	Type:     "string",
+	TypeRef:  TypeRef{Kind: "string"},
 }, {
 	Doc:      "Source is the session's origin; Default means WebChat.",
 	GoName:   "Source",
@@ -1538,6 +1776,10 @@ var envelopeInfos = []FieldInfo{{
 	Nullable: true,
 	Required: false,
 	Type:     "Source",
+	TypeRef: TypeRef{
+		Kind: "enum",
+		Name: "Source",
+	},
 }}
 
 // Validate reports, as a *ValidationError, what the spec requires of Text

@@ -58,10 +58,38 @@ type FieldInfo struct {
 	// Type is the spec's type expression: string, bool, int32, int64,
 	// float64, timestamp, uuid, json, a named type, []T or map[string]T.
 	Type string
+	// TypeRef is Type parsed (by the generator, with the spec's parser), so
+	// run-time code need not parse type expressions again.
+	TypeRef TypeRef
 	// Required fields must be present; Nullable ones may be null.
 	Required bool
 	Nullable bool
 	Doc      string
+}
+
+// TypeRef is a parsed type expression.
+type TypeRef struct {
+	// Kind is the spec name of a builtin kind (string, bool, int32, int64,
+	// float64, timestamp, uuid, json), list ([]Elem), map (map[string]Elem),
+	// or the kind of the named type Name: struct, enum or flags.
+	Kind string
+	// Name is the named type of a struct, enum or flags kind.
+	Name string
+	// Elem is the element type of a list or map.
+	Elem *TypeRef
+}
+
+// String renders t as the spec's type expression.
+func (t TypeRef) String() string {
+	switch {
+	case t.Kind == "list" && t.Elem != nil:
+		return "[]" + t.Elem.String()
+	case t.Kind == "map" && t.Elem != nil:
+		return "map[string]" + t.Elem.String()
+	case t.Name != "":
+		return t.Name
+	}
+	return t.Kind
 }
 
 // ActivityInfo describes one activity as the spec does.

@@ -4,6 +4,8 @@
 // cannot depend on map order.
 package ir
 
+import "github.com/mluviigen/mluviigen/spec/kind"
+
 // API is the whole protocol.
 type API struct {
 	Name string   // spec name, the default Go package name
@@ -178,24 +180,25 @@ type Field struct {
 // Keys returns the wire key followed by its aliases.
 func (f *Field) Keys() []string { return append([]string{f.Wire}, f.Aliases...) }
 
-// Kind of a type.
-type Kind int
+// Kind of a type: the kinds of the one kind table, spec/kind (a leaf
+// package, so ir still imports neither yaml nor jennifer).
+type Kind = kind.Kind
 
-// Kinds.
+// Kinds, under the names the emitters use.
 const (
-	String Kind = iota + 1
-	Bool
-	Int32
-	Int64
-	Float64
-	Time // a timestamp that keeps its original text
-	UUID // a string holding a UUID
-	Raw  // any JSON, kept as raw bytes
-	Slice
-	Map // map[string]Elem
-	StructKind
-	EnumKind
-	FlagsKind
+	String     = kind.String
+	Bool       = kind.Bool
+	Int32      = kind.Int32
+	Int64      = kind.Int64
+	Float64    = kind.Float64
+	Time       = kind.Time // a timestamp that keeps its original text
+	UUID       = kind.UUID // a string holding a UUID
+	Raw        = kind.Raw  // any JSON, kept as raw bytes
+	Slice      = kind.List
+	Map        = kind.Map // map[string]Elem
+	StructKind = kind.Struct
+	EnumKind   = kind.Enum
+	FlagsKind  = kind.Flags
 )
 
 // Type is a resolved type. Only the field matching Kind is set.

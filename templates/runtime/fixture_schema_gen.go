@@ -41,6 +41,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}},
 	GoName:     "ConversationStarted",
 	HasSession: true,
@@ -59,6 +60,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}},
 	GoName:     "ConversationEnded",
 	HasSession: true,
@@ -78,6 +80,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}, {
 		Doc:      "Text is the message text.",
 		GoName:   "Text",
@@ -85,6 +88,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "Text",
 	HasSession: true,
@@ -104,6 +108,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]int32",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "int32"},
+			Kind: "list",
+		},
 	}},
 	GoName:     "GetAvailableGroups",
 	HasSession: true,
@@ -123,6 +131,13 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "[]AvailableGroup",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{
+				Kind: "struct",
+				Name: "AvailableGroup",
+			},
+			Kind: "list",
+		},
 	}},
 	GoName:     "GetAvailableGroupsResponse",
 	HasSession: true,
@@ -154,6 +169,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "map[string]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "map",
+		},
 	}},
 	GoName:     "GetCallParamsResponse",
 	HasSession: true,
@@ -174,6 +193,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "map[string]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "map",
+		},
 	}},
 	GoName:     "SetCallParams",
 	HasSession: true,
@@ -193,6 +216,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -200,6 +224,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "SetCallParamsResponse",
 	HasSession: true,
@@ -220,6 +245,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "UserID is the target operator.",
 		GoName:   "UserID",
@@ -227,6 +253,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}},
 	GoName:     "Forward",
 	HasSession: true,
@@ -258,6 +285,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}},
 	GoName:     "Typing",
 	HasSession: true,
@@ -300,6 +328,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}, {
 		Doc:      "ErrorMessage says what went wrong.",
 		GoName:   "ErrorMessage",
@@ -307,6 +336,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "GuestInputChangeResponse",
 	HasSession: true,
@@ -327,6 +357,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "SetTag",
 	HasSession: true,
@@ -357,6 +388,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "CanceledByGuest reports whether the guest closed the dialog without uploading.",
 		GoName:   "CanceledByGuest",
@@ -364,6 +396,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "bool",
+		TypeRef:  TypeRef{Kind: "bool"},
 	}},
 	GoName:     "ChatbotOpenFileUploadPromptResponse",
 	HasSession: true,
@@ -383,6 +416,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "GroupID identifies the group.",
 		GoName:   "GroupID",
@@ -390,6 +424,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "GroupState tells whether the group can take the session now.",
 		GoName:   "GroupState",
@@ -397,6 +432,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "GroupState",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "GroupState",
+		},
 	}, {
 		Doc:      "GroupOfflineReasons says why an OFFLINE group is offline.",
 		GoName:   "GroupOfflineReasons",
@@ -404,6 +443,10 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "GroupOfflineReasons",
+		TypeRef: TypeRef{
+			Kind: "flags",
+			Name: "GroupOfflineReasons",
+		},
 	}},
 	Kind: "struct",
 	Name: "AvailableGroup",
@@ -429,6 +472,7 @@ var envelopeInfos = []FieldInfo{{
 	Nullable: true,
 	Required: false,
 	Type:     "string",
+	TypeRef:  TypeRef{Kind: "string"},
 }, {
 	Doc:      "Source is the session's origin; Default means WebChat.",
 	GoName:   "Source",
@@ -436,6 +480,10 @@ var envelopeInfos = []FieldInfo{{
 	Nullable: true,
 	Required: false,
 	Type:     "Source",
+	TypeRef: TypeRef{
+		Kind: "enum",
+		Name: "Source",
+	},
 }}
 
 // Validate reports, as a *ValidationError, what the spec requires of Text

@@ -7,9 +7,9 @@ import (
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 )
 
-// sample returns a value of a spec type expression.
-func sample(typ string) any {
-	switch typ {
+// sample returns a value of a parsed spec type.
+func sample(typ *typeRef) any {
+	switch typ.kind {
 	case "string":
 		return "x"
 	case "bool":
@@ -24,14 +24,12 @@ func sample(typ string) any {
 		return "3b9f6c1e-2a47-4d8e-9f10-6a5b4c3d2e1f"
 	case "json":
 		return map[string]any{"k": "v"}
+	case "list":
+		return []any{sample(typ.elem)}
+	case "map":
+		return map[string]any{"k": sample(typ.elem)}
 	}
-	if len(typ) > 2 && typ[:2] == "[]" {
-		return []any{sample(typ[2:])}
-	}
-	if len(typ) > 11 && typ[:11] == "map[string]" {
-		return map[string]any{"k": sample(typ[11:])}
-	}
-	if t := spec.types[typ]; t != nil {
+	if t := spec.types[typ.name]; t != nil {
 		switch t.kind {
 		case "struct":
 			return sampleFields(t.fields, nil)

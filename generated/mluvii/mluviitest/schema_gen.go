@@ -3,6 +3,7 @@
 package mluviitest
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -31,14 +32,40 @@ type actInfo struct {
 // cellInfo is one channel-matrix cell: yes, no or unverified.
 type cellInfo struct{ channel, support, source string }
 
-// fieldInfo is one field with its spec type expression.
+// fieldInfo is one field with its parsed spec type.
 type fieldInfo struct {
 	name     string
 	aliases  []string
-	typ      string
+	typ      *typeRef
 	required bool
 	nullable bool
 }
+
+// typeRef is a parsed type expression, as the generated package's run-time
+// schema carries it (TypeRef): the fake never parses type expressions.
+type typeRef struct {
+	kind string   // a builtin kind (scalarKinds), list, map, struct, enum or flags
+	name string   // the named type of struct, enum and flags
+	elem *typeRef // list and map
+}
+
+// String renders t as the spec's type expression, for messages.
+func (t *typeRef) String() string {
+	switch {
+	case (t.kind == "list" || t.kind == "map") && t.elem != nil:
+		prefix := "[]"
+		if t.kind == "map" {
+			prefix = "map[string]"
+		}
+		return prefix + t.elem.String()
+	case t.name != "":
+		return t.name
+	}
+	return t.kind
+}
+
+// is reports whether t is the builtin kind k.
+func (t *typeRef) is(k string) bool { return t.name == "" && t.kind == k }
 
 // typeInfo is a named type: struct, enum or flags.
 type typeInfo struct {
@@ -65,9 +92,14 @@ type schema struct {
 	byName map[string]*actInfo
 	byFold map[string]*actInfo
 	types  map[string]*typeInfo
+
+	// err reports a type the fake cannot check (set by index); NewServer
+	// fails the test with it.
+	err error
 }
 
 func (sc *schema) index() {
+	sc.err = sc.checkKinds()
 	sc.byName = map[string]*actInfo{}
 	sc.byFold = map[string]*actInfo{}
 	for _, a := range sc.acts {
@@ -79,6 +111,53 @@ func (sc *schema) index() {
 			sc.byFold[strings.ToLower(n)] = a
 		}
 	}
+}
+
+// checkKinds reports the first field whose type has a kind the fake does not
+// know (a builtin added to the generator's kind table but not to scalarKinds)
+// or names a type the schema lacks. Without it such a field would pass any
+// value unchecked.
+func (sc *schema) checkKinds() error {
+	var check func(owner string, f *fieldInfo, t *typeRef) error
+	check = func(owner string, f *fieldInfo, t *typeRef) error {
+		switch {
+		case t == nil:
+			return fmt.Errorf("mluviitest: %s.%s has no type", owner, f.name)
+		case t.kind == "list" || t.kind == "map":
+			if t.elem == nil {
+				return fmt.Errorf("mluviitest: %s.%s: %s without an element type", owner, f.name, t.kind)
+			}
+			return check(owner, f, t.elem)
+		case t.kind == "struct" || t.kind == "enum" || t.kind == "flags":
+			if nt := sc.types[t.name]; nt == nil || nt.kind != t.kind {
+				return fmt.Errorf("mluviitest: %s.%s: the schema has no %s %q", owner, f.name, t.kind, t.name)
+			}
+			return nil
+		}
+		if _, ok := scalarKinds[t.kind]; !ok {
+			return fmt.Errorf("mluviitest: %s.%s has type kind %q, which the fake does not know how to check; add it to scalarKinds (templates/mluviitest/validate.go)", owner, f.name, t.kind)
+		}
+		return nil
+	}
+	fields := func(owner string, fs []fieldInfo) error {
+		for i := range fs {
+			if err := check(owner, &fs[i], fs[i].typ); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, a := range sc.acts {
+		if err := fields(a.name, a.fields); err != nil {
+			return err
+		}
+	}
+	for _, name := range sortedKeys(sc.types) {
+		if err := fields(name, sc.types[name].fields); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // activity returns the named activity.

@@ -20,18 +20,27 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		GoName:   "State",
 		Name:     "state",
 		Nullable: false,
 		Required: true,
 		Type:     "GroupState",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "GroupState",
+		},
 	}, {
 		GoName:   "Previous",
 		Name:     "previous",
 		Nullable: true,
 		Required: false,
 		Type:     "GroupState",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "GroupState",
+		},
 	}},
 	GoName:     "GroupStateChanged",
 	HasSession: true,

@@ -20,12 +20,17 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		GoName:   "Reasons",
 		Name:     "reasons",
 		Nullable: false,
 		Required: true,
 		Type:     "GroupOfflineReasons",
+		TypeRef: TypeRef{
+			Kind: "flags",
+			Name: "GroupOfflineReasons",
+		},
 	}},
 	GoName:     "GroupOffline",
 	HasSession: true,

@@ -20,12 +20,17 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		GoName:   "State",
 		Name:     "state",
 		Nullable: false,
 		Required: true,
 		Type:     "GroupState",
+		TypeRef: TypeRef{
+			Kind: "enum",
+			Name: "GroupState",
+		},
 	}},
 	GoName:     "GroupStateChanged",
 	HasSession: true,

@@ -20,6 +20,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "Operator",
+		TypeRef: TypeRef{
+			Kind: "struct",
+			Name: "Operator",
+		},
 	}, {
 		Doc:      "JoinedAt is when the operator joined.",
 		GoName:   "JoinedAt",
@@ -27,6 +31,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "timestamp",
+		TypeRef:  TypeRef{Kind: "timestamp"},
 	}},
 	GoName:     "OperatorJoined",
 	HasSession: true,
@@ -46,6 +51,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}, {
 		Doc:      "QuickReplies are buttons the guest can tap.",
 		GoName:   "QuickReplies",
@@ -53,6 +59,10 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: false,
 		Type:     "[]string",
+		TypeRef: TypeRef{
+			Elem: &TypeRef{Kind: "string"},
+			Kind: "list",
+		},
 	}},
 	GoName:     "SendText",
 	HasSession: true,
@@ -70,6 +80,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "int32",
+		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
 		Doc:      "DisplayName is the operator's name as the guest sees it.",
 		GoName:   "DisplayName",
@@ -77,6 +88,7 @@ var typeInfos = []TypeInfo{{
 		Nullable: true,
 		Required: false,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	Kind: "struct",
 	Name: "Operator",

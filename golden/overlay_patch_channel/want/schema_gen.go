@@ -31,6 +31,7 @@ var activityInfos = []ActivityInfo{{
 		Nullable: false,
 		Required: true,
 		Type:     "string",
+		TypeRef:  TypeRef{Kind: "string"},
 	}},
 	GoName:     "ShareFile",
 	HasSession: true,

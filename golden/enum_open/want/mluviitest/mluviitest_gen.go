@@ -93,8 +93,19 @@ func convertFields(fs []enumopen.FieldInfo) []fieldInfo {
 			name:     f.Name,
 			nullable: f.Nullable,
 			required: f.Required,
-			typ:      f.Type,
+			typ:      convertType(f.TypeRef),
 		}
+	}
+	return out
+}
+
+func convertType(t enumopen.TypeRef) *typeRef {
+	out := &typeRef{
+		kind: t.Kind,
+		name: t.Name,
+	}
+	if t.Elem != nil {
+		out.elem = convertType(*t.Elem)
 	}
 	return out
 }

@@ -5,7 +5,6 @@ package mluviitest
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 )
 
 // Request is a request the bot sent, as a Responder sees it.
@@ -93,7 +92,7 @@ func (s *Server) conform(fields []fieldInfo, given map[string]any) object {
 		switch {
 		case ok:
 			o = append(o, member{f.name, s.conformValue(f.typ, v)})
-		case f.required || f.typ == "timestamp":
+		case f.required || f.typ.is("timestamp"):
 			o = append(o, member{f.name, s.zero(f)})
 		}
 	}
@@ -114,24 +113,24 @@ func lookupField(given map[string]any, f *fieldInfo) (any, bool) {
 
 // conformValue conforms the structs inside v to their spec types; other
 // values are kept as given.
-func (s *Server) conformValue(typ string, v any) any {
+func (s *Server) conformValue(typ *typeRef, v any) any {
 	switch x := v.(type) {
 	case []any:
-		if strings.HasPrefix(typ, "[]") {
+		if typ.kind == "list" {
 			out := make([]any, len(x))
 			for i, el := range x {
-				out[i] = s.conformValue(typ[2:], el)
+				out[i] = s.conformValue(typ.elem, el)
 			}
 			return out
 		}
 	case map[string]any:
-		if t := spec.types[typ]; t != nil && t.kind == "struct" {
+		if t := spec.types[typ.name]; typ.kind == "struct" && t != nil {
 			return s.conform(t.fields, x)
 		}
-		if strings.HasPrefix(typ, "map[string]") {
+		if typ.kind == "map" {
 			out := make(map[string]any, len(x))
 			for k, el := range x {
-				out[k] = s.conformValue(typ[len("map[string]"):], el)
+				out[k] = s.conformValue(typ.elem, el)
 			}
 			return out
 		}
@@ -142,9 +141,9 @@ func (s *Server) conformValue(typ string, v any) any {
 // zero is the value mluvii would send for a field nobody set.
 func (s *Server) zero(f fieldInfo) any {
 	switch {
-	case f.typ == "bool" && (f.name == "success" || f.name == "isSuccess"):
+	case f.typ.is("bool") && (f.name == "success" || f.name == "isSuccess"):
 		return true
-	case f.typ == "timestamp":
+	case f.typ.is("timestamp"):
 		return s.timestamp()
 	case f.nullable:
 		return nil
@@ -152,27 +151,16 @@ func (s *Server) zero(f fieldInfo) any {
 	return s.zeroOf(f.typ)
 }
 
-func (s *Server) zeroOf(typ string) any {
-	switch typ {
-	case "string":
-		return ""
-	case "bool":
-		return false
-	case "int32", "int64", "float64":
-		return 0
-	case "timestamp":
-		return s.timestamp()
-	case "uuid":
-		return randomUUID()
-	}
-	switch {
-	case strings.HasPrefix(typ, "[]"):
+func (s *Server) zeroOf(typ *typeRef) any {
+	switch typ.kind {
+	case "list":
 		return []any{}
-	case strings.HasPrefix(typ, "map[string]"):
+	case "map":
 		return map[string]any{}
-	}
-	if t := spec.types[typ]; t != nil {
+	case "struct", "enum", "flags":
+		t := spec.types[typ.name]
 		switch {
+		case t == nil:
 		case t.kind == "struct":
 			return s.conform(t.fields, nil)
 		case t.kind == "flags":
@@ -180,6 +168,10 @@ func (s *Server) zeroOf(typ string) any {
 		case len(t.values) > 0:
 			return t.values[0]
 		}
+		return nil
+	}
+	if k, ok := scalarKinds[typ.kind]; ok {
+		return k.zero(s)
 	}
 	return nil
 }

@@ -99,8 +99,19 @@ func convertFields(fs []addactivity.FieldInfo) []fieldInfo {
 			name:     f.Name,
 			nullable: f.Nullable,
 			required: f.Required,
-			typ:      f.Type,
+			typ:      convertType(f.TypeRef),
 		}
+	}
+	return out
+}
+
+func convertType(t addactivity.TypeRef) *typeRef {
+	out := &typeRef{
+		kind: t.Kind,
+		name: t.Name,
+	}
+	if t.Elem != nil {
+		out.elem = convertType(*t.Elem)
 	}
 	return out
 }

@@ -212,39 +212,42 @@ func (sc *schema) checkField(c *checked, path string, f *fieldInfo, v any) {
 	sc.checkValue(c, path, f.typ, v)
 }
 
-// checkValue checks v against a spec type expression.
-func (sc *schema) checkValue(c *checked, path, typ string, v any) {
+// checkValue checks v against a parsed spec type.
+func (sc *schema) checkValue(c *checked, path string, typ *typeRef, v any) {
 	if v == nil {
 		if valueType(sc, typ) {
 			c.problem("%s: want %s, got null", path, typ)
 		}
 		return
 	}
-	switch {
-	case strings.HasPrefix(typ, "[]"):
+	switch typ.kind {
+	case "list":
 		list, ok := v.([]any)
 		if !ok {
 			c.problem("%s: want a list (%s), got %s", path, typ, describe(v))
 			return
 		}
 		for i, el := range list {
-			sc.checkValue(c, fmt.Sprintf("%s[%d]", path, i), typ[2:], el)
+			sc.checkValue(c, fmt.Sprintf("%s[%d]", path, i), typ.elem, el)
 		}
-	case strings.HasPrefix(typ, "map[string]"):
+	case "map":
 		m, ok := v.(map[string]any)
 		if !ok {
 			c.problem("%s: want an object (%s), got %s", path, typ, describe(v))
 			return
 		}
 		for _, k := range sortedKeys(m) {
-			sc.checkValue(c, fmt.Sprintf("%s[%q]", path, k), typ[len("map[string]"):], m[k])
+			sc.checkValue(c, fmt.Sprintf("%s[%q]", path, k), typ.elem, m[k])
+		}
+	case "struct", "enum", "flags":
+		if t := sc.types[typ.name]; t != nil {
+			sc.checkNamed(c, path, t, v)
 		}
 	default:
-		if t := sc.types[typ]; t != nil {
-			sc.checkNamed(c, path, t, v)
-			return
+		if k, ok := scalarKinds[typ.kind]; ok {
+			k.check(c, path, v)
 		}
-		checkScalar(c, path, typ, v)
+		// loadSpec has refused unknown kinds (schema.checkKinds).
 	}
 }
 
@@ -304,62 +307,85 @@ func checkEnum(c *checked, path string, t *typeInfo, v any) {
 	}
 }
 
-// checkScalar checks the built-in scalar types; Newtonsoft's conversions
-// (numbers as strings and back, "true") pass with a warning.
-func checkScalar(c *checked, path, typ string, v any) {
-	switch typ {
-	case "string":
-		switch v.(type) {
-		case string:
-		case json.Number, bool:
-			c.warn("%s: want a string, got %s; mluvii converts it", path, describe(v))
-		default:
-			c.problem("%s: want a string, got %s", path, describe(v))
+// scalarKind is the fake's column of the kind table (spec/kind in mluviigen):
+// how it checks a value of a builtin kind the bot sent, whether mluvii's C#
+// model holds it as a value type (which Newtonsoft cannot set to null), and
+// the value mluvii sends for a field nobody set.
+type scalarKind struct {
+	check     func(c *checked, path string, v any)
+	valueType bool
+	zero      func(s *Server) any
+}
+
+// scalarKinds has a row for every builtin kind of the spec's type language,
+// keyed by its spec name. loadSpec refuses a schema using a kind missing here.
+// Newtonsoft's conversions (numbers as strings and back, "true") pass with a
+// warning.
+var scalarKinds = map[string]scalarKind{
+	"string":    {check: checkString, zero: func(*Server) any { return "" }},
+	"bool":      {check: checkBool, valueType: true, zero: func(*Server) any { return false }},
+	"int32":     {check: checkInt(32), valueType: true, zero: func(*Server) any { return 0 }},
+	"int64":     {check: checkInt(64), valueType: true, zero: func(*Server) any { return 0 }},
+	"float64":   {check: checkFloat, valueType: true, zero: func(*Server) any { return 0 }},
+	"timestamp": {check: checkTimestamp, zero: func(s *Server) any { return s.timestamp() }},
+	"uuid":      {check: checkUUID, zero: func(*Server) any { return randomUUID() }},
+	"json":      {check: func(*checked, string, any) {}, zero: func(*Server) any { return nil }}, // any JSON
+}
+
+func checkString(c *checked, path string, v any) {
+	switch v.(type) {
+	case string:
+	case json.Number, bool:
+		c.warn("%s: want a string, got %s; mluvii converts it", path, describe(v))
+	default:
+		c.problem("%s: want a string, got %s", path, describe(v))
+	}
+}
+
+func checkBool(c *checked, path string, v any) {
+	switch x := v.(type) {
+	case bool:
+	case string:
+		if strings.EqualFold(x, "true") || strings.EqualFold(x, "false") {
+			c.warn("%s: want a boolean, got the string %q; mluvii converts it", path, x)
+			return
 		}
-	case "bool":
-		switch x := v.(type) {
-		case bool:
-		case string:
-			if strings.EqualFold(x, "true") || strings.EqualFold(x, "false") {
-				c.warn("%s: want a boolean, got the string %q; mluvii converts it", path, x)
-				return
-			}
-			c.problem("%s: want a boolean, got %s", path, describe(v))
-		case json.Number: // Newtonsoft reads a number as a boolean: 0 is false
-			c.warn("%s: want a boolean, got the number %s; mluvii converts it", path, x)
-		default:
-			c.problem("%s: want a boolean, got %s", path, describe(v))
-		}
-	case "int32", "int64":
-		bits := 32
-		if typ == "int64" {
-			bits = 64
-		}
+		c.problem("%s: want a boolean, got %s", path, describe(v))
+	case json.Number: // Newtonsoft reads a number as a boolean: 0 is false
+		c.warn("%s: want a boolean, got the number %s; mluvii converts it", path, x)
+	default:
+		c.problem("%s: want a boolean, got %s", path, describe(v))
+	}
+}
+
+func checkInt(bits int) func(c *checked, path string, v any) {
+	return func(c *checked, path string, v any) {
 		if _, lenient, err := intValue(v, bits); err != nil {
 			c.problem("%s: %v", path, err)
 		} else if lenient != "" {
 			c.warn("%s: %s", path, lenient)
 		}
-	case "float64":
-		checkFloat(c, path, v)
-	case "timestamp":
-		s, ok := v.(string)
-		_, err := parseTime(s)
-		switch {
-		case !ok:
-			c.problem("%s: want a timestamp string, got %s", path, describe(v))
-		case err == nil:
-		case lenientTime(s):
-			c.warn("%s: %q is not an ISO 8601 timestamp (want e.g. 2024-11-05T14:22:33.512+01:00); mluvii's DateTimeOffset.TryParse reads it", path, s)
-		default:
-			c.problem("%s: %q is not a timestamp (want e.g. 2024-11-05T14:22:33.512+01:00)", path, s)
-		}
-	case "uuid":
-		if s, ok := v.(string); !ok || !uuidRE.MatchString(s) {
-			c.problem("%s: want a UUID string, got %s", path, describe(v))
-		}
 	}
-	// json and unknown type expressions accept anything.
+}
+
+func checkTimestamp(c *checked, path string, v any) {
+	s, ok := v.(string)
+	_, err := parseTime(s)
+	switch {
+	case !ok:
+		c.problem("%s: want a timestamp string, got %s", path, describe(v))
+	case err == nil:
+	case lenientTime(s):
+		c.warn("%s: %q is not an ISO 8601 timestamp (want e.g. 2024-11-05T14:22:33.512+01:00); mluvii's DateTimeOffset.TryParse reads it", path, s)
+	default:
+		c.problem("%s: %q is not a timestamp (want e.g. 2024-11-05T14:22:33.512+01:00)", path, s)
+	}
+}
+
+func checkUUID(c *checked, path string, v any) {
+	if s, ok := v.(string); !ok || !uuidRE.MatchString(s) {
+		c.problem("%s: want a UUID string, got %s", path, describe(v))
+	}
 }
 
 func checkFloat(c *checked, path string, v any) {
@@ -413,13 +439,12 @@ func intValue(v any, bits int) (n int64, lenient string, err error) {
 
 // valueType reports whether typ is a C# value type in mluvii's models, which
 // Newtonsoft cannot set to null.
-func valueType(sc *schema, typ string) bool {
-	switch typ {
-	case "bool", "int32", "int64", "float64":
-		return true
+func valueType(sc *schema, typ *typeRef) bool {
+	switch typ.kind {
+	case "enum", "flags":
+		return sc.types[typ.name] != nil
 	}
-	t := sc.types[typ]
-	return t != nil && t.kind != "struct"
+	return scalarKinds[typ.kind].valueType
 }
 
 // parseTime accepts RFC 3339 with 0–9 fractional digits, with or without an

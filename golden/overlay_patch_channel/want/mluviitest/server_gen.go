@@ -71,6 +71,10 @@ func newServer(tb testing.TB, opts ...Option) *Server {
 	if tb == nil {
 		tb = panicTB{}
 	}
+	if spec.err != nil {
+		tb.Helper()
+		tb.Fatalf("%v", spec.err)
+	}
 	s := &Server{
 		ChatbotID: cfg.chatbotID, ClientID: cfg.clientID, ClientSecret: cfg.clientSecret,
 		cfg: cfg, tb: tb, clock: cfg.clock,

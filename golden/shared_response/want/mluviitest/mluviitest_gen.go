@@ -93,8 +93,19 @@ func convertFields(fs []sharedresp.FieldInfo) []fieldInfo {
 			name:     f.Name,
 			nullable: f.Nullable,
 			required: f.Required,
-			typ:      f.Type,
+			typ:      convertType(f.TypeRef),
 		}
+	}
+	return out
+}
+
+func convertType(t sharedresp.TypeRef) *typeRef {
+	out := &typeRef{
+		kind: t.Kind,
+		name: t.Name,
+	}
+	if t.Elem != nil {
+		out.elem = convertType(*t.Elem)
 	}
 	return out
 }

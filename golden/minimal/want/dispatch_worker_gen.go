@@ -9,12 +9,21 @@ import (
 	"time"
 )
 
-// work is one worker of the pool: it takes events off the queue until the
-// queue is closed and drained, or Close gives up.
-func (d *Dispatcher) work() {
+// loop takes events off the queue until the queue is closed and drained, or
+// Close gives up, and runs each session's events on a goroutine of its own:
+// started when an event of an idle session arrives, ended when the session
+// has none left, at most cfg.workers at once. An idle dispatcher holds no
+// goroutine but this one; a busy one holds one per session with work, each
+// costing a few KB while its handler waits on I/O.
+//
+// Taking an event and claiming its session are one step, as only this
+// goroutine takes: the events of a session run in the order Take returned
+// them. An event of a session that is running waits in its backlog and needs
+// no goroutine.
+func (d *Dispatcher) loop() {
 	defer d.workers.Done()
 	for !d.abandoned.Load() {
-		ev, claimed, err := d.take()
+		ev, err := d.queue.Take(d.ctx)
 		if err != nil {
 			if errors.Is(err, ErrQueueClosed) || d.ctx.Err() != nil {
 				return
@@ -27,22 +36,24 @@ func (d *Dispatcher) work() {
 			}
 			continue
 		}
-		if claimed {
-			d.runSession(ev)
+		if !d.sched.claim(ev) {
+			continue // backlogged behind its session's running handler
 		}
+		select {
+		case d.running <- struct{}{}:
+		case <-d.ctx.Done():
+			// Close gave up: the event is never Done, so a durable queue
+			// delivers it again after a restart.
+			d.sched.next(ev.SessionID, true)
+			return
+		}
+		d.workers.Add(1)
+		go func() {
+			defer d.workers.Done()
+			defer func() { <-d.running }()
+			d.runSession(ev)
+		}()
 	}
-}
-
-// take takes the next event and claims its session. Both happen under
-// takeMu: were two workers to take events of one session and claim them in
-// the other order, the session's events would run out of order.
-func (d *Dispatcher) take() (ev QueuedEvent, claimed bool, err error) {
-	d.takeMu.Lock()
-	defer d.takeMu.Unlock()
-	if ev, err = d.queue.Take(d.ctx); err != nil {
-		return ev, false, err
-	}
-	return ev, d.sched.claim(ev), nil
 }
 
 // runSession handles ev, whose session the caller has claimed, and then, in

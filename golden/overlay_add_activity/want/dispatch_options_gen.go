@@ -13,14 +13,17 @@ const (
 	// DefaultMaxBodyBytes is the largest webhook body accepted (8 MiB).
 	DefaultMaxBodyBytes = 8 << 20
 	// DefaultAckBudget bounds how long a request waits for room in a full
-	// queue: mluvii wants its 200 within 2 s.
-	DefaultAckBudget = 1500 * time.Millisecond
+	// queue, counted from its arrival: mluvii wants its answer within 2 s,
+	// and a saturated CPU needs some of that margin to send it.
+	DefaultAckBudget = time.Second
 	// DefaultReadTimeout bounds reading one request's body.
 	DefaultReadTimeout = 10 * time.Second
-	// DefaultWorkers is the number of handlers that run at once.
-	DefaultWorkers = 128
+	// DefaultWorkers is the number of handlers that may run at once: enough
+	// for 2 000 events/s whose handlers wait 3 s each on I/O, as each costs
+	// only a goroutine while it waits.
+	DefaultWorkers = 10_000
 	// DefaultQueueSize is how many acked events may wait or run at once.
-	DefaultQueueSize = 4096
+	DefaultQueueSize = 20_000
 	// DefaultQueueBytes is how many bytes of bodies the acked events waiting
 	// or running may hold at once (64 MiB).
 	DefaultQueueBytes = 64 << 20
@@ -126,8 +129,10 @@ func WithReadTimeout(d time.Duration) DispatcherOption {
 	}
 }
 
-// WithAckBudget sets how long a request may wait for room in a full queue
-// before it is answered 503 (default 1.5 s; keep it under mluvii's 2 s).
+// WithAckBudget sets how long, counted from its arrival, a request may wait
+// for room in a full queue before it is answered 503 (default 1 s; keep it
+// well under mluvii's 2 s). A request finding room is queued however long its
+// body took to arrive.
 func WithAckBudget(d time.Duration) DispatcherOption {
 	return func(c *dispatcherConfig) {
 		if d > 0 {
@@ -136,8 +141,11 @@ func WithAckBudget(d time.Duration) DispatcherOption {
 	}
 }
 
-// WithWorkers sets how many handlers may run at once (default 128). Events of
-// one session never run concurrently, whatever this number.
+// WithWorkers sets how many handlers may run at once (default 10 000). Each
+// runs on a goroutine started for its session's events and ended when the
+// session has none left, so the number costs nothing until it is used; a
+// handler waiting on I/O holds a few KB. Events of one session never run
+// concurrently, whatever this number.
 func WithWorkers(n int) DispatcherOption {
 	return func(c *dispatcherConfig) {
 		if n > 0 {
@@ -147,7 +155,7 @@ func WithWorkers(n int) DispatcherOption {
 }
 
 // WithQueueSize sets the capacity of the default in-memory queue: how many
-// acked events may be waiting or running at once (default 4096). It has no
+// acked events may be waiting or running at once (default 20 000). It has no
 // effect with WithQueue.
 func WithQueueSize(n int) DispatcherOption {
 	return func(c *dispatcherConfig) {

@@ -16,7 +16,7 @@ import (
 
 // Dispatcher is the bot's webhook: an http.Handler for the callback URL that
 // acknowledges mluvii at once and runs the handlers registered with its On…
-// methods on a worker pool.
+// methods afterwards, on goroutines of their own.
 //
 // mluvii disables a bot whose webhook fails to answer 200 within 2 s for more
 // than 15 minutes, so every request is answered before any handler runs:
@@ -40,15 +40,19 @@ import (
 //     gets 503; so does every such request once Close has begun. A request
 //     that finds room is queued whenever its body finished arriving.
 //
-// Queued events run on the worker pool (WithWorkers): the events of one
-// session one after another in arrival order, different sessions in parallel.
+// Queued events run on a goroutine per session with events waiting, started
+// as they arrive and ended when the session has none left, at most
+// WithWorkers at once: the events of one session one after another in
+// arrival order, different sessions in parallel. The defaults fit handlers
+// that wait seconds on mluvii, a CRM or a language model: a waiting handler
+// costs its goroutine's few KB, an idle dispatcher nothing.
 // A handler's error or panic goes to OnError as a *HandlerError. No handler
 // runs after Close has returned.
 //
 // Registering handlers is safe at any time, also while serving: a new
 // registration applies to every event handled after it returns, including
-// events already queued. The workers start with the first request (or Start)
-// and stop in Close.
+// events already queued. Taking events off the queue starts with the first
+// request (or Start) and stops in Close.
 type Dispatcher struct {
 	cfg      dispatcherConfig
 	log      *slog.Logger
@@ -56,7 +60,6 @@ type Dispatcher struct {
 	waiters  Waiters
 	handlers atomic.Pointer[handlerSet]
 	regMu    sync.Mutex // serializes registrations (copy on write)
-	takeMu   sync.Mutex // makes taking an event and claiming its session one step
 	dedupe   *dedupe    // nil when off
 	sched    sessionScheduler
 	stats    dispatchCounters
@@ -68,7 +71,8 @@ type Dispatcher struct {
 	overflow int            // goroutines running late responses the queue refused
 	idle     *sync.Cond     // on mu: signalled when overflow drops
 	puts     sync.WaitGroup // requests between the closed check and the end of their Put
-	workers  sync.WaitGroup
+	workers  sync.WaitGroup // the loop and the sessions' goroutines
+	running  chan struct{}  // one token per session goroutine: at most cfg.workers
 
 	// ctx is the handlers' context; it is cancelled when Close gives up.
 	ctx       context.Context
@@ -88,7 +92,8 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 			o(&cfg)
 		}
 	}
-	d := &Dispatcher{cfg: cfg, log: cfg.log, queue: cfg.queue, drained: make(chan struct{})}
+	d := &Dispatcher{cfg: cfg, log: cfg.log, queue: cfg.queue, drained: make(chan struct{}),
+		running: make(chan struct{}, cfg.workers)}
 	d.idle = sync.NewCond(&d.mu)
 	if d.queue == nil {
 		d.queue = NewMemoryQueueBytes(cfg.queueSize, cfg.queueBytes)
@@ -105,20 +110,14 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 	return d
 }
 
-// Start starts the worker pool; it is safe to call more than once. The first
-// request and Close start it too, so call Start only to have events that a
-// durable queue (WithQueue) kept from an earlier run handled before the
-// first request arrives. Register the handlers before.
+// Start starts taking events off the queue; it is safe to call more than
+// once. The first request and Close start it too, so call Start only to have
+// events that a durable queue (WithQueue) kept from an earlier run handled
+// before the first request arrives. Register the handlers before.
 func (d *Dispatcher) Start() {
 	d.startOnce.Do(func() {
-		d.workers.Add(d.cfg.workers)
-		// Spawned from a goroutine: thousands of workers take milliseconds
-		// to start, which the first request's ack should not wait for.
-		go func() {
-			for range d.cfg.workers {
-				go d.work()
-			}
-		}()
+		d.workers.Add(1)
+		go d.loop()
 	})
 }
 
@@ -228,6 +227,10 @@ func isResponse(a Activity) bool {
 
 var errClosing = errors.New("mluvii: dispatcher is closing")
 
+// ErrCloseGaveUp is wrapped by the error of every Close after one whose ctx
+// ended before the dispatcher was drained.
+var ErrCloseGaveUp = errors.New("an earlier Close gave up before every acked event was handled")
+
 // enqueue puts ev on the queue, waiting for room until the ack budget (counted
 // from start) is spent, the client goes away, or Close begins.
 func (d *Dispatcher) enqueue(ctx context.Context, start time.Time, ev QueuedEvent) error {
@@ -310,8 +313,9 @@ func (d *Dispatcher) overflowDone() {
 // closes the queue. When ctx ends first, Close cancels the handlers' context,
 // lets the workers stop after their current event, and returns an error that
 // says how many acked events were not handled (a durable queue still holds
-// them). Close may be called more than once: once it gave up, every later
-// call returns that error again.
+// them). Close may be called more than once: once one gave up, every later
+// call waits (within its ctx) for the handlers still running and returns
+// that error again, with the counts as they are then.
 //
 // Responses a waiter expects are still taken while Close drains, so that
 // handlers blocked in …AndWait calls can finish: shut the HTTP server down
@@ -337,27 +341,27 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 			close(d.drained)
 		}()
 	})
-	if !d.abandoned.Load() {
+	select {
+	case <-d.drained:
+	case <-ctx.Done():
+		// Both may be ready (a second Close with an expired ctx): select
+		// picks at random, and a drained dispatcher has nothing to give up.
 		select {
 		case <-d.drained:
-			return nil
-		case <-ctx.Done():
-			// Both may be ready (a second Close with an expired ctx): select
-			// picks at random, and a drained dispatcher has nothing to give up.
-			select {
-			case <-d.drained:
-				return nil
-			default:
+		default:
+			if !d.abandoned.Swap(true) {
+				d.cancel()
 			}
 		}
-		d.abandoned.Store(true)
-		d.cancel()
+	}
+	if !d.abandoned.Load() {
+		return nil
 	}
 	running := int(d.stats.running.Load())
 	waiting := max(d.queue.Len()-running, 0)
 	err := ctx.Err()
 	if err == nil {
-		err = context.Canceled // a later Close after one gave up
+		err = ErrCloseGaveUp
 	}
 	return fmt.Errorf("mluvii: dispatcher closed with %d acked events not handled and %d handlers still running: %w", waiting, running, err)
 }

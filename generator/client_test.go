@@ -14,16 +14,3 @@ func TestParamName(t *testing.T) {
 		}
 	}
 }
-
-func TestPkgNamesClaim(t *testing.T) {
-	n := pkgNames{"WithLabel": true, "WithPointLabel": true}
-	if got := n.claim("WithLabel", "WithPointLabel"); got != "WithPointLabel2" {
-		t.Errorf("claim = %q", got)
-	}
-	if got := n.claim("WithText"); got != "WithText" {
-		t.Errorf("claim = %q", got)
-	}
-	if n.free("WithText", "NewHeroCard") || !n.free("NewHeroCard") {
-		t.Error("free must claim all or none")
-	}
-}

@@ -65,7 +65,7 @@ func (g *gen) docView() docPage {
 	}
 	p.ClientNote = g.clientNote()
 	methods := map[*ir.Activity]*clientMethod{}
-	for _, m := range g.clientPlan(g.newPkgNames()).methods {
+	for _, m := range g.clientPlan().methods {
 		methods[m.a] = m
 	}
 	for _, a := range api.Activities {

@@ -63,13 +63,12 @@ var emitterNames = map[scope][]string{
 	{ir.TestPackage, ""}: {"Activity", "Channel", "spec", "decodeActivity", "channelName", "loadSpec", "convertActivity", "convertFields"},
 }
 
-// mockLocals are the identifiers mock.go's function bodies declare or use
-// unqualified; the fake imports the generated package under its name, which
-// must not be one of them.
-var mockLocals = []string{
-	"a", "body", "c", "f", "fs", "i", "info", "name", "ok", "out", "sc", "se", "source", "t",
-	"schema", "channelInfo", "typeInfo", "actInfo", "cellInfo", "fieldInfo", "expectAs",
-}
+// mockLocals are the local identifiers of mock.go's functions in whose scope
+// the generated package is named again (decodeActivity's body, loadSpec's sc
+// and name, channelOf's source, Expect<X>'s se). The fake imports the
+// generated package under its name, which must not be one of them;
+// TestAcceptedSpecsCompile draws package names from these.
+var mockLocals = []string{"body", "name", "sc", "se", "source"}
 
 // reservedSet is the reserved set, built once.
 var reservedSet = sync.OnceValues(func() (map[scope]map[string]string, error) {

@@ -50,6 +50,9 @@ type builder struct {
 	pos map[any]spec.Pos
 }
 
+// pkgScope holds the package-level names of the generated package.
+var pkgScope = scope{ir.MainPackage, ""}
+
 // declare claims a package-level Go name of the generated package.
 func (b *builder) declare(name string, pos spec.Pos, what string) bool {
 	return b.claim(scope{ir.MainPackage, ""}, name, pos, what)
@@ -57,9 +60,19 @@ func (b *builder) declare(name string, pos spec.Pos, what string) bool {
 
 // claim claims name in sc; a taken name is an error positioned at pos.
 // kinds are the member sets of the type whose member it is.
-func (b *builder) claim(sc scope, name string, pos spec.Pos, what string, kinds ...string) bool {
-	if owner := b.names.owner(sc, name, kinds...); owner != "" {
-		b.errs.Add(pos, "%s: Go name %s is already declared %s", what, name, owner)
+func (b *builder) claim(sc scope, name string, pos spec.Pos, what string) bool {
+	return b.claimAs(sc, name, pos, what, "", "")
+}
+
+// claimAs is claim for a name made for the spec name what, in the role
+// (e.g. "its reader function"); hint ends the error (e.g. "; set goName").
+func (b *builder) claimAs(sc scope, name string, pos spec.Pos, what, role, hint string) bool {
+	if owner := b.names.owner(sc, name); owner != "" {
+		if role != "" {
+			b.errs.Add(pos, "%s: Go name %s (%s) is already declared %s%s", what, name, role, owner, hint)
+		} else {
+			b.errs.Add(pos, "%s: Go name %s is already declared %s%s", what, name, owner, hint)
+		}
 		return false
 	}
 	b.names.take(sc, name, what, pos)
@@ -143,8 +156,8 @@ func (b *builder) build() *ir.API {
 			st := &ir.Struct{Name: t.Name, GoName: ir.GoName(t.Name), Doc: lines(t.Doc), Source: t.Source}
 			b.declare(st.GoName, t.Pos, "type "+t.Name)
 			b.pos[st] = t.Pos
-			b.declare("read"+st.GoName, t.Pos, "type "+t.Name+" reader")
-			b.declare("read"+st.GoName+"Ptr", t.Pos, "type "+t.Name+" pointer reader")
+			b.claimAs(pkgScope, "read"+st.GoName, t.Pos, "type "+t.Name, "its reader function", "")
+			b.claimAs(pkgScope, "read"+st.GoName+"Ptr", t.Pos, "type "+t.Name, "its pointer reader function", "")
 			b.structs[t.Name] = st
 			api.Structs = append(api.Structs, st)
 		default:
@@ -209,8 +222,8 @@ func (b *builder) members(sc scope, owner string, fs []*ir.Field, kinds ...strin
 func (b *builder) enum(t *spec.Type) *ir.Enum {
 	e := &ir.Enum{Name: t.Name, GoName: ir.GoName(t.Name), Flags: t.Kind == spec.KindFlags, Doc: lines(t.Doc), Source: t.Source}
 	b.declare(e.GoName, t.Pos, "type "+t.Name)
-	b.declare("read"+e.GoName, t.Pos, "type "+t.Name+" reader")
-	b.declare(enumNumbersVar(e), t.Pos, "type "+t.Name+" number table")
+	b.claimAs(pkgScope, "read"+e.GoName, t.Pos, "type "+t.Name, "its reader function", "")
+	b.claimAs(pkgScope, enumNumbersVar(e), t.Pos, "type "+t.Name, "its table of numbers", "")
 	if e.Flags {
 		e.FlagGoName = ir.GoName(t.Flag)
 		b.declare(e.FlagGoName, t.Keys["flag"], "flag type "+t.Flag)

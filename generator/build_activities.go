@@ -17,8 +17,8 @@ func (b *builder) activities(api *ir.API) {
 	byWire := map[string]*ir.Activity{}
 	for _, a := range b.s.Activities {
 		goName := b.goName(a.GoName, a.Name, a.Pos, "activity "+a.Name)
-		b.declare(goName, a.Pos, "activity "+a.Name)
-		b.declare("Activity"+goName, a.Pos, "activity "+a.Name+" name constant")
+		b.claimAs(pkgScope, goName, a.Pos, "activity "+a.Name, "", "; set goName")
+		b.claimAs(pkgScope, "Activity"+goName, a.Pos, "activity "+a.Name+" name constant", "", "; set goName")
 		act := &ir.Activity{
 			Wire: a.Name, GoName: goName, Aliases: a.Aliases, Key: a.DiscriminatorKey,
 			Direction: directions[a.Direction], Role: roles[a.Role], HasSession: a.IsSession(),
@@ -115,10 +115,10 @@ func (b *builder) activityNames(api *ir.API, act *ir.Activity, a *spec.Activity)
 	}
 	b.members(sc, what, act.Fields, kinds...)
 	if act.Direction.Received() && act.HasSession {
-		b.claim(scope{ir.MainPackage, "Dispatcher"}, "On"+act.GoName, a.Pos, what+" handler registration Dispatcher.On"+act.GoName+" (set goName)")
+		b.claimAs(scope{ir.MainPackage, "Dispatcher"}, "On"+act.GoName, a.Pos, what, "its handler registration method of Dispatcher", "; set goName")
 	}
 	if act.Direction.Sent() {
 		act.Expect = "Expect" + act.GoName
-		b.claim(scope{ir.TestPackage, "Session"}, act.Expect, a.Pos, what+" helper "+ir.TestPackage+".Session."+act.Expect+" (set goName)")
+		b.claimAs(scope{ir.TestPackage, "Session"}, act.Expect, a.Pos, what, "its expectation method of "+ir.TestPackage+".Session", "; set goName")
 	}
 }

@@ -78,9 +78,9 @@ activities:
 `,
 			want: []string{
 				`t.yaml:7:5: type GroupState: Go name GroupState is already declared at t.yaml:6:40`,
-				`t.yaml:10:5: activity Ping: Go name Ping is already declared at t.yaml:5:5`,
-				`t.yaml:11:5: activity Text name constant: Go name ActivityText is already declared at t.yaml:8:5`,
-				`t.yaml:12:5: activity client: Go name Client is already declared by the runtime (templates/runtime)`,
+				`t.yaml:10:5: activity Ping: Go name Ping is already declared at t.yaml:5:5; set goName`,
+				`t.yaml:11:5: activity Text name constant: Go name ActivityText is already declared at t.yaml:8:5; set goName`,
+				`t.yaml:12:5: activity client: Go name Client is already declared by the runtime (templates/runtime); set goName`,
 			},
 		},
 	}

@@ -173,4 +173,3 @@ func (n *names) list() []ir.Name {
 	})
 	return out
 }
-

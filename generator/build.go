@@ -1,48 +1,41 @@
 package generator
 
 import (
+	"go/token"
+	"go/types"
+	"slices"
 	"strings"
-	"sync"
 
 	"github.com/mluviigen/mluviigen/generator/ir"
 	"github.com/mluviigen/mluviigen/spec"
 	"github.com/mluviigen/mluviigen/spec/kind"
-	"github.com/mluviigen/mluviigen/templates"
 )
 
-// reservedNames are the Go names the emitters declare whatever the spec says;
-// a spec name that maps onto one of them is an error. The names the runtime
-// files declare (templates/runtime) are reserved too, read from their source.
-var reservedNames = []string{
-	"Activity", "ActivityName", "Unknown", "Decode", "Client", "NewClient",
-	"Dispatcher", "NewDispatcher", "Option", "Channel", "Channels", "ClientChannels",
-	"DiscriminatorKey", "SessionKey",
-}
-
-// runtimeNames are the package-level names of templates/runtime.
-var runtimeNames = sync.OnceValues(func() ([]string, error) { return templates.DeclaredNames("runtime") })
-
 // Build resolves a validated spec into the IR: Go names, type references and
-// request → response links. Go-name collisions come back as a spec.ErrorList.
+// request → response links. Every Go name the output declares for the spec
+// is claimed here against the reserved set (reserved.go) and the names
+// claimed before it; a clash comes back, with every other, as a
+// spec.ErrorList.
 func Build(s *spec.Spec) (*ir.API, error) {
+	n, err := newNames()
+	if err != nil {
+		return nil, err
+	}
 	b := &builder{
 		s:       s,
 		errs:    new(spec.ErrorList),
 		structs: map[string]*ir.Struct{},
 		enums:   map[string]*ir.Enum{},
-		names:   map[string]spec.Pos{},
-	}
-	rt, err := runtimeNames()
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range append(rt, reservedNames...) {
-		b.names[n] = spec.Pos{File: "(generated package)"}
+		names:   n,
+
+		fieldPos: map[*ir.Field]spec.Pos{},
+		pos:      map[any]spec.Pos{},
 	}
 	api := b.build()
 	if err := b.errs.Err(); err != nil {
 		return nil, err
 	}
+	api.Names = b.names.list()
 	return api, nil
 }
 
@@ -51,21 +44,88 @@ type builder struct {
 	errs    *spec.ErrorList
 	structs map[string]*ir.Struct
 	enums   map[string]*ir.Enum
-	// names holds every top-level Go identifier the output declares.
-	names map[string]spec.Pos
+	names   *names
+	// fieldPos positions the fields for errors found after fields.
+	fieldPos map[*ir.Field]spec.Pos
+	// pos positions activities and channels likewise.
+	pos map[any]spec.Pos
 }
 
-// declare claims a package-level Go name.
-func (b *builder) declare(name string, pos spec.Pos, what string) {
-	if first, taken := b.names[name]; taken {
-		where := "by the generated package"
-		if first.Line > 0 {
-			where = "at " + first.String()
+// pkgScope holds the package-level names of the generated package.
+var pkgScope = scope{ir.MainPackage, ""}
+
+// declare claims a package-level Go name of the generated package.
+func (b *builder) declare(name string, pos spec.Pos, what string) bool {
+	return b.claim(scope{ir.MainPackage, ""}, name, pos, what)
+}
+
+// claim claims name in sc; a taken name is an error positioned at pos.
+// kinds are the member sets of the type whose member it is.
+func (b *builder) claim(sc scope, name string, pos spec.Pos, what string) bool {
+	return b.claimAs(sc, name, pos, what, "", "")
+}
+
+// claimAs is claim for a name made for the spec name what, in the role
+// (e.g. "its reader function"); hint ends the error (e.g. "; set goName").
+func (b *builder) claimAs(sc scope, name string, pos spec.Pos, what, role, hint string) bool {
+	if owner := b.names.owner(sc, name); owner != "" {
+		if role != "" {
+			b.errs.Add(pos, "%s: Go name %s (%s) is already declared %s%s", what, name, role, owner, hint)
+		} else {
+			b.errs.Add(pos, "%s: Go name %s is already declared %s%s", what, name, owner, hint)
 		}
-		b.errs.Add(pos, "%s: Go name %s is already declared %s", what, name, where)
-		return
+		return false
 	}
-	b.names[name] = pos
+	b.names.take(sc, name, what, pos)
+	return true
+}
+
+// free reports whether every name is free in sc.
+func (b *builder) free(sc scope, names ...string) bool {
+	for _, n := range names {
+		if b.names.owner(sc, n) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPackageName rejects a package name the output cannot use: the fake
+// imports the generated package under it.
+func (b *builder) checkPackageName() {
+	name := b.s.Name
+	if name == "" {
+		return // reported by Validate
+	}
+	pos := b.s.Pos
+	if p, ok := b.s.Keys["name"]; ok {
+		pos = p
+	}
+	switch {
+	case token.IsKeyword(name), name == "main", name == "_":
+		b.errs.Add(pos, "name %q cannot name a Go package", name)
+	case types.Universe.Lookup(name) != nil:
+		b.errs.Add(pos, "name %q is a predeclared Go identifier; the generated %s package could not import the package by it", name, ir.TestPackage)
+	case b.names.owner(scope{ir.TestPackage, ""}, name) != "" || slices.Contains(mockLocals, name):
+		b.errs.Add(pos, "name %q is declared in the generated %s package, which imports the package by its name", name, ir.TestPackage)
+	}
+}
+
+// goName checks a Go name made from or given for a spec name: it must be an
+// exported identifier.
+func (b *builder) goName(given, wire string, pos spec.Pos, what string) string {
+	name := given
+	if name == "" {
+		name = ir.GoName(wire)
+	}
+	if !token.IsIdentifier(name) || !token.IsExported(name) {
+		if given != "" {
+			b.errs.Add(pos, "%s: goName %q must be an exported Go identifier", what, given)
+		} else {
+			b.errs.Add(pos, "%s: Go name %q made from %q is not an exported Go identifier; set goName", what, name, wire)
+		}
+	}
+	return name
 }
 
 func (b *builder) build() *ir.API {
@@ -81,10 +141,13 @@ func (b *builder) build() *ir.API {
 			Type: &ir.Type{Kind: ir.Int64}, Positive: true, Doc: lines(s.Session.Doc),
 		},
 	}
+	b.checkPackageName()
 	for _, c := range s.Channels {
 		ch := &ir.Channel{Name: c.Name, GoName: ir.GoName(c.Name), Sources: c.Sources, Doc: lines(c.Doc)}
 		ch.ViewGoName = ch.GoName + "Client"
+		b.declare("Channel"+ch.GoName, c.Pos, "channel "+c.Name+" constant")
 		b.declare(ch.ViewGoName, c.Pos, "channel "+c.Name+" client view")
+		b.pos[ch] = c.Pos
 		api.Channels = append(api.Channels, ch)
 	}
 	// Declare named types first so fields can refer to them in any order.
@@ -93,6 +156,9 @@ func (b *builder) build() *ir.API {
 		case spec.KindStruct:
 			st := &ir.Struct{Name: t.Name, GoName: ir.GoName(t.Name), Doc: lines(t.Doc), Source: t.Source}
 			b.declare(st.GoName, t.Pos, "type "+t.Name)
+			b.pos[st] = t.Pos
+			b.claimAs(pkgScope, "read"+st.GoName, t.Pos, "type "+t.Name, "its reader function", "")
+			b.claimAs(pkgScope, "read"+st.GoName+"Ptr", t.Pos, "type "+t.Name, "its pointer reader function", "")
 			b.structs[t.Name] = st
 			api.Structs = append(api.Structs, st)
 		default:
@@ -104,16 +170,61 @@ func (b *builder) build() *ir.API {
 	for _, t := range s.Types {
 		if st := b.structs[t.Name]; st != nil && t.Kind == spec.KindStruct {
 			st.Fields = b.fields("type "+t.Name, t.Fields)
+			b.members(scope{ir.MainPackage, st.GoName}, "type "+t.Name, st.Fields, everyStruct)
 		}
 	}
+	api.Session.GoName = b.goName("", s.Session.Field, b.sessionPos(), "session field")
+	b.fieldPos[api.Session] = b.sessionPos()
 	api.Envelope = b.fields("envelope", s.Envelope)
+	// The session id and the envelope are fields of activities too: check
+	// them once against each other and the methods every activity has.
+	b.members(scope{ir.MainPackage, "<envelope>"}, "envelope", append([]*ir.Field{api.Session}, api.Envelope...), everyActivity, sentActivity)
 	b.activities(api)
+	b.client(api)
+	b.cards(api)
 	return api
+}
+
+// atPos renders " at p" relative to here, or "" for an unknown p.
+func atPos(p, here spec.Pos) string {
+	if p.Line == 0 {
+		return ""
+	}
+	return " at " + p.RelativeTo(here)
+}
+
+func (b *builder) sessionPos() spec.Pos {
+	if p, ok := b.s.Session.Keys["field"]; ok {
+		return p
+	}
+	return b.s.Session.Pos
+}
+
+// members claims the Go names of fields in the member scope of their type;
+// kinds name the member sets (methods) every type of its kind has. A field
+// without a position (the session id) is reported at pos of the owner.
+func (b *builder) members(sc scope, owner string, fs []*ir.Field, kinds ...string) {
+	for _, f := range fs {
+		pos := b.fieldPos[f]
+		if c, ok := b.names.claims[sc][f.GoName]; ok {
+			if c.owner != owner { // a duplicate among owner's fields is reported by fields
+				b.errs.Add(pos, "%s: field %q has Go name %s, like %s", owner, f.Wire, f.GoName, c.what+atPos(c.pos, pos))
+			}
+			continue
+		}
+		if o := b.names.owner(sc, f.GoName, kinds...); o != "" {
+			b.errs.Add(pos, "%s: field %q: Go name %s clashes with the method %s %s has; set goName", owner, f.Wire, f.GoName, f.GoName, kindWhat[kindOf(b.names, sc, f.GoName, kinds)])
+			continue
+		}
+		b.names.takeAs(sc, f.GoName, owner, "the "+owner+" field "+strconvQuote(f.Wire), pos)
+	}
 }
 
 func (b *builder) enum(t *spec.Type) *ir.Enum {
 	e := &ir.Enum{Name: t.Name, GoName: ir.GoName(t.Name), Flags: t.Kind == spec.KindFlags, Doc: lines(t.Doc), Source: t.Source}
 	b.declare(e.GoName, t.Pos, "type "+t.Name)
+	b.claimAs(pkgScope, "read"+e.GoName, t.Pos, "type "+t.Name, "its reader function", "")
+	b.claimAs(pkgScope, enumNumbersVar(e), t.Pos, "type "+t.Name, "its table of numbers", "")
 	if e.Flags {
 		e.FlagGoName = ir.GoName(t.Flag)
 		b.declare(e.FlagGoName, t.Keys["flag"], "flag type "+t.Flag)
@@ -129,33 +240,42 @@ func (b *builder) enum(t *spec.Type) *ir.Enum {
 	return e
 }
 
-// methodNames are methods every activity has; no field may take their names.
-var methodNames = map[string]bool{"ActivityName": true, "Session": true, "Raw": true, "MarshalJSON": true, "UnmarshalJSON": true}
+// kindWhat describes the member sets.
+var kindWhat = map[string]string{
+	everyActivity: "every activity", sentActivity: "every activity the bot sends",
+	everyStruct: "every struct type",
+}
+
+// kindOf returns the member set of kinds that holds name.
+func kindOf(n *names, sc scope, name string, kinds []string) string {
+	for _, k := range kinds {
+		if _, ok := n.reserved[scope{sc.pkg, k}][name]; ok {
+			return k
+		}
+	}
+	return ""
+}
 
 func (b *builder) fields(owner string, fs []*spec.Field) []*ir.Field {
 	var out []*ir.Field
 	seen := map[string]*spec.Field{}
 	for _, f := range fs {
-		goName := f.GoName
-		if goName == "" {
-			goName = ir.GoName(f.Name)
-		}
+		goName := b.goName(f.GoName, f.Name, f.Pos, owner+": field "+strconvQuote(f.Name))
 		if first := seen[goName]; first != nil {
 			b.errs.Add(f.Pos, "%s: field %q has Go name %s, like field %q at %s", owner, f.Name, goName, first.Name, first.Pos.RelativeTo(f.Pos))
-		}
-		if methodNames[goName] {
-			b.errs.Add(f.Pos, "%s: field %q: Go name %s is a method of every activity (set goName)", owner, f.Name, goName)
 		}
 		seen[goName] = f
 		te, err := spec.ParseType(f.Type)
 		if err != nil {
 			continue // reported by Validate
 		}
-		out = append(out, &ir.Field{
+		fl := &ir.Field{
 			Wire: f.Name, GoName: goName, Aliases: f.Aliases, Type: b.resolve(te),
 			Optional: f.Optional, Nullable: f.Nullable, Doc: lines(f.Doc),
 			Source: f.Source, Deprecated: f.Deprecated,
-		})
+		}
+		b.fieldPos[fl] = f.Pos
+		out = append(out, fl)
 	}
 	return out
 }

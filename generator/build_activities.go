@@ -16,12 +16,9 @@ var (
 func (b *builder) activities(api *ir.API) {
 	byWire := map[string]*ir.Activity{}
 	for _, a := range b.s.Activities {
-		goName := a.GoName
-		if goName == "" {
-			goName = ir.GoName(a.Name)
-		}
-		b.declare(goName, a.Pos, "activity "+a.Name)
-		b.declare("Activity"+goName, a.Pos, "activity "+a.Name+" name constant")
+		goName := b.goName(a.GoName, a.Name, a.Pos, "activity "+a.Name)
+		b.claimAs(pkgScope, goName, a.Pos, "activity "+a.Name, "", "; set goName")
+		b.claimAs(pkgScope, "Activity"+goName, a.Pos, "activity "+a.Name+" name constant", "", "; set goName")
 		act := &ir.Activity{
 			Wire: a.Name, GoName: goName, Aliases: a.Aliases, Key: a.DiscriminatorKey,
 			Direction: directions[a.Direction], Role: roles[a.Role], HasSession: a.IsSession(),
@@ -38,6 +35,8 @@ func (b *builder) activities(api *ir.API) {
 		if act.Direction.Received() {
 			act.Envelope = api.Envelope
 		}
+		b.pos[act] = a.Pos
+		b.activityNames(api, act, a)
 		b.keyAliases(api, act, a)
 		b.oneOf(act, a)
 		for _, c := range api.Channels {
@@ -93,5 +92,33 @@ func (b *builder) oneOf(act *ir.Activity, a *spec.Activity) {
 			}
 		}
 		act.OneOf = append(act.OneOf, fs)
+	}
+}
+
+// activityNames claims the members of an activity's type and the methods
+// other types get for it: the Dispatcher's On<GoName> for events with a
+// session, the fake's Session.Expect<GoName> for what the bot sends.
+func (b *builder) activityNames(api *ir.API, act *ir.Activity, a *spec.Activity) {
+	what := "activity " + a.Name
+	sc := scope{ir.MainPackage, act.GoName}
+	kinds := []string{everyActivity}
+	if act.Direction.Sent() {
+		kinds = append(kinds, sentActivity)
+	}
+	// The session id and envelope were checked once (build); own fields may
+	// not take their names.
+	if act.HasSession {
+		b.names.takeAs(sc, api.Session.GoName, "session", "the session field "+strconvQuote(api.Session.Wire), b.fieldPos[api.Session])
+	}
+	for _, f := range act.Envelope {
+		b.names.takeAs(sc, f.GoName, "envelope", "the envelope field "+strconvQuote(f.Wire), b.fieldPos[f])
+	}
+	b.members(sc, what, act.Fields, kinds...)
+	if act.Direction.Received() && act.HasSession {
+		b.claimAs(scope{ir.MainPackage, "Dispatcher"}, "On"+act.GoName, a.Pos, what, "its handler registration method of Dispatcher", "; set goName")
+	}
+	if act.Direction.Sent() {
+		act.Expect = "Expect" + act.GoName
+		b.claimAs(scope{ir.TestPackage, "Session"}, act.Expect, a.Pos, what, "its expectation method of "+ir.TestPackage+".Session", "; set goName")
 	}
 }

@@ -47,14 +47,21 @@ func TestBuildGoNameCollisions(t *testing.T) {
     fields:
       - {name: group_id, type: int32}
       - {name: groupId, type: int32}
-      - {name: raw, type: json}
+      - {name: rawJson, type: json}
       - {name: isSuccess, goName: Success, type: bool}
       - {name: success, type: bool}
+      - {name: raw, type: json}
+      - {name: _, type: int32}
+      - {name: session_id, type: int64}
+      - {name: x, goName: lower, type: int32}
 `,
 			want: []string{
 				`t.yaml:10:9: activity A: field "groupId" has Go name GroupID, like field "group_id" at 9:9`,
-				`t.yaml:11:9: activity A: field "raw": Go name Raw is a method of every activity (set goName)`,
+				`t.yaml:11:9: activity A: field "rawJson": Go name RawJSON clashes with the method RawJSON every activity has; set goName`,
 				`t.yaml:13:9: activity A: field "success" has Go name Success, like field "isSuccess" at 12:9`,
+				`t.yaml:15:9: activity A: field "_": Go name "" made from "_" is not an exported Go identifier; set goName`,
+				`t.yaml:16:9: activity A: field "session_id" has Go name SessionID, like the session field "sessionId" at 3:11`,
+				`t.yaml:17:9: activity A: field "x": goName "lower" must be an exported Go identifier`,
 			},
 		},
 		{
@@ -71,9 +78,9 @@ activities:
 `,
 			want: []string{
 				`t.yaml:7:5: type GroupState: Go name GroupState is already declared at t.yaml:6:40`,
-				`t.yaml:10:5: activity Ping: Go name Ping is already declared at t.yaml:5:5`,
-				`t.yaml:11:5: activity Text name constant: Go name ActivityText is already declared at t.yaml:8:5`,
-				`t.yaml:12:5: activity client: Go name Client is already declared by the generated package`,
+				`t.yaml:10:5: activity Ping: Go name Ping is already declared at t.yaml:5:5; set goName`,
+				`t.yaml:11:5: activity Text name constant: Go name ActivityText is already declared at t.yaml:8:5; set goName`,
+				`t.yaml:12:5: activity client: Go name Client is already declared by the runtime (templates/runtime); set goName`,
 			},
 		},
 	}

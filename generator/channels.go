@@ -80,20 +80,9 @@ func (g *gen) channelViews(f *jen.File) {
 	if len(g.channels) > 0 {
 		return
 	}
-	p := g.plan().clientPlan
-	taken := map[string]bool{}
-	for name := range clientMethodNames {
-		taken[name] = true
-	}
-	for _, m := range p.methods {
-		taken[m.name], taken[m.waitName] = true, true
-	}
+	p := g.plan()
 	for _, c := range g.api.Channels {
-		accessor := c.GoName
-		if taken[accessor] {
-			accessor = c.ViewGoName
-		}
-		g.channelView(f, p, c, accessor)
+		g.channelView(f, p, c, c.Accessor)
 	}
 }
 

@@ -60,33 +60,23 @@ type optUse struct {
 	marker string // the target marker method, for one-of fields
 }
 
-// plannedClient is the client plan and the package names it leaves free.
-type plannedClient struct {
-	*clientPlan
-	names pkgNames // after the plan's claims; clone before claiming more
-}
-
 // plan returns the client plan, made on first use and shared by the client,
-// card, channel-view and docs emitters of this generation.
-func (g *gen) plan() *plannedClient {
+// channel-view and docs emitters of this generation.
+func (g *gen) plan() *clientPlan {
 	if g.planned == nil {
-		names := g.newPkgNames()
-		g.planned = &plannedClient{clientPlan: g.clientPlan(names), names: names}
+		g.planned = g.clientPlan()
 	}
 	return g.planned
 }
 
-// clientPlan names every method, option and interface of the client.
-func (g *gen) clientPlan(names pkgNames) *clientPlan {
+// clientPlan gathers the methods, options and interfaces of the client,
+// named by Build (ir.Activity.Client, ir.Field.Option).
+func (g *gen) clientPlan() *clientPlan {
 	p := &clientPlan{}
-	byField := map[string]*fieldOpt{} // Go field name + Go type → option
-	methods := map[string]bool{}
+	byName := map[string]*fieldOpt{}
 	for _, a := range g.clientActivities() {
-		m := &clientMethod{a: a, name: methodName(a, methods)}
-		if a.Response != nil {
-			m.waitName = m.name + "AndWait"
-			methods[m.waitName] = true
-		}
+		cn := a.Client
+		m := &clientMethod{a: a, name: cn.Method, waitName: cn.Wait, iface: cn.Option}
 		inGroup := map[*ir.Field]int{}
 		for i, group := range a.OneOf {
 			for _, f := range group {
@@ -96,18 +86,22 @@ func (g *gen) clientPlan(names pkgNames) *clientPlan {
 			if i > 0 {
 				suffix = fmt.Sprint(i + 1)
 			}
-			m.targets = append(m.targets, &targetGroup{
-				iface:  names.claim(a.GoName + "Target" + suffix),
-				marker: "target" + a.GoName + suffix,
-				param:  "target" + suffix,
-			})
+			m.targets = append(m.targets, &targetGroup{iface: cn.Targets[i], marker: targetMarker(a, i), param: "target" + suffix})
 		}
 		for _, f := range a.Fields {
 			if !f.Optional {
 				m.required = append(m.required, f)
 				continue
 			}
-			o := p.option(names, byField, a, f)
+			o := byName[f.Option]
+			if o == nil {
+				o = &fieldOpt{fn: f.Option, typ: optionType(f.Option), goType: fieldGoType(f), param: paramName(f.GoName)}
+				if f.Type.Kind == ir.Slice {
+					o.elem = goType(f.Type.Elem, false)
+				}
+				byName[f.Option] = o
+				p.opts = append(p.opts, o)
+			}
 			use := optUse{m: m, f: f}
 			if gi := inGroup[f]; gi > 0 {
 				use.marker = m.targets[gi-1].marker
@@ -117,54 +111,16 @@ func (g *gen) clientPlan(names pkgNames) *clientPlan {
 			}
 			o.uses = append(o.uses, use)
 		}
-		if len(m.opts) > 0 {
-			m.iface = names.claim(a.GoName+"Option", a.GoName+"Opt")
-		}
 		p.methods = append(p.methods, m)
 	}
 	return p
-}
-
-// option returns the With<Field> option for field f of a, shared with earlier
-// activities whose field has the same name and Go type.
-func (p *clientPlan) option(names pkgNames, byField map[string]*fieldOpt, a *ir.Activity, f *ir.Field) *fieldOpt {
-	typ := fieldGoType(f)
-	key := f.GoName + " " + fmt.Sprintf("%#v", typ)
-	if o := byField[key]; o != nil {
-		return o
-	}
-	o := &fieldOpt{
-		fn:     names.claim("With"+f.GoName, "With"+a.GoName+f.GoName),
-		goType: typ, param: paramName(f.GoName),
-	}
-	if f.Type.Kind == ir.Slice {
-		o.elem = goType(f.Type.Elem, false)
-	}
-	o.typ = "opt" + strings.TrimPrefix(o.fn, "With")
-	byField[key] = o
-	p.opts = append(p.opts, o)
-	return o
-}
-
-// methodName is the Client method of a: its Go name, with Send in front for
-// messages (SendText, SendMessage), never one of the Client's own methods.
-func methodName(a *ir.Activity, taken map[string]bool) string {
-	name := a.GoName
-	if a.Role == ir.Message && !strings.HasPrefix(name, "Send") {
-		name = "Send" + name
-	}
-	for clientMethodNames[name] || taken[name] {
-		name += "Activity"
-	}
-	taken[name] = true
-	return name
 }
 
 // clientMethods emits client_methods_gen.go.
 func (g *gen) clientMethods(f *jen.File) {
 	f.Comment("This file holds the Client's typed methods and their options.")
 	f.Line()
-	p := g.plan().clientPlan
+	p := g.plan()
 	for _, m := range p.methods {
 		g.clientInterfaces(f, m)
 		g.sendMethod(f, m)

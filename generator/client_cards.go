@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"maps"
 
 	"github.com/dave/jennifer/jen"
 
@@ -29,8 +28,10 @@ const (
 )
 
 // structNamed returns the spec's struct type with the given spec name.
-func (g *gen) structNamed(name string) *ir.Struct {
-	for _, s := range g.api.Structs {
+func (g *gen) structNamed(name string) *ir.Struct { return structNamed(g.api, name) }
+
+func structNamed(api *ir.API, name string) *ir.Struct {
+	for _, s := range api.Structs {
 		if s.Name == name {
 			return s
 		}
@@ -55,17 +56,49 @@ func fieldOf(st *ir.Struct, wire string, kind ir.Kind) *ir.Field {
 func (g *gen) clientCards(f *jen.File) {
 	f.Comment("This file holds builders for Bot Framework cards, buttons and suggested actions.")
 	f.Line()
-	names := maps.Clone(g.plan().names) // the option names are claimed first
-	g.cardBuilders(f, names)
-	g.actionBuilders(f, names)
+	g.cardBuilders(f)
+	g.actionBuilders(f)
+}
+
+// cardMethod is a method the card builders add to a spec type.
+type cardMethod struct {
+	recv *ir.Struct
+	name string
+}
+
+// cardMethods lists the methods cardBuilders and actionBuilders emit on the
+// spec's types, for Build to claim: they must agree with the emitters below
+// (TestDeclaredNamesAreClaimed checks that they do). The package-level names
+// of the builders are reserved (emitterNames).
+func cardMethods(api *ir.API) []cardMethod {
+	var out []cardMethod
+	att := structNamed(api, "Attachment")
+	if content := fieldOf(att, "content", ir.StructKind); content != nil && fieldOf(att, "contentType", ir.String) != nil {
+		for _, fl := range content.Type.Struct.Fields {
+			out = append(out, cardMethod{att, "With" + fl.GoName})
+		}
+		rc := structNamed(api, "RichCard")
+		if fieldOf(rc, "contentType", ir.String) != nil && fieldOf(rc, "content", ir.Raw) != nil {
+			out = append(out, cardMethod{att, rc.GoName})
+		}
+	}
+	action := structNamed(api, "CardAction")
+	if fieldOf(action, "type", ir.String) != nil && fieldOf(action, "title", ir.String) != nil && fieldOf(action, "value", ir.Raw) != nil {
+		for _, fl := range action.Fields {
+			if fl.Optional {
+				out = append(out, cardMethod{action, "With" + fl.GoName})
+			}
+		}
+	}
+	return out
 }
 
 // cardBuilders emits NewHeroCard, NewThumbnailCard and the With… methods
 // that fill an Attachment's card.
-func (g *gen) cardBuilders(f *jen.File, names pkgNames) {
+func (g *gen) cardBuilders(f *jen.File) {
 	att := g.structNamed("Attachment")
 	ct, content := fieldOf(att, "contentType", ir.String), fieldOf(att, "content", ir.StructKind)
-	if ct == nil || content == nil || !names.free("NewHeroCard", "NewThumbnailCard", "ContentTypeHeroCard", "ContentTypeThumbnailCard") {
+	if ct == nil || content == nil {
 		return
 	}
 	card := content.Type.Struct
@@ -172,10 +205,10 @@ func (g *gen) richCardMethod(f *jen.File, att *ir.Struct, content *ir.Field) {
 
 // actionBuilders emits IMBack, the With… methods of a CardAction's optional
 // fields, and NewSuggestedActions.
-func (g *gen) actionBuilders(f *jen.File, names pkgNames) {
+func (g *gen) actionBuilders(f *jen.File) {
 	action := g.structNamed("CardAction")
 	typ, title, value := fieldOf(action, "type", ir.String), fieldOf(action, "title", ir.String), fieldOf(action, "value", ir.Raw)
-	if typ == nil || title == nil || value == nil || !names.free("IMBack") {
+	if typ == nil || title == nil || value == nil {
 		return
 	}
 	f.Comment("IMBack returns an imBack button: a click posts value back as the guest's")
@@ -195,7 +228,7 @@ func (g *gen) actionBuilders(f *jen.File, names pkgNames) {
 	}
 	sa := g.structNamed("SuggestedActions")
 	actions := fieldOf(sa, "actions", ir.Slice)
-	if actions == nil || len(sa.Fields) != 1 || actions.Type.Elem.Struct != action || !names.free("NewSuggestedActions") {
+	if actions == nil || len(sa.Fields) != 1 || actions.Type.Elem.Struct != action {
 		return
 	}
 	f.Comment("NewSuggestedActions returns quick-reply buttons for WithSuggestedActions;")

@@ -39,7 +39,7 @@ type gen struct {
 	// channels are Options.Channels resolved (channels.go); empty: all.
 	channels []*ir.Channel
 	// plan is the client plan, made once by (*gen).plan (client.go).
-	planned *plannedClient
+	planned *clientPlan
 }
 
 // Generate renders the API into files. It never touches the disk.

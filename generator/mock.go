@@ -33,14 +33,11 @@ typed Expect<Activity> helpers, the transcript).`, g.pkg, g.opts.SpecPath))
 	g.mockLoadSpec(f, pkg)
 	g.mockConvert(f, pkg)
 	for _, a := range g.api.Activities {
-		if a.Direction.Sent() && !reservedExpect[a.GoName] {
+		if a.Expect != "" {
 			g.mockExpect(f, pkg, a)
 		}
 	}
 }
-
-// reservedExpect are Expect… names the runtime already uses.
-var reservedExpect = map[string]bool{"Next": true}
 
 func (g *gen) mockAliases(f *jen.File, pkg string) {
 	f.Comment(fmt.Sprintf("Activity is %s.Activity: entries of the transcript carry decoded activities.", g.pkg))
@@ -153,7 +150,7 @@ func (g *gen) mockConvert(f *jen.File, pkg string) {
 
 // mockExpect emits Expect<GoName>, the typed form of Session.Expect.
 func (g *gen) mockExpect(f *jen.File, pkg string, a *ir.Activity) {
-	name := "Expect" + a.GoName
+	name := a.Expect
 	f.Comment(fmt.Sprintf("%s waits for the bot's earliest unconsumed %s in the session", name, a.Wire))
 	f.Comment("and returns it decoded; it fails the test when none comes within the")
 	f.Comment("server's timeout (see Session.Expect). Call it from the test's goroutine.")

@@ -106,11 +106,30 @@ func afterPackageClause(src []byte) ([]byte, error) {
 // constants) the runtime files of dir declare, sorted. A spec name that maps
 // onto one of them would not compile, so the generator reserves them.
 func DeclaredNames(dir string) ([]string, error) {
+	d, err := Declared(dir)
+	if err != nil {
+		return nil, err
+	}
+	return d.Names, nil
+}
+
+// Declarations are the names the runtime files of one directory declare.
+type Declarations struct {
+	// Names are the package-level names, sorted.
+	Names []string
+	// Members maps a type name to its methods and, for a struct, its fields,
+	// each sorted. Methods declared on a type the files do not declare (one
+	// the generated code declares) are listed under that type's name too.
+	Members map[string][]string
+}
+
+// Declared parses the runtime files of dir and returns what they declare.
+func Declared(dir string) (*Declarations, error) {
 	srcs, err := Go(dir)
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	d := &Declarations{Members: map[string][]string{}}
 	fset := token.NewFileSet()
 	for _, src := range srcs {
 		f, err := parser.ParseFile(fset, src.Name+".go", append([]byte("package p\n"), src.Body...), parser.SkipObjectResolution)
@@ -118,11 +137,83 @@ func DeclaredNames(dir string) ([]string, error) {
 			return nil, fmt.Errorf("templates/%s/%s.go: %w", dir, src.Name, err)
 		}
 		for _, decl := range f.Decls {
-			names = append(names, declNames(decl)...)
+			d.Names = append(d.Names, declNames(decl)...)
+			for typ, members := range memberNames(decl) {
+				d.Members[typ] = append(d.Members[typ], members...)
+			}
 		}
 	}
-	sort.Strings(names)
-	return names, nil
+	sort.Strings(d.Names)
+	for _, m := range d.Members {
+		sort.Strings(m)
+	}
+	return d, nil
+}
+
+// memberNames returns the methods a declaration adds to its receiver type,
+// or the fields of the struct types it declares.
+func memberNames(decl ast.Decl) map[string][]string {
+	out := map[string][]string{}
+	switch d := decl.(type) {
+	case *ast.FuncDecl:
+		if d.Recv != nil && len(d.Recv.List) == 1 {
+			if typ := RecvTypeName(d.Recv.List[0].Type); typ != "" {
+				out[typ] = append(out[typ], d.Name.Name)
+			}
+		}
+	case *ast.GenDecl:
+		for _, s := range d.Specs {
+			ts, ok := s.(*ast.TypeSpec)
+			if !ok {
+				continue
+			}
+			if st, ok := ts.Type.(*ast.StructType); ok {
+				out[ts.Name.Name] = append(out[ts.Name.Name], FieldNames(st)...)
+			}
+		}
+	}
+	return out
+}
+
+// RecvTypeName returns the name of the type of a method receiver (T, *T,
+// T[P], *T[P]), or "".
+func RecvTypeName(x ast.Expr) string {
+	for {
+		switch t := x.(type) {
+		case *ast.StarExpr:
+			x = t.X
+		case *ast.IndexExpr:
+			x = t.X
+		case *ast.IndexListExpr:
+			x = t.X
+		case *ast.ParenExpr:
+			x = t.X
+		case *ast.Ident:
+			return t.Name
+		default:
+			return ""
+		}
+	}
+}
+
+// FieldNames returns the names of a struct type's fields; an embedded field
+// is named by its type.
+func FieldNames(st *ast.StructType) []string {
+	var out []string
+	for _, f := range st.Fields.List {
+		if len(f.Names) == 0 {
+			if n := RecvTypeName(f.Type); n != "" {
+				out = append(out, n)
+			} else if sel, ok := f.Type.(*ast.SelectorExpr); ok {
+				out = append(out, sel.Sel.Name)
+			}
+			continue
+		}
+		for _, n := range f.Names {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }
 
 func declNames(decl ast.Decl) []string {

@@ -26,6 +26,26 @@ type API struct {
 	Structs    []*Struct
 	Enums      []*Enum
 	Activities []*Activity
+
+	// Names lists every Go name the output declares because of the spec,
+	// sorted: what Build claimed against the names the output declares
+	// whatever the spec says. Emitters take the names they need from the
+	// fields of the model; this list is what they may declare.
+	Names []Name
+}
+
+// Packages of the output, for Name.Package.
+const (
+	MainPackage = ""           // the generated package
+	TestPackage = "mluviitest" // its fake-mluvii subpackage
+)
+
+// Name is one Go name the output declares: a package-level name (Type
+// empty), or a method or field of the type Type.
+type Name struct {
+	Package string
+	Type    string
+	Name    string
 }
 
 // Channel is one messaging channel.
@@ -37,6 +57,8 @@ type Channel struct {
 	// ViewGoName names the per-channel client view (WhatsAppClient): the
 	// part of the Client whose activities this channel supports.
 	ViewGoName string
+	// Accessor is the Client method returning the view (WhatsApp).
+	Accessor string
 }
 
 // Supports reports whether a supports channel c: yes, or unverified unless
@@ -137,10 +159,24 @@ type Activity struct {
 	// OneOf lists groups of fields of which at least one must be set.
 	OneOf [][]*Field
 
+	// Client names the Client's methods for an activity the bot sends:
+	// Method (SendText), Wait (…AndWait, for requests with a response),
+	// Option (the <GoName>Option interface of its optional fields outside
+	// one-of groups, "" when it has none) and Targets (one interface per
+	// one-of group). Expect names the fake's Session.Expect<GoName>.
+	Client *ClientNames
+	Expect string
+
 	Doc        []string
 	Docs       string
 	Source     string
 	Deprecated string
+}
+
+// ClientNames are the Client's names for one activity (see Activity.Client).
+type ClientNames struct {
+	Method, Wait, Option string
+	Targets              []string
 }
 
 // Match identifies an activity by another key's value.
@@ -171,7 +207,11 @@ type Field struct {
 	Optional bool
 	Nullable bool
 	// Positive requires a value above zero (the session id).
-	Positive   bool
+	Positive bool
+	// Option names the Client option setting an optional field of an
+	// activity the bot sends (WithText); its value's type is "opt" + the
+	// name after With. Fields of the same Go name and type share one.
+	Option     string
 	Doc        []string
 	Source     string
 	Deprecated string

@@ -143,7 +143,7 @@ func (g *gen) runtime(dir, pkg, out string) (Files, error) {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "// %s\n\npackage %s\n", g.header(), pkg)
 		b.Write(src.Body)
-		files = append(files, File{Path: out + src.Name + genSuffix, Data: b.Bytes()})
+		files = append(files, File{Path: out + src.Name + genSuffix, Data: b.Bytes(), Runtime: true})
 	}
 	return files, nil
 }

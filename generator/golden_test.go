@@ -309,8 +309,8 @@ func compareFiles(want, got Files) []string {
 // TestCompareFiles keeps the harness honest: while the emitters produce little,
 // the golden cases alone would not notice a comparison that never fails.
 func TestCompareFiles(t *testing.T) {
-	want := Files{{"a_gen.go", []byte("package a\n")}, {"b_gen.go", []byte("x\ny\n")}, {"m/c_gen.go", nil}}
-	got := Files{{"b_gen.go", []byte("x\nz\n")}, {"d_gen.go", []byte("d")}, {"m/c_gen.go", nil}}
+	want := Files{{Path: "a_gen.go", Data: []byte("package a\n")}, {Path: "b_gen.go", Data: []byte("x\ny\n")}, {Path: "m/c_gen.go"}}
+	got := Files{{Path: "b_gen.go", Data: []byte("x\nz\n")}, {Path: "d_gen.go", Data: []byte("d")}, {Path: "m/c_gen.go"}}
 	problems := compareFiles(want, got)
 	if len(problems) != 3 {
 		t.Fatalf("got %d problems, want 3:\n%s", len(problems), strings.Join(problems, "\n"))
@@ -326,7 +326,7 @@ func TestCompareFiles(t *testing.T) {
 	if p := compareFiles(want, want); len(p) != 0 {
 		t.Errorf("equal sets differ: %q", p)
 	}
-	if p := compareFiles(nil, Files{{"b", nil}, {"a", nil}}); len(p) == 0 || !strings.Contains(p[0], "sorted") {
+	if p := compareFiles(nil, Files{{Path: "b"}, {Path: "a"}}); len(p) == 0 || !strings.Contains(p[0], "sorted") {
 		t.Errorf("unsorted output not reported: %q", p)
 	}
 }

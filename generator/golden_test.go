@@ -23,11 +23,18 @@ import (
 //	spec.yaml       the input (positions in errors read spec.yaml:line:col)
 //	overlay*.yaml   optional overlays, merged into spec.yaml in name order
 //	options.yaml    optional generator options: package, channels, strictChannels
-//	want/…          the expected output of a case that generates
+//	want/…          the spec-driven part of the expected output of a case that
+//	                generates: the emitters' files and ACTIVITIES.md, not the
+//	                runtime files copied verbatim from templates/ (File.Runtime),
+//	                which are the same for every spec and checked once, by
+//	                TestGoldenRuntimeVerbatim
 //	stderr.golden   the expected error text of a case that fails (the err_* cases),
 //	                exactly what the CLI prints on stderr
 //
-// A case fails on missing, extra and differing files. To rewrite the goldens:
+// A case fails on missing, extra and differing files. TestGoldenPackagesVet
+// assembles each case's whole output, runtime included, into one temporary
+// module and runs go vet over it, so every golden still compiles. To rewrite
+// the goldens (want/ is replaced, so stale files go):
 //
 //	go test ./generator -run Golden -update
 //	MLUVIIGEN_UPDATE=1 go test ./... -run 'Golden|UpToDate'
@@ -94,8 +101,9 @@ type caseOptions struct {
 	StrictChannels bool     `yaml:"strictChannels"`
 }
 
-// options returns the generator options of a case. The import path points into
-// the golden module, so the generated mluviitest subpackage resolves there.
+// options returns the generator options of a case. The import path is where
+// TestGoldenPackagesVet puts the case's whole output: <case>/want in a module
+// named goldenModule, so the generated mluviitest subpackage resolves there.
 func (c goldenCase) options(t *testing.T) Options {
 	t.Helper()
 	opts := Options{ImportPath: goldenModule + "/" + c.name + "/want"} // SpecPath: spec.yaml + overlays, from FromSpec
@@ -152,6 +160,18 @@ func (c goldenCase) generate(t *testing.T) (Files, error) {
 // errorText is what the CLI prints on stderr for err.
 func errorText(err error) string { return err.Error() + "\n" }
 
+// specDriven returns the files that depend on the spec: all but the runtime
+// copies. They are what want/ holds.
+func specDriven(files Files) Files {
+	var out Files
+	for _, f := range files {
+		if !f.Runtime {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
@@ -175,7 +195,7 @@ func TestGolden(t *testing.T) {
 			case hasStderr:
 				t.Fatalf("generation succeeded, but %s expects:\n%s", stderrGolden, wantErr)
 			default:
-				for _, problem := range compareFiles(readTree(t, c.wantDir()), files) {
+				for _, problem := range compareGolden(readTree(t, c.wantDir()), files) {
 					t.Error(problem)
 				}
 			}
@@ -207,8 +227,29 @@ func TestGoldenSpecsLoad(t *testing.T) {
 	}
 }
 
+// compareGolden compares want/ with a generation: its spec-driven files as
+// compareFiles does; a runtime file found in want/ is reported as such (goldens
+// hold none), not as a file that is missing from the output.
+func compareGolden(want, got Files) []string {
+	runtime := map[string]bool{}
+	for _, f := range got {
+		runtime[f.Path] = f.Runtime
+	}
+	var problems []string
+	var kept Files
+	for _, f := range want {
+		if runtime[f.Path] {
+			problems = append(problems, "want/"+f.Path+" is a runtime file, which goldens do not hold (TestGoldenRuntimeVerbatim checks those); -update removes it")
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return append(problems, compareFiles(kept, specDriven(got))...)
+}
+
 // update rewrites a case's expectations from this run: afterwards want/ holds
-// exactly the generated files, or stderr.golden the error.
+// exactly the spec-driven generated files (stale ones are gone), or
+// stderr.golden the error.
 func (c goldenCase) update(t *testing.T, files Files, genErr error) {
 	t.Helper()
 	if err := os.RemoveAll(c.wantDir()); err != nil {
@@ -224,7 +265,7 @@ func (c goldenCase) update(t *testing.T, files Files, genErr error) {
 	if err := os.Remove(stderrPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal(err)
 	}
-	if err := files.WriteDir(c.wantDir(), false); err != nil {
+	if err := specDriven(files).WriteDir(c.wantDir(), false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -20,7 +20,8 @@ import (
 
 // The golden harness. Each directory golden/<case>/ holds:
 //
-//	spec.yaml       the input (positions in errors read spec.yaml:line:col)
+//	spec.yaml       the input (positions in errors read spec.yaml:line:col); its
+//	                first line says what the case pins: "# pins: <one sentence>"
 //	overlay*.yaml   optional overlays, merged into spec.yaml in name order
 //	options.yaml    optional generator options: package, channels, strictChannels
 //	want/…          the spec-driven part of the expected output of a case that
@@ -92,6 +93,23 @@ func goldenCases(t *testing.T) []goldenCase {
 		t.Fatal("no golden cases in " + goldenDir)
 	}
 	return cases
+}
+
+// pinsPrefix starts the first line of every case's spec.yaml: the one
+// sentence saying what the case pins, so a reader (or a reviewer of a golden
+// diff) knows what would be lost if it changed.
+const pinsPrefix = "# pins: "
+
+// pins returns what the case says it pins: the first line of its spec.yaml
+// after "# pins: ". It is an error for that line to be missing or empty.
+func (c goldenCase) pins(t *testing.T) (string, error) {
+	t.Helper()
+	first, _, _ := strings.Cut(string(c.spec(t)), "\n")
+	sentence, ok := strings.CutPrefix(strings.TrimSuffix(first, "\r"), pinsPrefix)
+	if !ok || strings.TrimSpace(sentence) == "" {
+		return "", fmt.Errorf("%s/%s must start with the line \"%s<what this case pins, in one sentence>\", not %q", c.name, goldenSpec, pinsPrefix, first)
+	}
+	return strings.TrimSpace(sentence), nil
 }
 
 // caseOptions are the contents of a case's options.yaml.
@@ -175,6 +193,9 @@ func specDriven(files Files) Files {
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
+			if _, err := c.pins(t); err != nil {
+				t.Error(err)
+			}
 			files, err := c.generate(t)
 			if updating() {
 				c.update(t, files, err)

@@ -39,6 +39,7 @@ func Build(s *spec.Spec) (*ir.API, error) {
 		b.names[n] = spec.Pos{File: "(generated package)"}
 	}
 	api := b.build()
+	api.Sources = references(s.Sources)
 	if err := b.errs.Err(); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,15 @@ type API struct {
 	Structs    []*Struct
 	Enums      []*Enum
 	Activities []*Activity
+
+	// Sources is the spec's sources table: the keys its Source strings cite.
+	Sources []*Reference
+}
+
+// Reference is one entry of the sources table.
+type Reference struct {
+	Key, Title string
+	URL        string // absolute http(s), or empty
 }
 
 // Channel is one messaging channel.

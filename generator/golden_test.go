@@ -392,3 +392,24 @@ func TestCompareFiles(t *testing.T) {
 		t.Errorf("unsorted output not reported: %q", p)
 	}
 }
+
+// TestCompareGolden: want/ is compared with the spec-driven files only; a
+// runtime file in want/ is reported as such (once), and the runtime files of
+// the output are not expected there.
+func TestCompareGolden(t *testing.T) {
+	got := Files{
+		{Path: "a_gen.go", Data: []byte("a")},
+		{Path: "jsonread_gen.go", Data: []byte("runtime"), Runtime: true},
+		{Path: "mluviitest/server_gen.go", Data: []byte("runtime"), Runtime: true},
+	}
+	if p := compareGolden(Files{{Path: "a_gen.go", Data: []byte("a")}}, got); len(p) != 0 {
+		t.Errorf("spec-driven files equal, yet: %q", p)
+	}
+	p := compareGolden(Files{{Path: "a_gen.go", Data: []byte("a")}, {Path: "jsonread_gen.go", Data: []byte("runtime")}}, got)
+	if len(p) != 1 || !strings.HasPrefix(p[0], "want/jsonread_gen.go is a runtime file") {
+		t.Errorf("a runtime file in want/: %q", p)
+	}
+	if p := compareGolden(nil, got); len(p) != 1 || !strings.HasPrefix(p[0], "extra file a_gen.go") {
+		t.Errorf("a spec-driven file want/ lacks: %q", p)
+	}
+}

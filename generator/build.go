@@ -32,6 +32,7 @@ func Build(s *spec.Spec) (*ir.API, error) {
 		pos:      map[any]spec.Pos{},
 	}
 	api := b.build()
+	api.Sources = references(s.Sources)
 	if err := b.errs.Err(); err != nil {
 		return nil, err
 	}

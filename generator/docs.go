@@ -32,7 +32,9 @@ type (
 		ChannelSources               []docChannel
 		Activities                   []docActivity
 		Types                        []docType
+		Sources                      []docSource // the legend of the cited keys
 	}
+	docSource   struct{ Key, Title, URL string }
 	docChannel  struct{ Name, Sources, Doc string }
 	docActivity struct {
 		Wire, GoName, Anchor, Role, Direction, Retry string
@@ -87,6 +89,9 @@ func (g *gen) docView() docPage {
 			t.Values = append(t.Values, docValue{Wire: v.Wire, Number: num, Doc: oneLine(v.Doc)})
 		}
 		p.Types = append(p.Types, t)
+	}
+	for _, r := range api.Sources {
+		p.Sources = append(p.Sources, docSource{Key: r.Key, Title: oneLine([]string{r.Title}), URL: r.URL})
 	}
 	return p
 }

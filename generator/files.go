@@ -18,6 +18,9 @@ import (
 type File struct {
 	Path string
 	Data []byte
+	// Runtime marks a spec-independent file: a templates/ file emitted
+	// verbatim (header, package clause, body), the same for every spec.
+	Runtime bool
 }
 
 // Files is the whole output of one generation, sorted by path.

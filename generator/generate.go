@@ -128,7 +128,7 @@ func (g *gen) runtime(t *target) (Files, error) {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "// %s\n\npackage %s\n", g.header(), t.pkg(g))
 		b.Write(src.Body)
-		files = append(files, File{Path: t.filePath(src.Name + genSuffix), Data: b.Bytes()})
+		files = append(files, File{Path: t.filePath(src.Name + genSuffix), Data: b.Bytes(), Runtime: true})
 	}
 	return files, nil
 }

@@ -20,14 +20,22 @@ import (
 
 // The golden harness. Each directory golden/<case>/ holds:
 //
-//	spec.yaml       the input (positions in errors read spec.yaml:line:col)
+//	spec.yaml       the input (positions in errors read spec.yaml:line:col); its
+//	                first line says what the case pins: "# pins: <one sentence>"
 //	overlay*.yaml   optional overlays, merged into spec.yaml in name order
 //	options.yaml    optional generator options: package, channels, strictChannels
-//	want/…          the expected output of a case that generates
+//	want/…          the spec-driven part of the expected output of a case that
+//	                generates: the emitters' files and ACTIVITIES.md, not the
+//	                runtime files copied verbatim from templates/ (File.Runtime),
+//	                which are the same for every spec and checked once, by
+//	                TestGoldenRuntimeVerbatim
 //	stderr.golden   the expected error text of a case that fails (the err_* cases),
 //	                exactly what the CLI prints on stderr
 //
-// A case fails on missing, extra and differing files. To rewrite the goldens:
+// A case fails on missing, extra and differing files. TestGoldenPackagesVet
+// assembles each case's whole output, runtime included, into one temporary
+// module and runs go vet over it, so every golden still compiles. To rewrite
+// the goldens (want/ is replaced, so stale files go):
 //
 //	go test ./generator -run Golden -update
 //	MLUVIIGEN_UPDATE=1 go test ./... -run 'Golden|UpToDate'
@@ -87,6 +95,23 @@ func goldenCases(t *testing.T) []goldenCase {
 	return cases
 }
 
+// pinsPrefix starts the first line of every case's spec.yaml: the one
+// sentence saying what the case pins, so a reader (or a reviewer of a golden
+// diff) knows what would be lost if it changed.
+const pinsPrefix = "# pins: "
+
+// pins returns what the case says it pins: the first line of its spec.yaml
+// after "# pins: ". It is an error for that line to be missing or empty.
+func (c goldenCase) pins(t *testing.T) (string, error) {
+	t.Helper()
+	first, _, _ := strings.Cut(string(c.spec(t)), "\n")
+	sentence, ok := strings.CutPrefix(strings.TrimSuffix(first, "\r"), pinsPrefix)
+	if !ok || strings.TrimSpace(sentence) == "" {
+		return "", fmt.Errorf("%s/%s must start with the line \"%s<what this case pins, in one sentence>\", not %q", c.name, goldenSpec, pinsPrefix, first)
+	}
+	return strings.TrimSpace(sentence), nil
+}
+
 // caseOptions are the contents of a case's options.yaml.
 type caseOptions struct {
 	Package        string   `yaml:"package"`
@@ -94,8 +119,9 @@ type caseOptions struct {
 	StrictChannels bool     `yaml:"strictChannels"`
 }
 
-// options returns the generator options of a case. The import path points into
-// the golden module, so the generated mluviitest subpackage resolves there.
+// options returns the generator options of a case. The import path is where
+// TestGoldenPackagesVet puts the case's whole output: <case>/want in a module
+// named goldenModule, so the generated mluviitest subpackage resolves there.
 func (c goldenCase) options(t *testing.T) Options {
 	t.Helper()
 	opts := Options{ImportPath: goldenModule + "/" + c.name + "/want"} // SpecPath: spec.yaml + overlays, from FromSpec
@@ -152,9 +178,24 @@ func (c goldenCase) generate(t *testing.T) (Files, error) {
 // errorText is what the CLI prints on stderr for err.
 func errorText(err error) string { return err.Error() + "\n" }
 
+// specDriven returns the files that depend on the spec: all but the runtime
+// copies. They are what want/ holds.
+func specDriven(files Files) Files {
+	var out Files
+	for _, f := range files {
+		if !f.Runtime {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
+			if _, err := c.pins(t); err != nil {
+				t.Error(err)
+			}
 			files, err := c.generate(t)
 			if updating() {
 				c.update(t, files, err)
@@ -175,7 +216,7 @@ func TestGolden(t *testing.T) {
 			case hasStderr:
 				t.Fatalf("generation succeeded, but %s expects:\n%s", stderrGolden, wantErr)
 			default:
-				for _, problem := range compareFiles(readTree(t, c.wantDir()), files) {
+				for _, problem := range compareGolden(readTree(t, c.wantDir()), files) {
 					t.Error(problem)
 				}
 			}
@@ -207,8 +248,29 @@ func TestGoldenSpecsLoad(t *testing.T) {
 	}
 }
 
+// compareGolden compares want/ with a generation: its spec-driven files as
+// compareFiles does; a runtime file found in want/ is reported as such (goldens
+// hold none), not as a file that is missing from the output.
+func compareGolden(want, got Files) []string {
+	runtime := map[string]bool{}
+	for _, f := range got {
+		runtime[f.Path] = f.Runtime
+	}
+	var problems []string
+	var kept Files
+	for _, f := range want {
+		if runtime[f.Path] {
+			problems = append(problems, "want/"+f.Path+" is a runtime file, which goldens do not hold (TestGoldenRuntimeVerbatim checks those); -update removes it")
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return append(problems, compareFiles(kept, specDriven(got))...)
+}
+
 // update rewrites a case's expectations from this run: afterwards want/ holds
-// exactly the generated files, or stderr.golden the error.
+// exactly the spec-driven generated files (stale ones are gone), or
+// stderr.golden the error.
 func (c goldenCase) update(t *testing.T, files Files, genErr error) {
 	t.Helper()
 	if err := os.RemoveAll(c.wantDir()); err != nil {
@@ -224,7 +286,7 @@ func (c goldenCase) update(t *testing.T, files Files, genErr error) {
 	if err := os.Remove(stderrPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal(err)
 	}
-	if err := files.WriteDir(c.wantDir(), false); err != nil {
+	if err := specDriven(files).WriteDir(c.wantDir(), false); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -309,8 +371,8 @@ func compareFiles(want, got Files) []string {
 // TestCompareFiles keeps the harness honest: while the emitters produce little,
 // the golden cases alone would not notice a comparison that never fails.
 func TestCompareFiles(t *testing.T) {
-	want := Files{{"a_gen.go", []byte("package a\n")}, {"b_gen.go", []byte("x\ny\n")}, {"m/c_gen.go", nil}}
-	got := Files{{"b_gen.go", []byte("x\nz\n")}, {"d_gen.go", []byte("d")}, {"m/c_gen.go", nil}}
+	want := Files{{Path: "a_gen.go", Data: []byte("package a\n")}, {Path: "b_gen.go", Data: []byte("x\ny\n")}, {Path: "m/c_gen.go"}}
+	got := Files{{Path: "b_gen.go", Data: []byte("x\nz\n")}, {Path: "d_gen.go", Data: []byte("d")}, {Path: "m/c_gen.go"}}
 	problems := compareFiles(want, got)
 	if len(problems) != 3 {
 		t.Fatalf("got %d problems, want 3:\n%s", len(problems), strings.Join(problems, "\n"))
@@ -326,7 +388,28 @@ func TestCompareFiles(t *testing.T) {
 	if p := compareFiles(want, want); len(p) != 0 {
 		t.Errorf("equal sets differ: %q", p)
 	}
-	if p := compareFiles(nil, Files{{"b", nil}, {"a", nil}}); len(p) == 0 || !strings.Contains(p[0], "sorted") {
+	if p := compareFiles(nil, Files{{Path: "b"}, {Path: "a"}}); len(p) == 0 || !strings.Contains(p[0], "sorted") {
 		t.Errorf("unsorted output not reported: %q", p)
+	}
+}
+
+// TestCompareGolden: want/ is compared with the spec-driven files only; a
+// runtime file in want/ is reported as such (once), and the runtime files of
+// the output are not expected there.
+func TestCompareGolden(t *testing.T) {
+	got := Files{
+		{Path: "a_gen.go", Data: []byte("a")},
+		{Path: "jsonread_gen.go", Data: []byte("runtime"), Runtime: true},
+		{Path: "mluviitest/server_gen.go", Data: []byte("runtime"), Runtime: true},
+	}
+	if p := compareGolden(Files{{Path: "a_gen.go", Data: []byte("a")}}, got); len(p) != 0 {
+		t.Errorf("spec-driven files equal, yet: %q", p)
+	}
+	p := compareGolden(Files{{Path: "a_gen.go", Data: []byte("a")}, {Path: "jsonread_gen.go", Data: []byte("runtime")}}, got)
+	if len(p) != 1 || !strings.HasPrefix(p[0], "want/jsonread_gen.go is a runtime file") {
+		t.Errorf("a runtime file in want/: %q", p)
+	}
+	if p := compareGolden(nil, got); len(p) != 1 || !strings.HasPrefix(p[0], "extra file a_gen.go") {
+		t.Errorf("a spec-driven file want/ lacks: %q", p)
 	}
 }

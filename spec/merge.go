@@ -39,10 +39,13 @@ const (
 // checks that no key is missing.
 var mergeRules = map[reflect.Type]map[string]mergeRule{
 	reflect.TypeFor[Spec](): {
-		"name": rulePatch, "doc": rulePatch, "docs": rulePatch,
+		"name": rulePatch, "doc": rulePatch, "docs": rulePatch, "sources": ruleNested,
 		"discriminator": ruleNested, "session": ruleNested, "envelope": ruleNested,
 		"channels": ruleNested, "types": ruleNested, "activities": ruleNested,
 	},
+	// What a source key means may be stated, not changed: the base's
+	// citations of it would silently come to mean another document.
+	reflect.TypeFor[Reference]():     {"key": ruleName, "title": ruleSet, "url": ruleSet},
 	reflect.TypeFor[Discriminator](): {"key": ruleSet, "foldCase": ruleSet, "doc": rulePatch},
 	reflect.TypeFor[Session]():       {"field": ruleSet, "doc": rulePatch},
 	reflect.TypeFor[Channel]():       {"name": ruleName, "sources": ruleUnion, "doc": rulePatch},
@@ -100,6 +103,8 @@ type merger struct{ errs *ErrorList }
 func (m *merger) spec(dst, src *Spec) {
 	for _, key := range m.keys("the spec", dst, src) {
 		switch key {
+		case "sources":
+			dst.Sources = byName(dst.Sources, src.Sources, func(d, s *Reference) { m.keys("source "+d.Key, d, s) })
 		case "discriminator":
 			m.keys("discriminator", &dst.Discriminator, &src.Discriminator)
 		case "session":

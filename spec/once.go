@@ -41,13 +41,16 @@ func keyPos(keys map[string]Pos, key string, fallback Pos) Pos {
 var unionItems = map[string]string{"aliases": "alias", "sources": "source", "oneOf": "oneOf group"}
 
 // once reports and leaves out what the overlay o states twice: the entries of
-// its lists keyed by name (channels, types, enum values, activities, and the
+// its lists keyed by name (sources by key, channels, types, enum values, activities, and the
 // fields of the envelope, of a struct or of an activity) that repeat the name
 // of an earlier entry of the same list, and the items of its union lists
 // (aliases, sources, oneOf) that repeat an earlier item. It walks new nodes as
 // well as patches: a repeat reads the same either way.
 func (m *merger) once(o *Spec) {
 	m.unionOnce("the spec", o)
+	o.Sources = unique(o.Sources, func(key string, at, first Pos) {
+		m.errs.Add(at, msgDuplicateSource, key, first.RelativeTo(at))
+	})
 	o.Envelope = m.fieldsOnce("envelope", "the envelope", o.Envelope)
 	o.Channels = unique(o.Channels, func(name string, at, first Pos) {
 		m.errs.Add(at, msgDuplicateChannel, name, first.RelativeTo(at))

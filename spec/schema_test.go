@@ -100,6 +100,9 @@ func TestSchemaRejects(t *testing.T) {
 		"bad type expression":   "activities: [{name: A, fields: [{name: f, type: \"map[int]string\"}]}]\n",
 		"field without name":    "envelope: [{type: string}]\n",
 		"foldCase not bool":     "discriminator: {key: activity, foldCase: sometimes}\n",
+		"lower-case source key": "sources: [{key: d1, title: docs}]\n",
+		"relative source url":   "sources: [{key: D1, title: docs, url: docs.mluvii.com}]\n",
+		"unknown source key":    "sources: [{key: D1, titel: docs}]\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			v, err := yamlToJSONValue([]byte(src))
@@ -118,6 +121,7 @@ var schemaDefs = map[reflect.Type]string{
 	reflect.TypeFor[Spec]():          "",
 	reflect.TypeFor[Discriminator](): "discriminator",
 	reflect.TypeFor[Session]():       "session",
+	reflect.TypeFor[Reference]():     "reference",
 	reflect.TypeFor[Channel]():       "channel",
 	reflect.TypeFor[Type]():          "type",
 	reflect.TypeFor[EnumValue]():     "enumValue",

@@ -14,6 +14,8 @@ type Spec struct {
 	Doc string `yaml:"doc"`
 	// Docs is a link to the protocol's documentation.
 	Docs string `yaml:"docs"`
+	// Sources is the table of the keys that source strings cite (sources.go).
+	Sources []*Reference `yaml:"sources"`
 	// Discriminator is the key whose value names the activity.
 	Discriminator Discriminator `yaml:"discriminator"`
 	// Session describes the session id every activity carries unless it opts out.

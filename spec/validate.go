@@ -81,6 +81,7 @@ const (
 func (s *Spec) Validate() error {
 	v := &validator{s: s, errs: new(ErrorList)}
 	v.run()
+	v.sources()
 	return v.errs.Err()
 }
 

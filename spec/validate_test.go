@@ -281,7 +281,7 @@ activities:
     channelSource: test
     channels: {WebChat: yes}
   - {name: B, direction: toMluvii, role: request, retry: safe}
-  - {name: C, direction: toMluvii, role: request, retry: safe, channels: {WebChat: yes, Facebook: {support: no, source: D1}}}
+  - {name: C, direction: toMluvii, role: request, retry: safe, channels: {WebChat: yes, Facebook: {support: no, source: docs}}}
 `,
 			want: []string{
 				`t.yaml:11:5: activity A: channel Facebook has no cell (yes, no or unverified)`,

@@ -379,7 +379,7 @@ func (c *Client) Apple() AppleClient {
 // with Client.VK; calling a method VK does not support does not compile.
 // *Client implements it.
 type VKClient interface {
-	// SendText is Client.SendText; on VK: unverified (no source shows chatbot text on VK; D1/D12 have a VK column).
+	// SendText is Client.SendText; on VK: unverified (no source shows chatbot text on VK; D1, D12 (both have a VK column)).
 	SendText(ctx context.Context, sessionID int64, text string, opts ...TextOption) error
 	// SendMessage is Client.SendMessage; on VK: unverified (no source shows chatbot messages on VK).
 	SendMessage(ctx context.Context, sessionID int64, opts ...MessageOption) error

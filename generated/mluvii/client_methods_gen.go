@@ -22,7 +22,7 @@ type TextOption interface {
 //
 // Channels:
 //   - yes: WebChat, Facebook, WhatsApp, Apple
-//   - unverified: VK (no source shows chatbot text on VK; D1/D12 have a VK column)
+//   - unverified: VK (no source shows chatbot text on VK; D1, D12 (both have a VK column))
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/api-chatbot/chatbot-api-specific-activities-and-events
 func (c *Client) SendText(ctx context.Context, sessionID int64, text string, opts ...TextOption) error {

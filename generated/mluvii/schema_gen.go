@@ -78,7 +78,7 @@ var activityInfos = []ActivityInfo{{
 	Role:       RoleEvent,
 	Sent:       false,
 }, {
-	Channels: []ChannelSupport{{ChannelWebChat, SupportYes, "D1, D2, D4 samples (source Default)"}, {ChannelFacebook, SupportYes, "D1 Buttons sample (source Facebook); D4 formatting"}, {ChannelWhatsApp, SupportYes, "D1: WhatsApp only supports basic text; D4 formatting"}, {ChannelApple, SupportYes, "D4: formatting note for Apple"}, {ChannelVK, SupportUnverified, "no source shows chatbot text on VK; D1/D12 have a VK column"}},
+	Channels: []ChannelSupport{{ChannelWebChat, SupportYes, "D1, D2, D4 samples (source Default)"}, {ChannelFacebook, SupportYes, "D1 Buttons sample (source Facebook); D4 formatting"}, {ChannelWhatsApp, SupportYes, "D1: WhatsApp only supports basic text; D4 formatting"}, {ChannelApple, SupportYes, "D4: formatting note for Apple"}, {ChannelVK, SupportUnverified, "no source shows chatbot text on VK; D1, D12 (both have a VK column)"}},
 	Doc:      "Text is a plain text message: from the guest (a clicked imBack button arrives\nas Text too) or from the bot. The bot may use <strong>, <em> and <a>; mluvii\nconverts them per channel and strips other tags.",
 	Docs:     "https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/api-chatbot/chatbot-api-specific-activities-and-events",
 	Fields: []FieldInfo{{

@@ -32,6 +32,14 @@ type API struct {
 	// whatever the spec says. Emitters take the names they need from the
 	// fields of the model; this list is what they may declare.
 	Names []Name
+	// Sources is the spec's sources table: the keys its Source strings cite.
+	Sources []*Reference
+}
+
+// Reference is one entry of the sources table.
+type Reference struct {
+	Key, Title string
+	URL        string // absolute http(s), or empty
 }
 
 // Packages of the output, for Name.Package.

@@ -15,9 +15,9 @@ var ClientChannels []Channel
 // it with Client.WebChat; calling a method WebChat does not support does not
 // compile. *Client implements it.
 type WebChatClient interface {
-	// ShareFile is Client.ShareFile; on WebChat: yes (docs: supported activities).
+	// ShareFile is Client.ShareFile; on WebChat: yes (D1 channel table).
 	ShareFile(ctx context.Context, sessionID int64, url string) error
-	// Typing is Client.Typing; on WebChat: yes (docs: supported activities).
+	// Typing is Client.Typing; on WebChat: yes (D1 channel table).
 	Typing(ctx context.Context, sessionID int64) error
 }
 
@@ -31,7 +31,7 @@ func (c *Client) WebChat() WebChatClient {
 // unverified. Get it with Client.Facebook; calling a method Facebook does not
 // support does not compile. *Client implements it.
 type FacebookClient interface {
-	// Typing is Client.Typing; on Facebook: yes (docs: supported activities).
+	// Typing is Client.Typing; on Facebook: yes (D1 channel table).
 	Typing(ctx context.Context, sessionID int64) error
 }
 
@@ -45,7 +45,7 @@ func (c *Client) Facebook() FacebookClient {
 // unverified. Get it with Client.WhatsApp; calling a method WhatsApp does not
 // support does not compile. *Client implements it.
 type WhatsAppClient interface {
-	// ShareFile is Client.ShareFile; on WhatsApp: yes (our WhatsApp and Facebook tests, 2025-05).
+	// ShareFile is Client.ShareFile; on WhatsApp: yes (T (WhatsApp, Facebook)).
 	ShareFile(ctx context.Context, sessionID int64, url string) error
 }
 

@@ -15,7 +15,7 @@ import "context"
 //
 // Channels:
 //   - yes: WebChat, WhatsApp
-//   - no: Facebook (Messenger rejects non-https links)
+//   - no: Facebook (T: Messenger rejects non-https links)
 func (c *Client) ShareFile(ctx context.Context, sessionID int64, url string) error {
 	a := &ShareFile{SessionID: sessionID, URL: url}
 	return c.Send(ctx, a)
@@ -29,7 +29,7 @@ func (c *Client) ShareFile(ctx context.Context, sessionID int64, url string) err
 //
 // Channels:
 //   - yes: WebChat, Facebook
-//   - no: WhatsApp (docs: supported activities)
+//   - no: WhatsApp (D1 channel table)
 func (c *Client) Typing(ctx context.Context, sessionID int64) error {
 	a := &Typing{SessionID: sessionID}
 	return c.Send(ctx, a)

@@ -23,7 +23,7 @@ const (
 
 var channelSources = []channelSource{{ChannelWebChat, []string{"Default"}}, {ChannelFacebook, []string{"Facebook"}}, {ChannelWhatsApp, []string{"WhatsApp"}}}
 var activityInfos = []ActivityInfo{{
-	Channels: []ChannelSupport{{ChannelWebChat, SupportYes, "docs: supported activities"}, {ChannelFacebook, SupportNo, "Messenger rejects non-https links"}, {ChannelWhatsApp, SupportYes, "our WhatsApp and Facebook tests, 2025-05"}},
+	Channels: []ChannelSupport{{ChannelWebChat, SupportYes, "D1 channel table"}, {ChannelFacebook, SupportNo, "T: Messenger rejects non-https links"}, {ChannelWhatsApp, SupportYes, "T (WhatsApp, Facebook)"}},
 	Doc:      "ShareFile sends the guest a link to a file.",
 	Fields: []FieldInfo{{
 		GoName:   "URL",
@@ -42,7 +42,7 @@ var activityInfos = []ActivityInfo{{
 	Role:       RoleRequest,
 	Sent:       true,
 }, {
-	Channels:   []ChannelSupport{{ChannelWebChat, SupportYes, "docs: supported activities"}, {ChannelFacebook, SupportYes, "docs: supported activities"}, {ChannelWhatsApp, SupportNo, "docs: supported activities"}},
+	Channels:   []ChannelSupport{{ChannelWebChat, SupportYes, "D1 channel table"}, {ChannelFacebook, SupportYes, "D1 channel table"}, {ChannelWhatsApp, SupportNo, "D1 channel table"}},
 	Doc:        "Typing shows a typing indicator.",
 	GoName:     "Typing",
 	HasSession: true,

@@ -23,7 +23,9 @@ import (
 //	spec.yaml       the input (positions in errors read spec.yaml:line:col); its
 //	                first line says what the case pins: "# pins: <one sentence>"
 //	overlay*.yaml   optional overlays, merged into spec.yaml in name order
-//	options.yaml    optional generator options: package, channels, strictChannels
+//	options.yaml    optional generator options: package, channels, strictChannels,
+//	                with (optional output targets; their modules must be required
+//	                by the root go.mod, whose requirements the vetted module copies)
 //	want/…          the spec-driven part of the expected output of a case that
 //	                generates: the emitters' files and ACTIVITIES.md, not the
 //	                runtime files copied verbatim from templates/ (File.Runtime),
@@ -117,6 +119,7 @@ type caseOptions struct {
 	Package        string   `yaml:"package"`
 	Channels       []string `yaml:"channels"`
 	StrictChannels bool     `yaml:"strictChannels"`
+	With           []string `yaml:"with"`
 }
 
 // options returns the generator options of a case. The import path is where
@@ -137,7 +140,7 @@ func (c goldenCase) options(t *testing.T) Options {
 	if err := dec.Decode(&co); err != nil {
 		t.Fatalf("%s/options.yaml: %v", c.name, err)
 	}
-	opts.Package, opts.Channels, opts.StrictChannels = co.Package, co.Channels, co.StrictChannels
+	opts.Package, opts.Channels, opts.StrictChannels, opts.With = co.Package, co.Channels, co.StrictChannels, co.With
 	return opts
 }
 

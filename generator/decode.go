@@ -104,7 +104,7 @@ func (g *gen) scanName(f *jen.File) {
 		jen.Case(jen.Id("r").Dot(rd.KeyIs).Call(jen.Lit(key))).Block(
 			jen.If(jen.Id("r").Dot(rd.Peek).Call().Op("!=").LitRune('"')).Block(
 				jen.Id("r").Dot(rd.Fail).Call(jen.Lit("the activity name must be a string, got %s"), jen.Id("r").Dot(rd.Kind).Call()),
-				jen.Id("r").Dot(rd.Err).Dot("Path").Op("=").Id("r").Dot(rd.Key),
+				jen.Id("r").Dot(rd.Err).Dot(rt.SetPath).Call(jen.Id("r").Dot(rd.Key)),
 				jen.Return(),
 			),
 			jen.List(jen.Id("name"), jen.Id("named")).Op("=").List(jen.Id("r").Dot(rd.RawString).Call(), jen.True()),
@@ -309,12 +309,5 @@ func (g *gen) enumReader(f *jen.File, e *ir.Enum) {
 		return
 	}
 	f.Func().Id("read"+e.GoName).Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Id(e.GoName).Block(
-		jen.Id("names").Op(":=").Id("r").Dot(rd.FlagValues).Call(jen.Id(enumNumbersVar(e))),
-		jen.If(jen.Id("names").Op("==").Nil()).Block(jen.Return(jen.Nil())),
-		jen.Id("out").Op(":=").Make(jen.Id(e.GoName), jen.Len(jen.Id("names"))),
-		jen.For(jen.List(jen.Id("i"), jen.Id("n")).Op(":=").Range().Id("names")).Block(
-			jen.Id("out").Index(jen.Id("i")).Op("=").Id(e.FlagGoName).Parens(jen.Id("n")),
-		),
-		jen.Return(jen.Id("out")),
-	)
-}
+		jen.Return(jen.Id(rt.ReadFlags).Types(jen.Id(e.FlagGoName)).Call(jen.Id("r"), jen.Id(enumNumbersVar(e)))),
+	)}

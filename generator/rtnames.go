@@ -18,6 +18,8 @@ var rt = struct {
 	JSONWriter    string `decl:"runtime"`
 	ReadSlice     string `decl:"runtime"`
 	ReadMap       string `decl:"runtime"`
+	ReadFlags     string `decl:"runtime"`
+	SetPath       string `decl:"runtime.DecodeError"`
 	WriteSlice    string `decl:"runtime"`
 	WriteMap      string `decl:"runtime"`
 	EqualFold     string `decl:"runtime"`
@@ -53,7 +55,7 @@ var rt = struct {
 	ChannelOf  string `decl:"runtime"`
 }{
 	NewJSONReader: "newJSONReader", JSONReader: "jsonReader", JSONWriter: "jsonWriter",
-	ReadSlice: "readSlice", ReadMap: "readMap", WriteSlice: "writeSlice", WriteMap: "writeMap",
+	ReadSlice: "readSlice", ReadMap: "readMap", ReadFlags: "readFlags", SetPath: "setPath", WriteSlice: "writeSlice", WriteMap: "writeMap",
 	EqualFold: "equalFold", FirstMember: "firstMember", LenientInt64: "lenientInt64",
 	Timestamp: "Timestamp", EnumNumberEntry: "enumNumber", EnumNumber: "EnumNumber",
 	ActivityInfo: "ActivityInfo", FieldInfo: "FieldInfo", TypeInfo: "TypeInfo", TypeRef: "TypeRef",
@@ -78,7 +80,6 @@ var rd = struct {
 	RawValue  string `decl:"runtime.jsonReader"`
 	// Named types and activities.
 	EnumValue    string `decl:"runtime.jsonReader"`
-	FlagValues   string `decl:"runtime.jsonReader"`
 	SessionID    string `decl:"runtime.jsonReader"`
 	ActivityName string `decl:"runtime.jsonReader"`
 	// Structure.
@@ -105,7 +106,7 @@ var rd = struct {
 }{
 	Str: "str", LooseStr: "looseStr", Boolean: "boolean", Int32: "int32", Int64: "int64",
 	Float64: "float64", Timestamp: "timestamp", RawValue: "rawValue",
-	EnumValue: "enumValue", FlagValues: "flagValues", SessionID: "sessionID", ActivityName: "activityName",
+	EnumValue: "enumValue", SessionID: "sessionID", ActivityName: "activityName",
 	Object: "object", BeginObject: "beginObject", NextKey: "nextKey", KeyIs: "keyIs", Skip: "skip",
 	Null: "null", Peek: "peek", RawString: "rawString", Kind: "kind", At: "at", End: "end",
 	Fail: "fail", Missing: "missing", Result: "result",

@@ -237,3 +237,62 @@ func flagModel(e any, seen *flagBits) (out GroupOfflineReasons) {
 	}
 	return out
 }
+
+// TestDecodeRefusesDataAfterNUL: a NUL byte after the root value is data,
+// not the end of the body (it used to read as the end, accepting anything
+// after it, and an Unknown's Raw then did not marshal).
+func TestDecodeRefusesDataAfterNUL(t *testing.T) {
+	for _, body := range []string{
+		"{\"activity\":\"Text\",\"sessionId\":1,\"text\":\"x\"}\x00{\"activity\":\"Ping\"} garbage [[[",
+		"{\"activity\":\"NoSuchActivity\",\"sessionId\":1}\x00",
+		"{\"activity\":\"Text\",\"sessionId\":1,\"text\":\"x\"} \x00",
+	} {
+		if a, err := Decode([]byte(body)); err == nil {
+			t.Errorf("%q decoded as %T; encoding/json's Valid says %v", body, a, json.Valid([]byte(body)))
+		}
+	}
+}
+
+// TestDecodeErrorLogValueLeavesOutKeysAndNames: map keys in the path and an
+// activity name the spec does not know come from the body too.
+func TestDecodeErrorLogValueLeavesOutKeysAndNames(t *testing.T) {
+	for _, body := range []string{
+		`{"activity":"HeroCardQuickReply","sessionId":1,"additionalParams":{"jan.novak secret-4711":5}}`,
+		`{"activity":"secret-4711","sessionId":1,"x":tru}`,
+	} {
+		_, err := Decode([]byte(body))
+		if err == nil {
+			t.Fatalf("%s: no error", body)
+		}
+		var logged bytes.Buffer
+		slog.New(slog.NewTextHandler(&logged, nil)).Error("failed", "err", err)
+		if strings.Contains(logged.String(), "4711") {
+			t.Errorf("%s: the log line carries body content: %s", body, logged.String())
+		}
+	}
+	_, err := Decode([]byte(`{"activity":"HeroCardQuickReply","sessionId":1,"additionalParams":{"k":5}}`))
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Path != "additionalParams.k" {
+		t.Errorf("the error's own path lost the key: %v", err)
+	}
+}
+
+// TestDecodeFlagStringIsBounded: the comma-separated form of a flag set
+// keeps each name once, so a long run of the same name costs nothing.
+func TestDecodeFlagStringIsBounded(t *testing.T) {
+	body := []byte(`{"activity":"GetAvailableGroupsResponse","sessionId":1,"availableGroups":[{"groupOfflineReasons":"` +
+		strings.Repeat("DELETED,", 1<<17) + `"}]}`)
+	var a Activity
+	allocated := bytesAllocated(func() {
+		var err error
+		if a, err = Decode(body); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got := a.(*GetAvailableGroupsResponse).AvailableGroups[0].GroupOfflineReasons; !cmp.Equal(got, GroupOfflineReasons{GroupOfflineReasonDeleted}) {
+		t.Errorf("%d flag values, want the one DELETED", len(got))
+	}
+	if limit := 2 * uint64(len(body)); allocated > limit {
+		t.Errorf("a %d-byte flag string allocated %d bytes, want at most %d", len(body), allocated, limit)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -77,6 +78,14 @@ type bodyText string
 func (r *jsonReader) at(field string) {
 	if r.err != nil {
 		r.err.prefix(field)
+	}
+}
+
+// atKey prefixes the path of a pending error with a map key, which is text
+// from the body: the error's log form shows it as "…".
+func (r *jsonReader) atKey(key string) {
+	if r.err != nil {
+		r.err.prefixKey(key)
 	}
 }
 
@@ -484,9 +493,10 @@ func (r *jsonReader) peekPos() int {
 	return r.pos
 }
 
-// end checks that nothing but white space follows the root value.
+// end checks that nothing but white space follows the root value. It looks
+// at the position, not at peek's 0, which a NUL byte in the body reads as too.
 func (r *jsonReader) end() {
-	if r.err == nil && r.peek() != 0 {
+	if r.err == nil && r.peekPos() < len(r.s) {
 		r.fail("unexpected data after the JSON value")
 	}
 }
@@ -709,7 +719,7 @@ func readMap[T any](r *jsonReader, elem func(*jsonReader) T) map[string]T {
 			continue
 		}
 		out[k] = elem(r)
-		r.at(k)
+		r.atKey(k)
 	}
 	return out
 }
@@ -757,7 +767,7 @@ func (r *jsonReader) object() bool {
 func (r *jsonReader) missing(key string) {
 	if r.err == nil {
 		r.fail("required key is missing")
-		r.err.Path = key
+		r.err.setPath(key)
 	}
 }
 
@@ -794,15 +804,16 @@ func lenientInt64(s, key string) int64 {
 	return n
 }
 
-// flagValues reads a flag set: a list of names or numbers, a bit mask, or a
-// comma-separated string ("BUSINESS_HOURS, NO_OPERATORS", as .NET writes
-// flags). Numbers are split into the flags of numbers; bits no flag covers
-// are kept as their decimal text. A set holds each bit once: a number adds
-// only the bits no earlier number of the list added, so a list of numbers
-// yields at most one value per bit, however long it is (a body of millions of
-// -1 must not turn into millions of copies of every flag). Names are kept as
-// they come. null reads as nil.
-func (r *jsonReader) flagValues(numbers []enumNumber) []string {
+// readFlags reads a flag set into its Go type: a list of names or numbers,
+// a bit mask, or a comma-separated string ("BUSINESS_HOURS, NO_OPERATORS",
+// as .NET writes flags). Numbers are split into the flags of numbers; bits no
+// flag covers are kept as their decimal text. A set holds each bit once: a
+// number adds only the bits no earlier number of the list added, so a list of
+// numbers yields at most one value per bit, however long it is (a body of
+// millions of -1 must not turn into millions of copies of every flag). Names
+// in a list are kept as they come, as encoding/json would; a comma-separated
+// string keeps each name once. null reads as nil.
+func readFlags[T ~string](r *jsonReader, numbers []enumNumber) []T {
 	if r.err != nil || r.null() {
 		return nil
 	}
@@ -811,27 +822,24 @@ func (r *jsonReader) flagValues(numbers []enumNumber) []string {
 		if !r.open() {
 			return nil
 		}
-		out := []string{}
+		out := []T{}
 		var seen flagBits
 		for i := 0; r.nextElem(i); i++ {
-			out = r.appendFlag(out, numbers, &seen)
+			out = appendFlag(r, out, numbers, &seen)
 			r.atIndex(i)
 		}
 		return out
 	case c == '"':
-		var out []string
-		for _, part := range strings.Split(r.rawString(), ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
+		out := []T{}
+		for part := range strings.SplitSeq(r.rawString(), ",") {
+			if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, T(part)) {
+				out = append(out, T(part))
 			}
-		}
-		if out == nil {
-			out = []string{}
 		}
 		return out
 	}
 	var seen flagBits
-	return r.appendFlag([]string{}, numbers, &seen)
+	return appendFlag(r, []T{}, numbers, &seen)
 }
 
 // flagBits remembers which bits the numbers of one flag list already added.
@@ -842,9 +850,9 @@ type flagBits struct {
 
 // appendFlag reads one flag name, or a number split into the flags of the
 // bits seen does not hold yet.
-func (r *jsonReader) appendFlag(out []string, numbers []enumNumber, seen *flagBits) []string {
+func appendFlag[T ~string](r *jsonReader, out []T, numbers []enumNumber, seen *flagBits) []T {
 	if r.peek() == '"' {
-		return append(out, r.rawString())
+		return append(out, T(r.rawString()))
 	}
 	n := r.int64()
 	if r.err != nil {
@@ -857,7 +865,7 @@ func (r *jsonReader) appendFlag(out []string, numbers []enumNumber, seen *flagBi
 		seen.zero = true
 		for _, e := range numbers {
 			if e.number == 0 {
-				return append(out, e.name)
+				return append(out, T(e.name))
 			}
 		}
 		return out
@@ -866,12 +874,12 @@ func (r *jsonReader) appendFlag(out []string, numbers []enumNumber, seen *flagBi
 	seen.bits |= n
 	for _, e := range numbers {
 		if e.number != 0 && n&e.number == e.number {
-			out = append(out, e.name)
+			out = append(out, T(e.name))
 			n &^= e.number
 		}
 	}
 	if n != 0 {
-		out = append(out, strconv.FormatInt(n, 10))
+		out = append(out, T(strconv.FormatInt(n, 10)))
 	}
 	return out
 }

@@ -21,7 +21,8 @@ type DecodeError struct {
 	// Body is the raw body that failed to decode.
 	Body []byte
 
-	logMsg string // Msg without the values quoted from the body, if it quotes any
+	logMsg  string // Msg without the values quoted from the body, if it quotes any
+	logPath string // Path with map keys (text from the body) shown as "…"
 }
 
 // Error says what is wrong and where. It does not include Body, but Msg may
@@ -47,39 +48,56 @@ func (e *DecodeError) Error() string {
 	return b.String()
 }
 
+// setPath sets the path to a field name of the spec.
+func (e *DecodeError) setPath(field string) { e.Path, e.logPath = field, field }
+
+// prefix prefixes the path with a field name of the spec.
 func (e *DecodeError) prefix(field string) {
-	switch {
-	case e.Path == "":
-		e.Path = field
-	case e.Path[0] == '[':
-		e.Path = field + e.Path
-	default:
-		e.Path = field + "." + e.Path
-	}
+	e.Path = joinPath(field, e.Path)
+	e.logPath = joinPath(field, e.logPath)
+}
+
+// prefixKey prefixes the path with a map key from the body.
+func (e *DecodeError) prefixKey(key string) {
+	e.Path = joinPath(key, e.Path)
+	e.logPath = joinPath("…", e.logPath)
 }
 
 func (e *DecodeError) prefixIndex(i int) {
 	idx := "[" + strconv.Itoa(i) + "]"
-	if e.Path == "" || e.Path[0] == '[' {
-		e.Path = idx + e.Path
-	} else {
-		e.Path = idx + "." + e.Path
+	e.Path = joinPath(idx, e.Path)
+	e.logPath = joinPath(idx, e.logPath)
+}
+
+// joinPath puts segment in front of path: "a" + "b" is "a.b", "a" + "[1]"
+// is "a[1]".
+func joinPath(segment, path string) string {
+	switch {
+	case path == "":
+		return segment
+	case path[0] == '[':
+		return segment + path
+	default:
+		return segment + "." + path
 	}
 }
 
-// LogValue implements slog.LogValuer: what is wrong and where, with the values
-// quoted from the body left out (logs never carry body content).
+// LogValue implements slog.LogValuer: what is wrong and where, with what
+// comes from the body left out (logs never carry body content): values the
+// message quotes, map keys in the path (shown as "…"), and an activity name
+// the spec does not know.
 func (e *DecodeError) LogValue() slog.Value {
 	msg := e.Msg
 	if e.logMsg != "" {
 		msg = e.logMsg
 	}
 	attrs := make([]slog.Attr, 0, 5)
-	if e.Activity != "" {
-		attrs = append(attrs, slog.String("activity", e.Activity))
+	// Only a name the spec knows: an unknown one is text from the body.
+	if info, ok := LookupActivity(e.Activity); ok {
+		attrs = append(attrs, slog.String("activity", info.Name))
 	}
-	if e.Path != "" {
-		attrs = append(attrs, slog.String("path", e.Path))
+	if e.logPath != "" {
+		attrs = append(attrs, slog.String("path", e.logPath))
 	}
 	return slog.GroupValue(append(attrs, slog.String("problem", msg), slog.Int("offset", e.Offset),
 		slog.Int("bytes", len(e.Body)))...)

@@ -73,7 +73,7 @@ func scanActivityName(r *jsonReader) (name, match string) {
 		case r.keyIs("activity"):
 			if r.peek() != '"' {
 				r.fail("the activity name must be a string, got %s", r.kind())
-				r.err.Path = r.key
+				r.err.setPath(r.key)
 				return
 			}
 			name, named = r.rawString(), true
@@ -166,13 +166,5 @@ func (x *GroupOffline) UnmarshalJSON(b []byte) error {
 var groupOfflineReasonsNumbers = []enumNumber{{int64(0), "NONE"}, {int64(1), "BUSINESS_HOURS"}, {int64(2), "NO_OPERATORS"}, {int64(4), "QUEUE_FULL"}}
 
 func readGroupOfflineReasons(r *jsonReader) GroupOfflineReasons {
-	names := r.flagValues(groupOfflineReasonsNumbers)
-	if names == nil {
-		return nil
-	}
-	out := make(GroupOfflineReasons, len(names))
-	for i, n := range names {
-		out[i] = GroupOfflineReason(n)
-	}
-	return out
+	return readFlags[GroupOfflineReason](r, groupOfflineReasonsNumbers)
 }

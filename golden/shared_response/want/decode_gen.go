@@ -73,7 +73,7 @@ func scanActivityName(r *jsonReader) (name, match string) {
 		case r.keyIs("activity"):
 			if r.peek() != '"' {
 				r.fail("the activity name must be a string, got %s", r.kind())
-				r.err.Path = r.key
+				r.err.setPath(r.key)
 				return
 			}
 			name, named = r.rawString(), true

@@ -308,6 +308,7 @@ func (g *gen) enumReader(f *jen.File, e *ir.Enum) {
 		)
 		return
 	}
-	f.Func().Id("read"+e.GoName).Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Id(e.GoName).Block(
+	f.Func().Id("read" + e.GoName).Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Id(e.GoName).Block(
 		jen.Return(jen.Id(rt.ReadFlags).Types(jen.Id(e.FlagGoName)).Call(jen.Id("r"), jen.Id(enumNumbersVar(e)))),
-	)}
+	)
+}

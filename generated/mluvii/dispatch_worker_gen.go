@@ -3,10 +3,12 @@
 package mluvii
 
 import (
+	"bytes"
 	"errors"
 	"runtime/debug"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // loop takes events off the queue until the queue is closed and drained, or
@@ -60,12 +62,17 @@ func (d *Dispatcher) loop() {
 // order, every event of the session that arrived meanwhile.
 func (d *Dispatcher) runSession(ev QueuedEvent) {
 	for {
-		d.handle(ev)
+		if !d.handle(ev) {
+			// Close gave up: the event and the session's backlog are never
+			// Done, so a durable queue delivers them again after a restart.
+			d.sched.next(ev.SessionID, true)
+			return
+		}
 		if !ev.outside {
 			d.queue.Done(ev)
 		}
 		var ok bool
-		if ev, ok = d.sched.next(ev.SessionID, d.abandoned.Load()); !ok {
+		if ev, ok = d.sched.next(ev.SessionID, false); !ok {
 			return
 		}
 	}
@@ -113,31 +120,60 @@ func (s *sessionScheduler) next(session int64, stop bool) (QueuedEvent, bool) {
 	return ev, true
 }
 
-// handle runs the handler for one event; it never panics.
-func (d *Dispatcher) handle(ev QueuedEvent) {
-	d.stats.running.Add(1)
-	defer func() {
-		d.stats.running.Add(-1)
-		d.stats.handled.Add(1)
-	}()
+// handle runs the handler for one event; it never panics. It reports false,
+// running nothing, once Close has given up.
+func (d *Dispatcher) handle(ev QueuedEvent) bool {
+	if !d.begin(ev) {
+		return false
+	}
+	defer d.end(ev)
 	hs := d.handlers.Load()
 	a := ev.Activity
-	if a == nil { // undecodable, or back from a durable queue
+	if a == nil {
+		// Queued events hold only their body: decoded here, the activity
+		// lives while its handler runs. The body is not modified (see
+		// QueuedEvent.Body), so the activity may share its memory.
 		var err error
-		if a, err = Decode(ev.Body); err != nil {
+		if a, err = decodeString(unsafe.String(unsafe.SliceData(ev.Body), len(ev.Body)), ev.Body); err != nil {
 			d.report(hs, err, ev.Body)
-			return
+			return true
 		}
 	}
 	h := hs.lookup(a)
 	if h == nil {
 		d.stats.unhandled.Add(1)
-		return
+		return true
 	}
 	if err := d.call(h, a); err != nil {
 		d.stats.handlerErrors.Add(1)
 		d.report(hs, err, ev.Body)
 	}
+	return true
+}
+
+// begin counts a handler as running, unless Close has given up: starting a
+// handler and giving up exclude each other (both hold mu), so none starts
+// after Close returned its error, and Close counts those that run.
+func (d *Dispatcher) begin(ev QueuedEvent) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.abandoned.Load() {
+		return false
+	}
+	d.stats.running.Add(1)
+	if !ev.outside {
+		d.runningQueued.Add(1)
+	}
+	return true
+}
+
+// end counts a handler begin counted as finished.
+func (d *Dispatcher) end(ev QueuedEvent) {
+	if !ev.outside {
+		d.runningQueued.Add(-1)
+	}
+	d.stats.running.Add(-1)
+	d.stats.handled.Add(1)
 }
 
 // call runs h, turning an error or a panic into a *HandlerError.
@@ -154,7 +190,9 @@ func (d *Dispatcher) call(h handlerFunc, a Activity) (err error) {
 	return nil
 }
 
-// report hands err to OnError, or logs it.
+// report hands err to OnError, or logs it. OnError gets its own copy of the
+// body: the queued body is shared with the activity's strings, which a
+// handler may have kept, and OnError may well redact it in place.
 func (d *Dispatcher) report(hs *handlerSet, err error, body []byte) {
 	if hs.onError == nil {
 		d.log.Error("mluvii dispatcher: event failed", "err", err, "bytes", len(body))
@@ -166,5 +204,10 @@ func (d *Dispatcher) report(hs *handlerSet, err error, body []byte) {
 			d.log.Error("mluvii dispatcher: OnError handler panicked", "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
+	body = bytes.Clone(body)
+	var de *DecodeError
+	if errors.As(err, &de) {
+		de.Body = body
+	}
 	hs.onError(d.ctx, err, body)
 }

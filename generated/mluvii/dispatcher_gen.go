@@ -73,6 +73,13 @@ type Dispatcher struct {
 	puts     sync.WaitGroup // requests between the closed check and the end of their Put
 	workers  sync.WaitGroup // the loop and the sessions' goroutines
 	running  chan struct{}  // one token per session goroutine: at most cfg.workers
+	// runningQueued counts the handlers running for queued events (not the
+	// late responses run outside the queue), for Close's account.
+	runningQueued atomic.Int64
+	// closing is cancelled when Close begins: requests waiting for room
+	// stop waiting and get 503.
+	closing     context.Context
+	stopWaiting context.CancelFunc
 
 	// ctx is the handlers' context; it is cancelled when Close gives up.
 	ctx       context.Context
@@ -107,6 +114,7 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 	d.handlers.Store(&handlerSet{byName: map[string]handlerFunc{}})
 	d.waiters.setLate(d.lateResponse)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.closing, d.stopWaiting = context.WithCancel(context.Background())
 	return d
 }
 
@@ -159,7 +167,9 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // accept routes a body that was read completely and answers its status.
 func (d *Dispatcher) accept(ctx context.Context, start time.Time, body []byte) int {
 	// The body is not modified after this: the activity shares its memory
-	// instead of holding a copy.
+	// instead of holding a copy. It lives only for routing: the queue holds
+	// the body, decoded again when its handler's turn comes, so a waiting
+	// event costs its body's bytes and no more (WithQueueBytes).
 	a, err := decodeString(unsafe.String(unsafe.SliceData(body), len(body)), body)
 	if err != nil {
 		d.stats.decodeErrors.Add(1)
@@ -191,7 +201,7 @@ func (d *Dispatcher) accept(ctx context.Context, start time.Time, body []byte) i
 			return http.StatusOK
 		}
 	}
-	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: body, Received: start, Activity: a}
+	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: body, Received: start}
 	if err := d.enqueue(ctx, start, ev); err != nil {
 		if d.dedupe != nil {
 			d.dedupe.release(key, start) // mluvii may send it again
@@ -244,6 +254,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, start time.Time, ev QueuedEven
 	defer d.puts.Done()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(d.cfg.ackBudget))
 	defer cancel()
+	defer context.AfterFunc(d.closing, cancel)()
 	ev.ID = d.seq.Add(1)
 	if err := d.queue.Put(ctx, ev); err != nil {
 		return err
@@ -256,12 +267,12 @@ func (d *Dispatcher) enqueue(ctx context.Context, start time.Time, ev QueuedEven
 func (d *Dispatcher) refused(err error) {
 	d.stats.rejected.Add(1)
 	switch {
+	case d.closing.Err() != nil, errors.Is(err, errClosing), errors.Is(err, ErrQueueClosed):
+		d.stats.rejectedClosing.Add(1)
 	case errors.Is(err, ErrQueueBytesFull):
 		d.stats.rejectedBytes.Add(1)
 	case errors.Is(err, ErrQueueFull):
 		d.stats.rejectedFull.Add(1)
-	case errors.Is(err, errClosing), errors.Is(err, ErrQueueClosed):
-		d.stats.rejectedClosing.Add(1)
 	}
 }
 
@@ -274,11 +285,13 @@ func (d *Dispatcher) refused(err error) {
 func (d *Dispatcher) lateResponse(a Activity) {
 	d.stats.lateResponses.Add(1)
 	now := time.Now()
-	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: a.RawJSON(), Received: now, Activity: a}
-	// The caller is often a handler on a worker: do not wait for room.
+	ev := QueuedEvent{SessionID: a.Session(), Name: a.ActivityName(), Body: a.RawJSON(), Received: now}
+	// The caller is often a handler on a worker: do not wait for room. Once
+	// queued, the event holds its body alone, like any other.
 	if d.enqueue(d.ctx, now.Add(-d.cfg.ackBudget), ev) == nil {
 		return
 	}
+	ev.Activity = a
 	d.mu.Lock()
 	if d.stopped || d.abandoned.Load() {
 		d.mu.Unlock()
@@ -326,6 +339,7 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 		d.mu.Lock()
 		d.closed = true
 		d.mu.Unlock()
+		d.stopWaiting()
 		go func() {
 			d.puts.Wait() // at most the ack budget
 			if err := d.queue.Close(); err != nil {
@@ -349,7 +363,10 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 		select {
 		case <-d.drained:
 		default:
-			if !d.abandoned.Swap(true) {
+			d.mu.Lock() // see begin: no handler starts after this
+			first := !d.abandoned.Swap(true)
+			d.mu.Unlock()
+			if first {
 				d.cancel()
 			}
 		}
@@ -358,7 +375,7 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 		return nil
 	}
 	running := int(d.stats.running.Load())
-	waiting := max(d.queue.Len()-running, 0)
+	waiting := max(d.queue.Len()-int(d.runningQueued.Load()), 0)
 	err := ctx.Err()
 	if err == nil {
 		err = ErrCloseGaveUp

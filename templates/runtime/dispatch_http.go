@@ -66,7 +66,7 @@ func (d *Dispatcher) readBody(w http.ResponseWriter, r *http.Request) ([]byte, i
 		}
 		return body, 0
 	}
-	w.Header().Set("Connection", "close")
+	closeUnread(w) // the rest of the body is not read either
 	var tooLarge *http.MaxBytesError
 	var netErr net.Error
 	switch {

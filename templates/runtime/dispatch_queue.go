@@ -38,8 +38,10 @@ type QueuedEvent struct {
 	Body []byte
 	// Received is when the request arrived.
 	Received time.Time
-	// Activity is the decoded body. A durable queue need not keep it: when it
-	// is nil the dispatcher decodes Body again.
+	// Activity is the decoded body, or nil: the dispatcher queues events
+	// without it, so that a waiting event holds nothing but its body, and
+	// decodes Body when the event's turn comes. A durable queue need not
+	// keep it.
 	Activity Activity
 
 	outside bool // a late response run without the queue: never Done
@@ -91,6 +93,7 @@ type MemoryQueue struct {
 	bytes    int64         // body bytes of the events not yet Done
 	room     chan struct{} // closed (and replaced) when bytes are freed while a Put waits
 	waiting  int           // Puts waiting on room
+	taken    int           // events taken and not yet Done
 }
 
 // NewMemoryQueue returns an in-memory queue holding at most size events that
@@ -136,9 +139,15 @@ func (q *MemoryQueue) Put(ctx context.Context, e QueuedEvent) error {
 		return ErrQueueClosed
 	default:
 	}
-	// Never blocks: items has as much room as there are slots.
-	q.items <- e
-	return nil
+	select {
+	case q.items <- e:
+		return nil
+	default:
+		// Cannot happen while Done follows Take (slots bound the events not
+		// Done, which include those not taken); never block under mu.
+		q.release(e)
+		return fmt.Errorf("%w: more events queued than slots", ErrQueueFull)
+	}
 }
 
 // takeSlot takes room for one event, at once if there is some.
@@ -194,12 +203,18 @@ func (q *MemoryQueue) release(e QueuedEvent) {
 	default: // more Dones than Puts: a caller bug, but never block on it
 	}
 	q.bmu.Lock()
+	defer q.bmu.Unlock()
+	q.freeBytes(e)
+}
+
+// freeBytes gives back e's bytes and wakes the Puts waiting for them. Called
+// with bmu held.
+func (q *MemoryQueue) freeBytes(e QueuedEvent) {
 	q.bytes = max(q.bytes-int64(len(e.Body)), 0)
 	if q.waiting > 0 {
 		close(q.room)
 		q.room = make(chan struct{})
 	}
-	q.bmu.Unlock()
 }
 
 // Take implements Queue.
@@ -209,14 +224,31 @@ func (q *MemoryQueue) Take(ctx context.Context) (QueuedEvent, error) {
 		if !ok {
 			return QueuedEvent{}, ErrQueueClosed
 		}
+		q.bmu.Lock()
+		q.taken++
+		q.bmu.Unlock()
 		return e, nil
 	case <-ctx.Done():
 		return QueuedEvent{}, ctx.Err()
 	}
 }
 
-// Done implements Queue.
-func (q *MemoryQueue) Done(e QueuedEvent) { q.release(e) }
+// Done implements Queue. A Done without an event taken and not yet Done (of
+// an event never taken, or twice for one) is a caller's bug and does nothing:
+// freeing the room of an event still queued would let Put overfill it.
+func (q *MemoryQueue) Done(e QueuedEvent) {
+	q.bmu.Lock()
+	defer q.bmu.Unlock()
+	if q.taken == 0 {
+		return
+	}
+	q.taken--
+	select {
+	case <-q.slots:
+	default:
+	}
+	q.freeBytes(e)
+}
 
 // Len implements Queue.
 func (q *MemoryQueue) Len() int { return len(q.slots) }

@@ -21,7 +21,7 @@ type DispatcherStats struct {
 	ToWaiters       uint64 // responses taken by a waiter
 	LateResponses   uint64 // responses queued after their waiter gave up
 	Enqueued        uint64 // events put on the queue
-	Handled         uint64 // queued events finished: handler run (whatever it returned), none found, or reported to OnError
+	Handled         uint64 // queued events and late responses finished: handler run (whatever it returned), none found, or reported to OnError
 	Unhandled       uint64 // of those, decoded events without a handler
 	HandlerErrors   uint64 // handlers that returned an error or panicked
 	Panics          uint64 // handler (or OnError) panics recovered

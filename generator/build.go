@@ -179,7 +179,9 @@ func (b *builder) build() *ir.API {
 	api.Envelope = b.fields("envelope", s.Envelope)
 	// The session id and the envelope are fields of activities too: check
 	// them once against each other and the methods every activity has.
-	b.members(scope{ir.MainPackage, "<envelope>"}, "envelope", append([]*ir.Field{api.Session}, api.Envelope...), everyActivity, sentActivity)
+	envelope := scope{ir.MainPackage, "<envelope>"}
+	b.members(envelope, "session", []*ir.Field{api.Session}, everyActivity, sentActivity)
+	b.members(envelope, "envelope", api.Envelope, everyActivity, sentActivity)
 	b.activities(api)
 	b.client(api)
 	b.cards(api)

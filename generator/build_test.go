@@ -65,6 +65,17 @@ func TestBuildGoNameCollisions(t *testing.T) {
 			},
 		},
 		{
+			name: "envelope and session field",
+			src: `envelope:
+  - {name: session_id, type: string}
+activities:
+  - {name: A, direction: fromMluvii, role: event}
+`,
+			want: []string{
+				`t.yaml:5:5: envelope: field "session_id" has Go name SessionID, like the session field "sessionId" at 3:11`,
+			},
+		},
+		{
 			name: "types, activities and constants",
 			src: `types:
   - {name: Ping, kind: struct, fields: [{name: x, type: string}]}

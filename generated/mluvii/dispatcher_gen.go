@@ -352,6 +352,9 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 			}
 			d.stopped = true
 			d.mu.Unlock()
+			if d.dedupe != nil {
+				d.dedupe.stop()
+			}
 			close(d.drained)
 		}()
 	})

@@ -19,7 +19,8 @@ import (
 //
 //	200 {"sessionId":…, "state":{…}}            the guest acted, the bot acked
 //	502 {"sessionId":…, "state":{…}, "error":…}  the guest acted, the delivery to the bot failed
-//	400/404/409/415 {"error":…}                 bad request, unknown or ended session
+//	400/404/409/415 {"error":…}                 bad request, unknown (or released) or ended session
+//	503 {"error":…} + Retry-After               overloaded: --max-inflight, --max-deliveries or --max-open reached
 //
 // What the bot does in return arrives on GET /events.
 
@@ -182,6 +183,10 @@ func (m *mock) handleStart(w http.ResponseWriter, r *http.Request) {
 		opts = append(opts, mluviitest.SessionLanguage(req.Language))
 	}
 	se, err := m.fake.StartConversation(ch, opts...)
+	if errors.Is(err, mluviitest.ErrOverloaded) {
+		overloaded(w, err.Error())
+		return
+	}
 	if se == nil {
 		apiError(w, http.StatusBadRequest, errText(err))
 		return
@@ -295,7 +300,7 @@ func (m *mock) handleEnd(w http.ResponseWriter, r *http.Request) {
 func (m *mock) act(w http.ResponseWriter, id int64, do func(*mluviitest.Session) error) {
 	se := m.fake.Session(id)
 	if se == nil {
-		apiError(w, http.StatusNotFound, fmt.Sprintf("no session %d (start one with POST /chat/start)", id))
+		apiError(w, http.StatusNotFound, fmt.Sprintf("no session %d (start one with POST /chat/start; ended sessions are released after --retention or beyond --keep-ended)", id))
 		return
 	}
 	if st := se.State(); st.Ended {
@@ -303,8 +308,12 @@ func (m *mock) act(w http.ResponseWriter, id int64, do func(*mluviitest.Session)
 		return
 	}
 	err := do(se)
-	if errors.Is(err, errUploadDisabled) {
+	switch {
+	case errors.Is(err, errUploadDisabled):
 		apiError(w, http.StatusConflict, err.Error())
+		return
+	case errors.Is(err, mluviitest.ErrOverloaded):
+		overloaded(w, err.Error())
 		return
 	}
 	m.result(w, se, err)
@@ -338,6 +347,43 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// overloaded answers 503 with Retry-After: the guest's action was not taken.
+func overloaded(w http.ResponseWriter, msg string) {
+	w.Header().Set("Retry-After", "1")
+	apiError(w, http.StatusServiceUnavailable, msg)
+}
+
+// statsView is GET /chat/stats: the fake's counts (mluviitest.Stats) and the
+// page's refusals.
+type statsView struct {
+	OpenSessions        int `json:"openSessions"`
+	EndedSessions       int `json:"endedSessions"`
+	ReleasedSessions    int `json:"releasedSessions"`
+	TranscriptEntries   int `json:"transcriptEntries"`
+	Tokens              int `json:"tokens"`
+	InFlightRequests    int `json:"inFlightRequests"`
+	PendingDeliveries   int `json:"pendingDeliveries"`
+	RefusedRequests     int `json:"refusedRequests"`
+	RefusedDeliveries   int `json:"refusedDeliveries"`
+	RefusedPageRequests int `json:"refusedPageRequests"`
+	RefusedStreams      int `json:"refusedStreams"`
+}
+
+func (m *mock) stats() statsView {
+	st := m.fake.Stats()
+	return statsView{
+		OpenSessions: st.OpenSessions, EndedSessions: st.EndedSessions, ReleasedSessions: st.ReleasedSessions,
+		TranscriptEntries: st.TranscriptEntries, Tokens: st.Tokens, InFlightRequests: st.InFlightRequests,
+		PendingDeliveries: st.PendingDeliveries, RefusedRequests: st.RefusedRequests, RefusedDeliveries: st.RefusedDeliveries,
+		RefusedPageRequests: int(m.refusedPage.Load()), RefusedStreams: int(m.refusedEvent.Load()),
+	}
+}
+
+// GET /chat/stats
+func (m *mock) handleStats(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, m.stats())
 }
 
 func apiError(w http.ResponseWriter, status int, msg string) {

@@ -16,7 +16,8 @@ import (
 
 // follower walks the fake's transcript: it yields every entry once when it
 // appears, and once more when the outcome of a delivery that was pending
-// then arrives.
+// then arrives. It forgets a pending entry that left the transcript, so what
+// it holds is bounded by the transcript's --keep-entries.
 type follower struct {
 	next    int          // the first Seq not seen yet
 	pending map[int]bool // Seq of entries yielded while pending
@@ -34,6 +35,19 @@ func (f *follower) poll(fake *mluviitest.Server) ([]mluviitest.Entry, <-chan str
 		lo = min(lo, seq)
 	}
 	entries, changed := fake.Watch(lo)
+	// A pending entry Watch no longer returns has left the transcript
+	// (--keep-entries, --keep-ended): its outcome will never come.
+	present := make(map[int]bool, len(f.pending))
+	for _, e := range entries {
+		if f.pending[e.Seq] {
+			present[e.Seq] = true
+		}
+	}
+	for seq := range f.pending {
+		if !present[seq] {
+			delete(f.pending, seq)
+		}
+	}
 	var out []mluviitest.Entry
 	for _, e := range entries {
 		isNew := e.Seq >= f.next

@@ -8,6 +8,13 @@
 // It prints what the bot must be configured with, logs every activity in both
 // directions to stderr, and shuts down cleanly on Ctrl-C.
 //
+// What it keeps is bounded, so it can run for days: ended sessions are
+// released after --retention or beyond --keep-ended, the transcript keeps
+// --keep-entries. What it takes on is bounded too: beyond --max-inflight,
+// --max-deliveries, --max-open or --max-streams it answers 429 (the mluvii
+// API) or 503 (the page) with Retry-After at once, logs the refusals every
+// 10 s, and GET /chat/stats shows the counts.
+//
 // On a loopback address every endpoint, the mluvii API as well as the page,
 // answers only requests whose Host is a loopback host (localhost, a name
 // under .localhost, 127.0.0.0/8, [::1], any port) or a name given with
@@ -59,6 +66,7 @@ type options struct {
 	clientID, clientSecret             string
 	allowHosts                         []string
 	quiet                              bool
+	limits                             limits
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -74,6 +82,14 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.clientSecret, "client-secret", defaultClientSecret, "API client secret the token endpoint accepts")
 	fs.StringSliceVar(&o.allowHosts, "allow-host", nil, "on a loopback --addr, serve these host `names` too (any port; repeatable, comma-separated), e.g. host.docker.internal for a bot in a container")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log every activity to stderr")
+	d := defaultLimits()
+	fs.DurationVar(&o.limits.retention, "retention", d.retention, "release an ended session this long after it ended (0: only --keep-ended applies)")
+	fs.IntVar(&o.limits.keepEnded, "keep-ended", d.keepEnded, "keep at most the last `N` ended sessions (-1: all)")
+	fs.IntVar(&o.limits.keepEntries, "keep-entries", d.keepEntries, "keep the last `N` entries of the transcript (the page, the log, GET /events; -1: all)")
+	fs.IntVar(&o.limits.maxOpen, "max-open", d.maxOpen, "open sessions at most; starting more answers 503 (0: no bound)")
+	fs.IntVar(&o.limits.maxInFlight, "max-inflight", d.maxInFlight, "requests handled at once by the mluvii API (beyond: 429) and by the page API (beyond: 503), each (0: no bound)")
+	fs.IntVar(&o.limits.maxDeliveries, "max-deliveries", d.maxDeliveries, "deliveries to the bot pending at once; beyond, guest actions answer 503 and the bot's requests 429 (0: no bound)")
+	fs.IntVar(&o.limits.maxStreams, "max-streams", d.maxStreams, "event streams (GET /events, one per open page) at once; beyond: 503 (0: no bound)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME] [--allow-host NAME,…]\n\n"+
 			"A fake mluvii for local bot development, with a chat page at /.\n\n"+
@@ -140,7 +156,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		baseURL: baseURL(ln.Addr()), callbackURL: o.callback, channel: ch, world: w,
 		chatbotID: o.chatbotID, clientID: o.clientID, clientSecret: o.clientSecret,
 		logf:      func(format string, args ...any) { logw.printf(format, args...) },
-		localOnly: localOnly, allowHosts: o.allowHosts,
+		localOnly: localOnly, allowHosts: o.allowHosts, limits: o.limits,
 	})
 	hs := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
 	hs.RegisterOnShutdown(m.stop)
@@ -150,6 +166,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !o.quiet {
 		go logTranscript(m, logw)
 	}
+	go logOverload(m, logw, 10*time.Second)
 
 	code := 0
 	select {
@@ -212,11 +229,18 @@ Configure the bot with:
 
   for cmd/demobot: MLUVII_BASE_URL=%[1]s MLUVII_CHATBOT_ID=%[2]d MLUVII_CLIENT_ID=%[3]s MLUVII_CLIENT_SECRET=%[4]s
 
-`, c.baseURL, c.chatbotID, c.clientID, c.clientSecret, callback)
+Limits: the last %[6]d ended sessions for %[7]v, %[8]d transcript entries, %[9]d open sessions;
+  %[10]d requests in flight, %[11]d deliveries pending, %[12]d event streams (429/503 beyond; GET /chat/stats)
+
+`, c.baseURL, c.chatbotID, c.clientID, c.clientSecret, callback,
+		c.limits.keepEnded, c.limits.retention, c.limits.keepEntries, c.limits.maxOpen,
+		c.limits.maxInFlight, c.limits.maxDeliveries, c.limits.maxStreams)
 }
 
 // logTranscript writes every activity, both directions, to w in transcript
-// order, each once its delivery is over.
+// order, each once its delivery is over. An entry that left the transcript
+// (--keep-entries, --keep-ended) before it was seen is skipped; one that left
+// while its delivery was pending is written as it was then.
 func logTranscript(m *mock, w *lockedWriter) {
 	f := newFollower(1)
 	next, held := 1, map[int]mluviitest.Entry{}
@@ -225,16 +249,45 @@ func logTranscript(m *mock, w *lockedWriter) {
 		for _, e := range entries {
 			held[e.Seq] = e
 		}
-		for e, ok := held[next]; ok && !pending(e); e, ok = held[next] {
-			w.printf("%s", e.String())
-			delete(held, next)
-			next++
+		for ; next < f.next; next++ {
+			e, ok := held[next]
+			if ok && pending(e) && f.pending[next] {
+				break // still in the transcript: wait for its outcome
+			}
+			if ok {
+				w.printf("%s", e.String())
+				delete(held, next)
+			}
 		}
 		select {
 		case <-changed:
 		case <-m.stopping:
 			return
 		}
+	}
+}
+
+// logOverload logs, every interval, what the mock refused in it, with the
+// counts of what it holds.
+func logOverload(m *mock, w *lockedWriter, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var last statsView
+	for {
+		select {
+		case <-tick.C:
+		case <-m.stopping:
+			return
+		}
+		st := m.stats()
+		req, del := st.RefusedRequests-last.RefusedRequests, st.RefusedDeliveries-last.RefusedDeliveries
+		page, streams := st.RefusedPageRequests-last.RefusedPageRequests, st.RefusedStreams-last.RefusedStreams
+		if req+del+page+streams > 0 {
+			w.printf("mluvii-mock: overloaded in the last %v: refused %d bot requests (429), %d guest actions and %d page requests (503), %d event streams; "+
+				"now %d open and %d ended sessions, %d transcript entries, %d deliveries pending (GET /chat/stats)",
+				interval, req, del, page, streams, st.OpenSessions, st.EndedSessions, st.TranscriptEntries, st.PendingDeliveries)
+		}
+		last = st
 	}
 }
 

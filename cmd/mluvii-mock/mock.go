@@ -41,6 +41,28 @@ type config struct {
 	// bodyTimeout bounds how long a request's body may take to arrive
 	// (0: defaultBodyTimeout).
 	bodyTimeout time.Duration
+	// limits bound what the mock keeps and takes on (zero: defaultLimits).
+	limits limits
+}
+
+// limits bound what the mock keeps and how much it takes on at once; the
+// flags of the same names set them.
+type limits struct {
+	retention     time.Duration // ended sessions kept this long (<= 0: no time bound)
+	keepEnded     int           // ended sessions kept (< 0: all)
+	keepEntries   int           // transcript entries kept (< 0: all)
+	maxOpen       int           // open sessions (<= 0: no bound)
+	maxInFlight   int           // requests handled at once, by the fake's endpoints and by the page API each (<= 0: no bound)
+	maxDeliveries int           // deliveries to the bot pending at once (<= 0: no bound)
+	maxStreams    int           // the page's event streams open at once (<= 0: no bound)
+}
+
+// defaultLimits fit a mock running for days on a developer's machine.
+func defaultLimits() limits {
+	return limits{
+		retention: time.Hour, keepEnded: 200, keepEntries: 10000, maxOpen: 10000,
+		maxInFlight: 256, maxDeliveries: 1024, maxStreams: 64,
+	}
 }
 
 // defaultBodyTimeout is how long a request's body may take to arrive: the
@@ -56,6 +78,11 @@ type mock struct {
 	stopping chan struct{} // closed at shutdown: ends the event streams
 	stopOnce sync.Once
 
+	pageSlots    chan struct{} // page API requests in flight (nil: no bound)
+	streamSlots  chan struct{} // event streams open (nil: no bound)
+	refusedPage  atomic.Int64  // page API requests answered 503 for pageSlots
+	refusedEvent atomic.Int64  // event streams answered 503 for streamSlots
+
 	allowed   map[string]bool // cfg.allowHosts as hostName returns them
 	refusedMu sync.Mutex
 	refused   map[string]bool // Host headers refused and logged, at most maxLoggedHosts
@@ -68,9 +95,19 @@ const maxLoggedHosts = 100
 
 // newMock builds the mock; it does not listen (serve it at cfg.baseURL).
 func newMock(cfg config) *mock {
+	if cfg.limits == (limits{}) {
+		cfg.limits = defaultLimits()
+	}
+	lim := cfg.limits
 	opts := []mluviitest.Option{
 		mluviitest.WithWorld(cfg.world.World),
 		mluviitest.WithCallbackURL(cfg.callbackURL),
+		mluviitest.WithSessionRetention(lim.retention),
+		mluviitest.WithEndedSessionsKept(lim.keepEnded),
+		mluviitest.WithTranscriptLimit(lim.keepEntries),
+		mluviitest.WithMaxOpenSessions(lim.maxOpen),
+		mluviitest.WithMaxInFlight(lim.maxInFlight),
+		mluviitest.WithMaxDeliveries(lim.maxDeliveries),
 	}
 	if cfg.chatbotID != 0 {
 		opts = append(opts, mluviitest.WithChatbotID(cfg.chatbotID))
@@ -84,6 +121,12 @@ func newMock(cfg config) *mock {
 	m := &mock{cfg: cfg, stopping: make(chan struct{}), allowed: map[string]bool{}, refused: map[string]bool{}}
 	for _, h := range cfg.allowHosts {
 		m.allowed[hostName(h)] = true
+	}
+	if lim.maxInFlight > 0 {
+		m.pageSlots = make(chan struct{}, lim.maxInFlight)
+	}
+	if lim.maxStreams > 0 {
+		m.streamSlots = make(chan struct{}, lim.maxStreams)
 	}
 	m.fake = mluviitest.NewStandalone(cfg.baseURL, cfg.logf, opts...)
 	m.cfg.chatbotID, m.cfg.clientID, m.cfg.clientSecret = m.fake.ChatbotID, m.fake.ClientID, m.fake.ClientSecret
@@ -104,17 +147,39 @@ func (m *mock) routes() http.Handler {
 		http.ServeFileFS(w, r, static, "index.html")
 	})
 
-	mux.HandleFunc("GET /chat/info", m.handleInfo)
-	mux.HandleFunc("GET /chat/session", m.handleSession)
-	mux.HandleFunc("POST /chat/start", m.handleStart)
-	mux.HandleFunc("POST /chat/text", m.handleText)
-	mux.HandleFunc("POST /chat/click", m.handleClick)
-	mux.HandleFunc("POST /chat/submit", m.handleSubmit)
-	mux.HandleFunc("POST /chat/upload", m.handleUpload)
-	mux.HandleFunc("POST /chat/location", m.handleLocation)
-	mux.HandleFunc("POST /chat/end", m.handleEnd)
-	mux.HandleFunc("GET /events", m.handleEvents)
+	page := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, bounded(m.pageSlots, &m.refusedPage, "page API requests", h))
+	}
+	page("GET /chat/info", m.handleInfo)
+	page("GET /chat/stats", m.handleStats)
+	page("GET /chat/session", m.handleSession)
+	page("POST /chat/start", m.handleStart)
+	page("POST /chat/text", m.handleText)
+	page("POST /chat/click", m.handleClick)
+	page("POST /chat/submit", m.handleSubmit)
+	page("POST /chat/upload", m.handleUpload)
+	page("POST /chat/location", m.handleLocation)
+	page("POST /chat/end", m.handleEnd)
+	mux.Handle("GET /events", bounded(m.streamSlots, &m.refusedEvent, "event streams", http.HandlerFunc(m.handleEvents)))
 	return mux
+}
+
+// bounded answers 503 with Retry-After, at once, to requests beyond the
+// slots (nil: no bound), counting them in refused.
+func bounded(slots chan struct{}, refused *atomic.Int64, what string, h http.Handler) http.Handler {
+	if slots == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			h.ServeHTTP(w, r)
+		default:
+			refused.Add(1)
+			overloaded(w, fmt.Sprintf("mluvii-mock is overloaded: %d %s at once (--max-inflight, --max-streams); retry later", cap(slots), what))
+		}
+	})
 }
 
 // ServeHTTP serves the fake's endpoints, the page and its API.

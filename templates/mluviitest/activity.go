@@ -82,6 +82,19 @@ func (s *Server) accept(e *Entry, chk *checked, f Fault) []reply {
 		s.record(ss, e)
 		return nil
 	}
+	// A response is delivered later, in a slot taken now: without room the
+	// request is refused and has no effect.
+	slots := 0
+	if !f.Drop && ss != nil && chk.act != nil && spec.activity(chk.act.response) != nil {
+		slots = 1 + btoi(f.Duplicate)
+	}
+	if err := s.reserve(slots); err != nil {
+		s.refusedRequests.Add(1)
+		e.Problems = append(e.Problems, fmt.Sprintf("%v: no room for the %s; retry later", err, chk.act.response))
+		e.Status = http.StatusTooManyRequests
+		s.record(ss, e)
+		return nil
+	}
 	e.Status = http.StatusOK
 	s.record(ss, e)
 	if f.Drop {
@@ -93,6 +106,7 @@ func (s *Server) accept(e *Entry, chk *checked, f Fault) []reply {
 			out = append(out, r)
 		}
 	}
+	s.deliveries -= slots - len(out)
 	return out
 }
 
@@ -127,9 +141,12 @@ func (s *Server) answer(w http.ResponseWriter, e *Entry, out []reply, status int
 		s.record(s.sessions[e.SessionID], e)
 		s.mu.Unlock()
 	}
-	if status == http.StatusOK {
+	switch status {
+	case http.StatusOK:
 		w.WriteHeader(http.StatusOK)
-	} else {
+	case http.StatusTooManyRequests:
+		tooMany(w, msg)
+	default:
 		httpError(w, status, msg)
 	}
 	if fl, ok := w.(http.Flusher); ok {

@@ -21,20 +21,32 @@ type outgoing struct {
 
 // send delivers an activity mluvii sends, applying its injected fault. With
 // sync it posts from the caller's goroutine and returns the delivery's
-// error; otherwise it queues the body in the session's outbox.
-func (s *Server) send(ss *sessionState, name string, body []byte, sync bool) error {
+// error; otherwise it queues the body in the session's outbox. Each copy
+// holds a delivery slot (WithMaxDeliveries) until it is over: send takes
+// one, or uses the one the caller holds (a response's, taken when its
+// request was accepted); with none to take it returns ErrOverloaded.
+func (s *Server) send(ss *sessionState, name string, body []byte, sync, held bool) error {
 	s.mu.Lock()
+	if !held {
+		if err := s.reserve(1); err != nil {
+			s.refusedDeliveries++
+			s.mu.Unlock()
+			return err
+		}
+	}
 	f, faulty := s.takeFault(name, ToBot)
+	copies := 1 + btoi(faulty && f.Duplicate)
+	s.deliveries += copies - 1 // a duplicate may exceed the bound
 	s.mu.Unlock()
 	o := outgoing{name: name, body: body}
 	if faulty {
 		o.note = f.String()
 	}
-	copies := 1 + btoi(faulty && f.Duplicate)
 	switch {
 	case faulty && f.Drop:
 		act, _ := decodeActivity(body)
 		s.mu.Lock()
+		s.deliveries -= copies
 		s.record(ss, &Entry{Dir: ToBot, Name: name, Body: body, Activity: act, Note: o.note, Err: "dropped: not delivered"})
 		s.mu.Unlock()
 		return nil
@@ -44,10 +56,15 @@ func (s *Server) send(ss *sessionState, name string, body []byte, sync bool) err
 		}
 		return nil
 	}
-	for range copies {
+	for i := range copies {
 		if !sync {
 			s.enqueue(ss, o)
-		} else if err := s.post(s.ctx, ss, o); err != nil {
+			continue
+		}
+		err := s.post(s.ctx, ss, o)
+		s.done(1)
+		if err != nil {
+			s.done(copies - 1 - i)
 			return err
 		}
 	}
@@ -59,6 +76,7 @@ func (s *Server) later(ss *sessionState, o outgoing, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
+		s.deliveries--
 		return
 	}
 	s.wg.Add(1)
@@ -66,6 +84,8 @@ func (s *Server) later(ss *sessionState, o outgoing, d time.Duration) {
 		defer s.wg.Done()
 		if s.sleep(s.ctx, d) {
 			s.enqueue(ss, o)
+		} else {
+			s.done(1)
 		}
 	}()
 }
@@ -73,18 +93,15 @@ func (s *Server) later(ss *sessionState, o outgoing, d time.Duration) {
 // enqueue adds o to the session's outbox, starting its drainer if idle. One
 // drainer per session keeps that session's deliveries in order.
 func (s *Server) enqueue(ss *sessionState, o outgoing) {
-	if ss == nil { // Ping
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if !s.closed {
-			s.wg.Add(1)
-			go func() { defer s.wg.Done(); _ = s.post(s.ctx, nil, o) }()
-		}
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
+		s.deliveries--
+		return
+	}
+	if ss == nil { // Ping
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); _ = s.post(s.ctx, nil, o); s.done(1) }()
 		return
 	}
 	ss.out = append(ss.out, o)
@@ -101,6 +118,7 @@ func (s *Server) drain(ss *sessionState) {
 	for {
 		s.mu.Lock()
 		if len(ss.out) == 0 || s.closed {
+			s.deliveries -= len(ss.out)
 			ss.out, ss.draining = nil, false
 			s.mu.Unlock()
 			return
@@ -108,7 +126,9 @@ func (s *Server) drain(ss *sessionState) {
 		o := ss.out[0]
 		ss.out = ss.out[1:]
 		s.mu.Unlock()
-		if err := s.post(s.ctx, ss, o); err != nil {
+		err := s.post(s.ctx, ss, o)
+		s.done(1)
+		if err != nil {
 			s.logf("%v", err)
 		}
 	}

@@ -12,8 +12,9 @@ import (
 // left out get zero values, and fields the spec does not know are dropped.
 //
 // The error is non-nil when the delivery failed: the bot answered anything
-// but 200, acked after the 2-second budget, or could not be reached. A Drop
-// or Delay fault makes Send return nil at once.
+// but 200, acked after the 2-second budget, or could not be reached, or the
+// fake is at WithMaxDeliveries (the error wraps ErrOverloaded; nothing was
+// sent). A Drop or Delay fault makes Send return nil at once.
 func (se *Session) Send(name string, fields map[string]any) error {
 	a := spec.activity(name)
 	if a == nil {
@@ -24,7 +25,7 @@ func (se *Session) Send(name string, fields map[string]any) error {
 	}
 	s := se.s
 	s.mu.Lock()
-	ss := s.sessions[se.id]
+	ss := se.ss
 	if ss.ended {
 		s.mu.Unlock()
 		return fmt.Errorf("mluviitest: session %d has ended (%s); the guest can no longer act in it", se.id, ss.endedBy)
@@ -34,7 +35,7 @@ func (se *Session) Send(name string, fields map[string]any) error {
 	if err != nil {
 		return err
 	}
-	return s.send(ss, a.name, body, true)
+	return s.send(ss, a.name, body, true, false)
 }
 
 // SendActivity delivers a typed activity of the generated package, filling in
@@ -84,9 +85,7 @@ func (se *Session) End() error {
 	}
 	s := se.s
 	s.mu.Lock()
-	if ss := s.sessions[se.id]; !ss.ended {
-		ss.ended, ss.endedBy = true, "guest"
-	}
+	s.end(se.ss, "guest")
 	s.mu.Unlock()
 	return err
 }
@@ -101,7 +100,7 @@ func (s *Server) Ping() error {
 	if err != nil {
 		return err
 	}
-	return s.send(nil, a.name, body, true)
+	return s.send(nil, a.name, body, true, false)
 }
 
 // eventBody renders an activity mluvii sends: discriminator, fields in spec

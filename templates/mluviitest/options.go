@@ -23,6 +23,13 @@ type config struct {
 	ackBudget       time.Duration
 	disableAfter    time.Duration
 	maxBody         int64
+	keepEnded       int           // ended sessions kept; < 0: all
+	retention       time.Duration // ended sessions kept this long; <= 0: no time bound
+	maxOpen         int           // open sessions at once; <= 0: no bound
+	keepEntries     int           // entries of the server's transcript; < 0: all
+	maxTokens       int           // unexpired tokens remembered; <= 0: no bound
+	maxInFlight     int           // requests to the fake's endpoints at once; <= 0: no bound
+	maxDeliveries   int           // deliveries to the bot pending at once; <= 0: no bound
 }
 
 func defaultConfig() config {
@@ -41,6 +48,13 @@ func defaultConfig() config {
 		ackBudget:       2 * time.Second,
 		disableAfter:    15 * time.Minute,
 		maxBody:         8 << 20,
+		keepEnded:       DefaultEndedSessionsKept,
+		retention:       DefaultSessionRetention,
+		maxOpen:         DefaultMaxOpenSessions,
+		keepEntries:     DefaultTranscriptLimit,
+		maxTokens:       DefaultMaxTokens,
+		maxInFlight:     DefaultMaxInFlight,
+		maxDeliveries:   DefaultMaxDeliveries,
 	}
 }
 

@@ -1,9 +1,11 @@
 package mluviitest
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // sessionState is one conversation as mluvii holds it. Guarded by Server.mu.
@@ -20,6 +22,8 @@ type sessionState struct {
 	lat, lon        float64
 	ended           bool
 	endedBy         string
+	endedAt         time.Time // on the server's clock
+	released        bool      // no longer in Server.sessions
 	forward         map[string]any
 	heroCards       []int64
 	emails          []map[string]any
@@ -97,10 +101,12 @@ func SessionLocation(lat, lon float64) SessionOption {
 }
 
 // Session is a handle on one conversation: script the guest with it and
-// watch what the bot does in it.
+// watch what the bot does in it. A handle keeps working after the server has
+// released its ended session (WithEndedSessionsKept, WithSessionRetention).
 type Session struct {
 	s  *Server
 	id int64
+	ss *sessionState
 }
 
 // ID returns the session id.
@@ -113,48 +119,55 @@ func (se *Session) Server() *Server { return se.s }
 func (se *Session) State() SessionState {
 	se.s.mu.Lock()
 	defer se.s.mu.Unlock()
-	return se.s.sessions[se.id].snapshot()
+	return se.ss.snapshot()
 }
 
 // SetCallParams changes call parameters as an operator or the web page would.
 func (se *Session) SetCallParams(params map[string]string) {
 	se.s.mu.Lock()
 	defer se.s.mu.Unlock()
-	maps.Copy(se.s.sessions[se.id].params, params)
+	maps.Copy(se.ss.params, params)
 }
 
 // Transcript returns the session's activities, both directions, in order.
 func (se *Session) Transcript() []Entry {
 	se.s.mu.Lock()
 	defer se.s.mu.Unlock()
-	return copyEntries(se.s.sessions[se.id].entries, nil)
+	return copyEntries(se.ss.entries, nil)
 }
 
-// Session returns the handle of a session by id, or nil.
+// Session returns the handle of a session by id, or nil (also for a session
+// the server has released).
 func (s *Server) Session(id int64) *Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sessions[id] == nil {
+	s.prune()
+	ss := s.sessions[id]
+	if ss == nil {
 		return nil
 	}
-	return &Session{s: s, id: id}
+	return &Session{s: s, id: id, ss: ss}
 }
 
-// Sessions returns every session, oldest first.
+// Sessions returns every session the server holds (open, and ended but not
+// released), oldest first.
 func (s *Server) Sessions() []*Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.prune()
 	ids := slices.Sorted(maps.Keys(s.sessions))
 	out := make([]*Session, len(ids))
 	for i, id := range ids {
-		out[i] = &Session{s: s, id: id}
+		out[i] = &Session{s: s, id: id, ss: s.sessions[id]}
 	}
 	return out
 }
 
 // StartConversation starts a session on a channel of the spec and sends the
 // bot ConversationStarted, waiting for its ack. The session exists even when
-// the delivery fails; the error says why it failed.
+// the delivery fails; the error says why it failed. When the fake is at
+// WithMaxOpenSessions or WithMaxDeliveries, it returns nil and an error
+// wrapping ErrOverloaded, and no session is started.
 func (s *Server) StartConversation(channel Channel, opts ...SessionOption) (*Session, error) {
 	name := channelName(channel)
 	ci, ok := spec.channel(name)
@@ -180,6 +193,12 @@ func (s *Server) StartConversation(channel Channel, opts ...SessionOption) (*Ses
 		ss.identity = defaultIdentity(ss.channel)
 	}
 	s.mu.Lock()
+	s.prune()
+	if s.cfg.maxOpen > 0 && s.open >= s.cfg.maxOpen {
+		s.refusedDeliveries++
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: %d sessions are open (WithMaxOpenSessions)", ErrOverloaded, s.open)
+	}
 	if ss.id == 0 {
 		for s.sessions[s.nextID] != nil {
 			s.nextID++
@@ -192,12 +211,23 @@ func (s *Server) StartConversation(channel Channel, opts ...SessionOption) (*Ses
 		return nil, fmt.Errorf("mluviitest: session %d already exists", ss.id)
 	}
 	s.sessions[ss.id] = ss
+	s.open++
 	s.mu.Unlock()
-	se := &Session{s: s, id: ss.id}
+	se := &Session{s: s, id: ss.id, ss: ss}
 	if spec.activity("ConversationStarted") == nil {
 		return se, nil
 	}
-	return se, se.Send("ConversationStarted", nil)
+	err := se.Send("ConversationStarted", nil)
+	if errors.Is(err, ErrOverloaded) { // nothing was delivered nor recorded
+		s.mu.Lock()
+		if s.sessions[ss.id] == ss {
+			delete(s.sessions, ss.id)
+			s.open--
+		}
+		s.mu.Unlock()
+		return nil, err
+	}
+	return se, err
 }
 
 // defaultIdentity is what GetGuestIdentity answers on each channel.

@@ -85,7 +85,7 @@ func (se *Session) Said() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
-	for _, e := range s.sessions[se.id].entries {
+	for _, e := range se.ss.entries {
 		if e.isSaid {
 			out = append(out, e.said)
 		}
@@ -98,7 +98,7 @@ func (se *Session) Pending() []Entry {
 	s := se.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := s.sessions[se.id]
+	ss := se.ss
 	return copyEntries(ss.entries, func(e *Entry) bool { return e.Accepted() && !ss.consumed[e.Seq] })
 }
 
@@ -109,7 +109,7 @@ func (se *Session) wait(ctx context.Context, what string, match func(*Entry) boo
 	s := se.s
 	for {
 		s.mu.Lock()
-		ss := s.sessions[se.id]
+		ss := se.ss
 		for _, e := range ss.entries {
 			if ss.consumed[e.Seq] || !match(e) {
 				continue

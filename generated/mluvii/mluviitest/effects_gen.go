@@ -52,8 +52,8 @@ func toggle(set func(*sessionState)) effect {
 
 // endsBy ends the bot's part in the session.
 func endsBy(how string) effect {
-	return func(_ *Server, ss *sessionState, _ map[string]any) map[string]any {
-		ss.ended, ss.endedBy = true, how
+	return func(s *Server, ss *sessionState, _ map[string]any) map[string]any {
+		s.end(ss, how)
 		return nil
 	}
 }
@@ -225,8 +225,9 @@ func unsetTag(_ *Server, ss *sessionState, f map[string]any) map[string]any {
 	return nil
 }
 
-func forward(_ *Server, ss *sessionState, f map[string]any) map[string]any {
-	ss.ended, ss.endedBy, ss.forward = true, "Forward", maps.Clone(f)
+func forward(s *Server, ss *sessionState, f map[string]any) map[string]any {
+	ss.forward = maps.Clone(f)
+	s.end(ss, "Forward")
 	return nil
 }
 

@@ -3,7 +3,12 @@ package mluviitest
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,4 +107,63 @@ func BenchmarkConcurrentSessions(b *testing.B) {
 	b.ReportMetric(startTotal.Seconds()/float64(b.N), "start-s/op")
 	b.ReportMetric((b.Elapsed()+startTotal).Seconds()/float64(b.N), "total-s/op")
 	b.ReportMetric(float64(sessions), "sessions/op")
+}
+
+// BenchmarkMockConversations starts and ends conversations, 64 at a time,
+// with an ack-only bot and the default options (on a fake clock, to pass the
+// retention without waiting). It reports conversations/s; kept-B/session,
+// the heap each ended session the fake still keeps takes (the last
+// DefaultEndedSessionsKept); and retained-B/conv, the heap left per
+// conversation once the retention has passed.
+//
+//	go test ./generated/mluvii/mluviitest -run '^$' -bench MockConversations -benchtime 20000x
+func BenchmarkMockConversations(b *testing.B) {
+	clock := NewFakeClock(time.Now())
+	srv := NewServer(b, WithClock(clock))
+	bot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer bot.Close()
+	srv.SetCallbackURL(bot.URL)
+	heap := func() int64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	before := heap()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	t0 := time.Now()
+	for range 64 {
+		wg.Go(func() {
+			for next.Add(1) <= int64(b.N) {
+				sess, err := srv.StartConversation(mluvii.ChannelWebChat)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if err := sess.End(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(t0)
+	b.StopTimer()
+	kept := srv.Stats().EndedSessions
+	withKept := heap()
+	clock.Advance(DefaultSessionRetention)
+	if st := srv.Stats(); st.EndedSessions != 0 || st.ReleasedSessions != b.N {
+		b.Errorf("after the retention: %+v", st)
+	}
+	after := heap()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "conversations/s")
+	if kept > 0 {
+		b.ReportMetric(float64(withKept-after)/float64(kept), "kept-B/session")
+	}
+	b.ReportMetric(float64(after-before)/float64(b.N), "retained-B/conv")
 }

@@ -59,14 +59,15 @@ func (s *Server) apply(chk *checked, ss *sessionState) (reply, bool) {
 	return reply{ss: ss, req: chk.act, resp: resp, reqFields: chk.fields, fields: fields}, true
 }
 
-// respond renders a response and delivers it asynchronously.
+// respond renders a response and delivers it asynchronously, with the
+// delivery slot accept took for it.
 func (s *Server) respond(r reply) {
 	s.mu.Lock()
 	fn := s.cfg.responders[r.req.name]
 	s.mu.Unlock()
 	fields := r.fields
 	if fn != nil {
-		req := &Request{Name: r.req.name, Response: r.resp.name, Session: &Session{s: s, id: r.ss.id},
+		req := &Request{Name: r.req.name, Response: r.resp.name, Session: &Session{s: s, id: r.ss.id, ss: r.ss},
 			Fields: r.reqFields, Answer: fields}
 		if custom := fn(req); custom != nil {
 			fields = custom
@@ -76,10 +77,11 @@ func (s *Server) respond(r reply) {
 	body, err := s.eventBody(r.resp, r.ss, fields)
 	s.mu.Unlock()
 	if err != nil {
+		s.done(1)
 		s.logf("%v", err)
 		return
 	}
-	_ = s.send(r.ss, r.resp.name, body, false)
+	_ = s.send(r.ss, r.resp.name, body, false, true)
 }
 
 // conform renders given values as the spec's fields in spec order: unknown

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -41,6 +42,7 @@ type Server struct {
 	closed       bool
 	callbackURL  string
 	tokens       map[string]time.Time // token → expiry
+	tokenQ       []issued             // the tokens in order of issue (and expiry)
 	tokensIssued int
 	faults       map[string]*faultState
 	tokenFault   *faultState
@@ -49,6 +51,14 @@ type Server struct {
 	failingSince time.Time // first failed ack of the current failing streak
 	disabled     bool
 	log          transcript
+
+	open              int             // sessions not ended
+	endedQ            []*sessionState // retained ended sessions, in order of ending
+	releasedSessions  int
+	inFlight          atomic.Int64 // requests being handled (WithMaxInFlight)
+	deliveries        int          // deliveries pending (WithMaxDeliveries)
+	refusedRequests   atomic.Int64
+	refusedDeliveries int
 }
 
 // NewServer starts a fake mluvii and closes it when the test ends.
@@ -104,7 +114,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /login/connect/token", s.handleToken)
 	mux.HandleFunc("POST /api/v1/Chatbot/{chatbotId}/activity", s.handleActivity)
 	mux.HandleFunc("PUT /api/v1/Chatbot/{chatbotId}", s.handleCallbackURL)
-	return mux
+	return s.limitInFlight(mux)
 }
 
 // Close stops the server: in-flight deliveries are canceled and waited for.

@@ -28,18 +28,21 @@ func NewStandalone(baseURL string, logf func(format string, args ...any), opts .
 // endpoint and the callback-URL endpoint, under the paths mluvii has them.
 func (s *Server) Handler() http.Handler { return s.ts.Config.Handler }
 
-// Watch returns the transcript's entries from position from on (Entry.Seq,
-// 1-based; everything when from < 1) and a channel that is closed at the
+// Watch returns the server transcript's entries whose Seq is from or more
+// (everything when from < 1) and a channel that is closed at the
 // transcript's next change: a new entry, or the outcome of a delivery to the
 // bot (its Status or Err) recorded in an entry that was pending. Entries
-// whose delivery is pending have Dir ToBot, Status 0 and no Err.
+// whose delivery is pending have Dir ToBot, Status 0 and no Err. The
+// transcript keeps its last entries and releases those of released sessions
+// (WithTranscriptLimit, WithEndedSessionsKept): a Seq missing from the
+// answer is gone, even one that was pending.
 func (s *Server) Watch(from int) ([]Entry, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from = max(from, 1)
+	s.prune()
 	var out []Entry
-	if from <= len(s.log.entries) {
-		out = copyEntries(s.log.entries[from-1:], nil)
+	if i := s.log.from(from); i < len(s.log.entries) {
+		out = copyEntries(s.log.entries[i:], kept)
 	}
 	return out, s.log.notify
 }

@@ -42,8 +42,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	token := "mluviitest." + randomHex(16)
 	s.mu.Lock()
-	s.tokens[token] = s.clock.Now().Add(s.cfg.tokenExpiry)
-	s.tokensIssued++
+	s.addToken(token)
 	s.mu.Unlock()
 	body := map[string]any{
 		"access_token": token,
@@ -115,6 +114,8 @@ func (s *Server) ExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.tokens)
+	clear(s.tokenQ)
+	s.tokenQ = s.tokenQ[:0]
 }
 
 // Token issues an access token directly, for bots under test that take a
@@ -123,7 +124,40 @@ func (s *Server) Token() string {
 	token := "mluviitest." + randomHex(16)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[token] = s.clock.Now().Add(s.cfg.tokenExpiry)
-	s.tokensIssued++
+	s.addToken(token)
 	return token
+}
+
+// issued is a token in the order of issue, which is the order of expiry.
+type issued struct {
+	token  string
+	expiry time.Time
+}
+
+// addToken remembers a new token and forgets the expired ones and those
+// beyond WithMaxTokens, oldest first. Called with s.mu held.
+func (s *Server) addToken(token string) {
+	exp := s.clock.Now().Add(s.cfg.tokenExpiry)
+	s.tokens[token] = exp
+	s.tokenQ = append(s.tokenQ, issued{token, exp})
+	s.tokensIssued++
+	s.pruneTokens()
+}
+
+// pruneTokens forgets expired tokens, and the oldest beyond WithMaxTokens.
+// Called with s.mu held.
+func (s *Server) pruneTokens() {
+	now := s.clock.Now()
+	n := 0
+	for _, t := range s.tokenQ {
+		if now.Before(t.expiry) && (s.cfg.maxTokens <= 0 || len(s.tokens) <= s.cfg.maxTokens) {
+			break
+		}
+		delete(s.tokens, t.token)
+		n++
+	}
+	if n > 0 {
+		clear(s.tokenQ[:n])
+		s.tokenQ = s.tokenQ[n:]
+	}
 }

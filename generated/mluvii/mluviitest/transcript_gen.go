@@ -4,13 +4,16 @@ package mluviitest
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
 
 // Entry is one activity in the transcript, in either direction.
 type Entry struct {
-	// Seq is the entry's 1-based position in the server's transcript.
+	// Seq numbers the server's entries in the order recorded, from 1. The
+	// server's transcript keeps its last entries (WithTranscriptLimit) and
+	// releases those of released sessions, so it may start above 1 and have gaps.
 	Seq  int
 	Time time.Time
 	Dir  Direction
@@ -35,8 +38,9 @@ type Entry struct {
 	// Note records an injected fault.
 	Note string
 
-	said   string // what the bot said, for message activities
-	isSaid bool
+	said    string // what the bot said, for message activities
+	isSaid  bool
+	dropped bool // released with its session; still in transcript.entries until compacted
 }
 
 // Accepted reports whether mluvii took a FromBot activity (answered 200).
@@ -80,23 +84,81 @@ func clip(s string, n int) string {
 	return s
 }
 
-// transcript holds every entry in order; waiters on the whole server watch
-// notify, which is closed and replaced on every change.
+// transcript holds the server's entries in order of Seq: the last
+// WithTranscriptLimit of them, less those of released sessions (marked
+// dropped, and compacted away once they are half the slice). Waiters on the
+// whole server watch notify, which is closed and replaced on every change.
 type transcript struct {
 	entries []*Entry
+	seq     int // the last Seq given
+	dead    int // dropped entries still in entries
 	notify  chan struct{}
 }
 
 func (t *transcript) init() { t.notify = make(chan struct{}) }
 
+// live is the number of entries the transcript shows.
+func (t *transcript) live() int { return len(t.entries) - t.dead }
+
+// from returns the index of the first entry with a Seq of at least seq.
+func (t *transcript) from(seq int) int {
+	return sort.Search(len(t.entries), func(i int) bool { return t.entries[i].Seq >= seq })
+}
+
+// trim drops the oldest entries beyond limit (< 0: none), and compacts the
+// dropped ones away once they are half the slice.
+func (t *transcript) trim(limit int) {
+	if limit >= 0 && t.live() > limit {
+		live, i := t.live(), 0
+		for ; i < len(t.entries) && (live > limit || t.entries[i].dropped); i++ {
+			if t.entries[i].dropped {
+				t.dead--
+			} else {
+				live--
+			}
+		}
+		clear(t.entries[:i])
+		t.entries = t.entries[i:]
+	}
+	if t.dead > 16 && t.dead > len(t.entries)/2 {
+		kept := t.entries[:0]
+		for _, e := range t.entries {
+			if !e.dropped {
+				kept = append(kept, e)
+			}
+		}
+		clear(t.entries[len(kept):])
+		t.entries, t.dead = kept, 0
+	}
+}
+
+// drop removes a released session's entries from the transcript.
+func (t *transcript) drop(entries []*Entry) {
+	if len(t.entries) == 0 {
+		return
+	}
+	first := t.entries[0].Seq
+	for _, e := range entries {
+		if e.Seq >= first && !e.dropped {
+			e.dropped = true
+			t.dead++
+		}
+	}
+}
+
 // record appends e to the server's and the session's transcript and wakes
-// waiters. Called with s.mu held.
+// waiters. An entry of a released session goes only to the session's own
+// transcript. Called with s.mu held.
 func (s *Server) record(ss *sessionState, e *Entry) *Entry {
-	e.Seq = len(s.log.entries) + 1
+	s.log.seq++
+	e.Seq = s.log.seq
 	if e.Time.IsZero() {
 		e.Time = s.clock.Now()
 	}
-	s.log.entries = append(s.log.entries, e)
+	if ss == nil || !ss.released {
+		s.log.entries = append(s.log.entries, e)
+		s.log.trim(s.cfg.keepEntries)
+	}
 	if ss != nil {
 		e.SessionID = ss.id
 		ss.entries = append(ss.entries, e)
@@ -115,19 +177,25 @@ func (s *Server) changed(ss *sessionState) {
 	}
 }
 
-// Transcript returns every activity so far, both directions, in order.
+// Transcript returns every activity so far, both directions, in order: the
+// last WithTranscriptLimit, less those of released sessions.
 func (s *Server) Transcript() []Entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyEntries(s.log.entries, nil)
+	s.prune()
+	return copyEntries(s.log.entries, kept)
 }
 
-// Rejected returns the bot's activities mluvii answered with an error.
+// Rejected returns the bot's activities mluvii answered with an error (of
+// those in the server's transcript).
 func (s *Server) Rejected() []Entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyEntries(s.log.entries, func(e *Entry) bool { return e.Dir == FromBot && e.Status != 200 })
+	return copyEntries(s.log.entries, func(e *Entry) bool { return kept(e) && e.Dir == FromBot && e.Status != 200 })
 }
+
+// kept reports whether the server's transcript shows e.
+func kept(e *Entry) bool { return !e.dropped }
 
 // Warnings returns every warning recorded so far, each prefixed with its entry.
 func (s *Server) Warnings() []string {
@@ -135,6 +203,9 @@ func (s *Server) Warnings() []string {
 	defer s.mu.Unlock()
 	var out []string
 	for _, e := range s.log.entries {
+		if e.dropped {
+			continue
+		}
 		for _, w := range e.Warnings {
 			out = append(out, fmt.Sprintf("#%d %s: %s", e.Seq, e.Name, w))
 		}

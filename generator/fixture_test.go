@@ -39,12 +39,12 @@ func fixtureFiles(t *testing.T) Files {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := FromSpec(fixtureSpecPath, data, Options{Package: "mluvii", ImportPath: fixtureImportPath})
+	files, err := FromSpec(fixtureSpecPath, data, Options{Package: "mluvii", ImportPath: fixtureImportPath, With: OptionalTargets()})
 	if err != nil {
 		t.Fatalf("generating from %s:\n%v", fixtureSpecPath, err)
 	}
 	runtimeNames := map[string]bool{}
-	for _, dir := range []string{fixtureRuntimeDir, TestPackage} {
+	for _, dir := range fixtureDirs() {
 		srcs, err := templates.Go(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -76,7 +76,7 @@ func fixtureFiles(t *testing.T) Files {
 func committedFixture(t *testing.T) Files {
 	t.Helper()
 	var files Files
-	for _, dir := range []string{fixtureRuntimeDir, TestPackage} {
+	for _, dir := range fixtureDirs() {
 		names, err := filepath.Glob(filepath.Join(templatesDir, dir, templates.FixturePrefix+"*"))
 		if err != nil {
 			t.Fatal(err)
@@ -117,7 +117,7 @@ func TestTemplatesFixtureUpToDate(t *testing.T) {
 // TestTemplatesFixtureNotEmitted: the fixture's files and the templates' tests
 // are never runtime files, so they are neither emitted nor reserved.
 func TestTemplatesFixtureNotEmitted(t *testing.T) {
-	for _, dir := range []string{fixtureRuntimeDir, TestPackage} {
+	for _, dir := range fixtureDirs() {
 		srcs, err := templates.Go(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -160,4 +160,16 @@ func TestTemplatesFixtureNotEmitted(t *testing.T) {
 			t.Errorf("DeclaredNames(runtime) holds %s, a name the fixture declares", n)
 		}
 	}
+}
+
+// fixtureDirs are the templates directories of every target, optional ones
+// included: a subpackage's files go to templates/<its directory>.
+func fixtureDirs() []string {
+	var dirs []string
+	for _, t := range targets {
+		if t.runtime != "" {
+			dirs = append(dirs, t.runtime)
+		}
+	}
+	return dirs
 }

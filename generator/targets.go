@@ -86,7 +86,20 @@ var targets = []*target{
 		emitters: []goEmitter{{name: "mluviitest", emit: (*gen).mock}},
 		doc:      "the fake mluvii for tests (httptest server, guest scripting, faults, transcript)",
 	},
+	{
+		name:     "nats",
+		dir:      NATSPackage,
+		pkg:      func(*gen) string { return NATSPackage },
+		runtime:  NATSPackage,
+		emitters: []goEmitter{{name: "mluviinats", emit: (*gen).natsGlue}},
+		modules:  []string{"github.com/nats-io/nats.go"},
+		optional: true,
+		doc:      "the dispatcher's queue and waiters on NATS JetStream, for several bot replicas",
+	},
 }
+
+// NATSPackage is the name (and directory) of the NATS JetStream subpackage.
+const NATSPackage = "mluviinats"
 
 // TargetInfo describes an output target to the CLI and to users.
 type TargetInfo struct {

@@ -67,8 +67,8 @@ func TestOptionalTargetOnlyWhenAsked(t *testing.T) {
 	if !ok || !strings.Contains(string(data), "package mluviiexample") || !strings.Contains(string(data), "Activities = 1") {
 		t.Errorf("with the target: %q, %v", data, ok)
 	}
-	_, err := FromSpec("spec.yaml", []byte(minimalSpec), Options{With: []string{"nats"}})
-	if err == nil || !strings.Contains(err.Error(), `unknown optional output "nats" (optional outputs: example)`) {
+	_, err := FromSpec("spec.yaml", []byte(minimalSpec), Options{With: []string{"kafka"}})
+	if err == nil || !strings.Contains(err.Error(), `unknown optional output "kafka" (optional outputs: nats, example)`) {
 		t.Errorf("unknown target: %v", err)
 	}
 	if _, err := FromSpec("spec.yaml", []byte(minimalSpec), Options{With: []string{"main"}}); err == nil {
@@ -123,10 +123,10 @@ func TestSwitchedOffTargetIsStale(t *testing.T) {
 
 // TestTargetsOwnTheirFiles: every file of a generation lies in the directory
 // of exactly one target, and the default targets are the main package and
-// mluviitest.
+// mluviitest, the optional one NATS.
 func TestTargetsOwnTheirFiles(t *testing.T) {
 	dirs := targetDirs()
-	if !slices.Equal(dirs, []string{".", TestPackage}) {
+	if !slices.Equal(dirs, []string{".", TestPackage, NATSPackage}) {
 		t.Errorf("target directories %v", dirs)
 	}
 	for _, f := range exampleFiles(t) {

@@ -34,7 +34,7 @@ import (
 	"strings"
 )
 
-//go:embed runtime/*.go mluviitest/*.go
+//go:embed runtime/*.go mluviitest/*.go mluviinats/*.go
 var goFiles embed.FS
 
 // ActivitiesMarkdown is the text/template of the generated Markdown reference.

@@ -199,9 +199,9 @@ func TestRegenerateCommandRepeatsOutputFlags(t *testing.T) {
 // TestWithUnknownOutput: --with names only optional outputs; anything else
 // is a usage error saying which there are.
 func TestWithUnknownOutput(t *testing.T) {
-	r := runFake("check", "--with", "nats")
+	r := runFake("check", "--with", "kafka")
 	expect(t, r, exitUsage)
-	if !strings.Contains(r.stderr, `--with: unknown optional output "nats"`) {
+	if !strings.Contains(r.stderr, `--with: unknown optional output "kafka"`) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 }

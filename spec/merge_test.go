@@ -449,3 +449,30 @@ func TestPosRelativeTo(t *testing.T) {
 		t.Errorf("other file: %q", got)
 	}
 }
+
+// TestMergeUnknownKeysInPatches: a misspelled key in an overlay node that
+// patches what the base declares (the top level, an activity, a field, a
+// type, a channel) is a positioned error like anywhere else; it used to
+// panic with "no merge rule".
+func TestMergeUnknownKeysInPatches(t *testing.T) {
+	_, lines := overlaid(t, `sesion: x
+channels: [{name: WebChat, sourcess: [x]}]
+types:
+  - {name: State, valuess: []}
+activities:
+  - name: Get
+    retri: unsafe
+    fields:
+      - {name: a, dox: y}
+`)
+	want := []string{
+		`o1.yaml:1:1: unknown key "sesion" (did you mean "session"?)`,
+		`o1.yaml:2:28: unknown key "sourcess" (did you mean "sources"?)`,
+		`o1.yaml:4:19: unknown key "valuess" (did you mean "values"?)`,
+		`o1.yaml:7:5: unknown key "retri" (did you mean "retry"?)`,
+		`o1.yaml:9:19: unknown key "dox" (did you mean "doc"?)`,
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

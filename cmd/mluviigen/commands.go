@@ -103,6 +103,10 @@ func (c *cli) help(args []string) int {
 	case len(args) > 1:
 		return c.usageError(nil, "help takes at most one command")
 	}
+	if args[0] == "help" {
+		c.overview()
+		return exitOK
+	}
 	cmd := lookup(args[0])
 	if cmd == nil {
 		return c.usageError(nil, "unknown command %q (commands: %s)", args[0], commandNames())

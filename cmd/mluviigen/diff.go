@@ -46,7 +46,7 @@ merge overlays into NEW and OLD. Exit status 1 when --fail-on is met.`,
 
 func (c *cli) runDiff(cmd *command, o *options, args []string) int {
 	if len(args) != 2 {
-		return c.usageError(cmd, "diff takes two specs, OLD and NEW (a file, or %q), got %d arguments", embeddedArg, len(args))
+		return c.usageError(cmd, "diff takes two specs, OLD and NEW (a file, or %q), got %d", embeddedArg, len(args))
 	}
 	if !slices.Contains([]string{"text", "markdown", "json"}, o.format) {
 		return c.usageError(cmd, "--format %q must be text, markdown or json", o.format)

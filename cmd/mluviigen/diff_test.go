@@ -64,7 +64,7 @@ func TestDiffErrors(t *testing.T) {
 		code int
 		want string // in stderr
 	}{
-		{[]string{"diff", "embedded"}, exitUsage, `diff takes two specs, OLD and NEW (a file, or "embedded"), got 1 arguments`},
+		{[]string{"diff", "embedded"}, exitUsage, `diff takes two specs, OLD and NEW (a file, or "embedded"), got 1`},
 		{[]string{"diff", "embedded", "embedded", "--format", "yaml"}, exitUsage, `--format "yaml" must be text, markdown or json`},
 		{[]string{"diff", "embedded", "embedded", "--fail-on", "any"}, exitUsage, `--fail-on "any" must be breaking, go-breaking or none`},
 		{[]string{"diff", "missing.yaml", "embedded"}, exitFail, "mluviigen: open missing.yaml: "},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -34,7 +36,7 @@ file:line:col: message, one per line, and then nothing is written.`,
 `,
 	flags: func(fs *pflag.FlagSet, o *options) {
 		o.addFlags(fs)
-		fs.BoolVar(&o.clean, "clean", false, "remove generated files in --out that are no longer produced (only *_gen.go with mluviigen's header, and "+generator.DocsFile+")")
+		fs.BoolVar(&o.clean, "clean", false, "remove generated files that are no longer produced, in --out and the directories of the other outputs, generated this time or not (only *_gen.go with mluviigen's header, and "+generator.DocsFile+")")
 	},
 	run: (*cli).runGenerate,
 }
@@ -143,11 +145,15 @@ func (c *cli) runCheck(cmd *command, o *options, args []string) int {
 	return exitFail
 }
 
-// regenerateCommand is the command line that makes --out fresh: the repository's
-// "go run ./cmd/mluviigen" with every output-changing flag that was given
+// regenerateCommand is the command line that makes --out fresh: mluviigen (in
+// a checkout of mluviigen, "go run ./cmd/mluviigen") with every output-changing
+// flag that was given
 // (those addFlags marks), plus --clean when the diff deletes stale files.
 func regenerateCommand(o *options, diff string) string {
-	cmd := []string{"go run ./cmd/mluviigen"}
+	cmd := []string{"mluviigen"}
+	if _, err := os.Stat(filepath.Join("cmd", "mluviigen", "main.go")); err == nil {
+		cmd[0] = "go run ./cmd/mluviigen" // in a checkout of mluviigen
+	}
 	o.flags.VisitAll(func(f *pflag.Flag) {
 		if !f.Changed || f.Annotations[outputFlag] == nil {
 			return

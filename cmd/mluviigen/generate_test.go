@@ -62,7 +62,7 @@ func TestCheck(t *testing.T) {
 			t.Errorf("check diff lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if want := "mluviigen check: out is stale; regenerate it with: go run ./cmd/mluviigen --spec spec.yaml --out out\n"; r.stderr != want {
+	if want := "mluviigen check: out is stale; regenerate it with: mluviigen --spec spec.yaml --out out\n"; r.stderr != want {
 		t.Errorf("check hint = %q, want %q", r.stderr, want)
 	}
 	expect(t, runFake(args...), exitOK)
@@ -189,7 +189,7 @@ func TestRegenerateCommandRepeatsOutputFlags(t *testing.T) {
 		}
 	})
 	got := regenerateCommand(o, "--- a/x_gen.go\n+++ /dev/null\n")
-	want := "go run ./cmd/mluviigen --spec 'my spec.yaml' --overlay a.yaml --overlay b.yaml --out generated/mluvii --package bot" +
+	want := "mluviigen --spec 'my spec.yaml' --overlay a.yaml --overlay b.yaml --out generated/mluvii --package bot" +
 		" --import-path example.com/bot --channel WhatsApp,Apple --strict-channels --clean"
 	if got != want {
 		t.Errorf("regenerateCommand =\n%s\nwant\n%s", got, want)

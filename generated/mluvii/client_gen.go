@@ -146,7 +146,7 @@ func (c *Client) ChatbotID() int64 { return c.chatbotID }
 // activity never reach another host; the call is not retried either. The
 // error names the redirect's target, with query values redacted. Redirects
 // within the origin are followed as net/http does.
-var ErrRedirectRefused = errors.New("redirect to another host refused")
+var ErrRedirectRefused = errors.New("redirect to another origin (scheme, host or port) refused")
 
 // sameHostRedirects returns a shallow copy of hc whose CheckRedirect refuses
 // redirects that leave the first request's origin, then defers to hc's own

@@ -145,7 +145,7 @@ func WithAckBudget(d time.Duration) DispatcherOption {
 // runs on a goroutine started for its session's events and ended when the
 // session has none left, so the number costs nothing until it is used; a
 // handler waiting on I/O holds a few KB. Events of one session never run
-// concurrently, whatever this number.
+// concurrently, whatever this number. n < 1 keeps the default.
 func WithWorkers(n int) DispatcherOption {
 	return func(c *dispatcherConfig) {
 		if n > 0 {
@@ -155,8 +155,10 @@ func WithWorkers(n int) DispatcherOption {
 }
 
 // WithQueueSize sets the capacity of the default in-memory queue: how many
-// acked events may be waiting or running at once (default 20 000). It has no
-// effect with WithQueue.
+// acked events may be waiting or running at once (default 20 000; n < 1
+// keeps it). A request that finds it full waits for room within the ack
+// budget, then gets 503, counted in Stats().RejectedFull. It has no effect
+// with WithQueue.
 func WithQueueSize(n int) DispatcherOption {
 	return func(c *dispatcherConfig) {
 		if n > 0 {
@@ -170,7 +172,8 @@ func WithQueueSize(n int) DispatcherOption {
 // always taken into an empty queue, whatever its size). With the count of
 // WithQueueSize it bounds the queue's memory: a request that finds either
 // bound reached waits for room within the ack budget, then gets 503, counted
-// in Stats().RejectedBytes or RejectedFull. It has no effect with WithQueue.
+// in Stats().RejectedBytes or RejectedFull. n < 1 keeps the default. It has
+// no effect with WithQueue.
 func WithQueueBytes(n int64) DispatcherOption {
 	return func(c *dispatcherConfig) {
 		if n > 0 {

@@ -91,7 +91,12 @@ type Dispatcher struct {
 }
 
 // NewDispatcher returns a dispatcher. Register its handlers, then mount it
-// on the callback URL's path.
+// on the callback URL's path; call Close before shutting the HTTP server
+// down. Without options it accepts every request (see WithCallbackSecret),
+// takes bodies up to 8 MiB, queues up to 20 000 events or 64 MiB of bodies,
+// runs up to 10 000 handlers at once and answers 503 after waiting 1 s for
+// room in a full queue; the Default… constants and the With… options say
+// more.
 func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 	cfg := defaultDispatcherConfig()
 	for _, o := range opts {

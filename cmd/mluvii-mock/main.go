@@ -120,7 +120,31 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 			return o, err
 		}
 	}
+	if err := o.limits.check(); err != nil {
+		return o, err
+	}
 	return o, nil
+}
+
+// check refuses limits no flag's help gives a meaning to.
+func (l limits) check() error {
+	switch {
+	case l.retention < 0:
+		return fmt.Errorf("--retention %v: want 0 (only --keep-ended applies) or more", l.retention)
+	case l.keepEnded < -1:
+		return fmt.Errorf("--keep-ended %d: want -1 (all) or more", l.keepEnded)
+	case l.keepEntries < -1:
+		return fmt.Errorf("--keep-entries %d: want -1 (all) or more", l.keepEntries)
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"--max-open", l.maxOpen}, {"--max-inflight", l.maxInFlight}, {"--max-deliveries", l.maxDeliveries}, {"--max-streams", l.maxStreams}} {
+		if f.n < 0 {
+			return fmt.Errorf("%s %d: want 0 (no bound) or more", f.name, f.n)
+		}
+	}
+	return nil
 }
 
 // run is the program: 0 after a clean shutdown (ctx ended), 1 on errors, 2
@@ -229,12 +253,13 @@ Configure the bot with:
 
   for cmd/demobot: MLUVII_BASE_URL=%[1]s MLUVII_CHATBOT_ID=%[2]d MLUVII_CLIENT_ID=%[3]s MLUVII_CLIENT_SECRET=%[4]s
 
-Limits: the last %[6]d ended sessions for %[7]v, %[8]d transcript entries, %[9]d open sessions;
-  %[10]d requests in flight, %[11]d deliveries pending, %[12]d event streams (429/503 beyond; GET /chat/stats)
+Limits: the last %[6]s ended sessions for %[7]s, %[8]s transcript entries, %[9]s open sessions;
+  %[10]s requests in flight, %[11]s deliveries pending, %[12]s event streams (429/503 beyond; GET /chat/stats)
 
 `, c.baseURL, c.chatbotID, c.clientID, c.clientSecret, callback,
-		c.limits.keepEnded, c.limits.retention, c.limits.keepEntries, c.limits.maxOpen,
-		c.limits.maxInFlight, c.limits.maxDeliveries, c.limits.maxStreams)
+		count(c.limits.keepEnded, -1, "all"), span(c.limits.retention), count(c.limits.keepEntries, -1, "all"),
+		count(c.limits.maxOpen, 0, "any number of"), count(c.limits.maxInFlight, 0, "any number of"),
+		count(c.limits.maxDeliveries, 0, "any number of"), count(c.limits.maxStreams, 0, "any number of"))
 }
 
 // logTranscript writes every activity, both directions, to w in transcript
@@ -305,4 +330,20 @@ func (l *lockedWriter) printf(format string, args ...any) {
 		s += "\n"
 	}
 	_, _ = io.WriteString(l.w, s)
+}
+
+// count prints a limit, or what unbounded means for it.
+func count(n, unbounded int, word string) string {
+	if n == unbounded {
+		return word
+	}
+	return fmt.Sprint(n)
+}
+
+// span prints the retention, or that there is none.
+func span(d time.Duration) string {
+	if d == 0 {
+		return "no time bound"
+	}
+	return d.String()
 }

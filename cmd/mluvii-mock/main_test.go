@@ -132,6 +132,10 @@ func TestRunBadCommandLine(t *testing.T) {
 		{[]string{"--allow-host", "*"}, 2, "want a host name"},
 		{[]string{"--allow-host", "*.example"}, 2, "want a host name"},
 		{[]string{"--allow-host", "mock,,other"}, 2, "want a host name"},
+		{[]string{"--retention", "-1s"}, 2, "--retention -1s: want 0"},
+		{[]string{"--keep-ended", "-5"}, 2, "--keep-ended -5: want -1 (all) or more"},
+		{[]string{"--keep-entries", "-2"}, 2, "--keep-entries -2"},
+		{[]string{"--max-open", "-1"}, 2, "--max-open -1: want 0 (no bound) or more"},
 		{[]string{"--allow-host", "mock/x"}, 2, "want a host name"},
 		{[]string{"--allow-host", "user@mock"}, 2, "want a host name"},
 	} {

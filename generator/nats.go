@@ -22,7 +22,7 @@ session's events in order across replicas, and answer each other's …AndWait
 calls. It is generated only when asked for (mluviigen --with nats), and it is
 the only generated package that imports a module beyond the standard library
 (github.com/nats-io/nats.go).`, NATSPackage, g.pkg))
-	for _, name := range []string{"Activity", "Dispatcher", "DispatcherOption", "Queue", "QueuedEvent", "ResponseWaiter", "Waiters"} {
+	for _, name := range []string{"Activity", "ActivityInfo", "Dispatcher", "DispatcherOption", "Queue", "QueuedEvent", "ResponseWaiter", "WaiterRegistry", "Waiters"} {
 		f.Comment(fmt.Sprintf("%s is %s.%s.", name, g.pkg, name))
 		f.Type().Id(name).Op("=").Qual(pkg, name)
 	}
@@ -36,4 +36,15 @@ the only generated package that imports a module beyond the standard library
 		jen.Comment("lookupActivity is "+g.pkg+".LookupActivity."),
 		jen.Id("lookupActivity").Op("=").Qual(pkg, "LookupActivity"),
 	)
+	// More names, one per line so that adding one stays a one-line change.
+	for _, n := range [][2]string{
+		{"activities", "Activities"},
+		{"errQueueFull", "ErrQueueFull"},
+		{"withQueue", "WithQueue"},
+		{"withResponseWaiter", "WithResponseWaiter"},
+		{"withWaiterRegistry", "WithWaiterRegistry"},
+	} {
+		f.Comment(fmt.Sprintf("%s is %s.%s.", n[0], g.pkg, n[1]))
+		f.Var().Id(n[0]).Op("=").Qual(pkg, n[1])
+	}
 }

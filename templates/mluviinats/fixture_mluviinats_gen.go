@@ -15,6 +15,9 @@ import "github.com/mluviigen/mluviigen/templates/runtime"
 // Activity is mluvii.Activity.
 type Activity = mluvii.Activity
 
+// ActivityInfo is mluvii.ActivityInfo.
+type ActivityInfo = mluvii.ActivityInfo
+
 // Dispatcher is mluvii.Dispatcher.
 type Dispatcher = mluvii.Dispatcher
 
@@ -30,6 +33,9 @@ type QueuedEvent = mluvii.QueuedEvent
 // ResponseWaiter is mluvii.ResponseWaiter.
 type ResponseWaiter = mluvii.ResponseWaiter
 
+// WaiterRegistry is mluvii.WaiterRegistry.
+type WaiterRegistry = mluvii.WaiterRegistry
+
 // Waiters is mluvii.Waiters.
 type Waiters = mluvii.Waiters
 
@@ -43,3 +49,18 @@ var (
 	// lookupActivity is mluvii.LookupActivity.
 	lookupActivity = mluvii.LookupActivity
 )
+
+// activities is mluvii.Activities.
+var activities = mluvii.Activities
+
+// errQueueFull is mluvii.ErrQueueFull.
+var errQueueFull = mluvii.ErrQueueFull
+
+// withQueue is mluvii.WithQueue.
+var withQueue = mluvii.WithQueue
+
+// withResponseWaiter is mluvii.WithResponseWaiter.
+var withResponseWaiter = mluvii.WithResponseWaiter
+
+// withWaiterRegistry is mluvii.WithWaiterRegistry.
+var withWaiterRegistry = mluvii.WithWaiterRegistry

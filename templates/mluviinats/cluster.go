@@ -558,19 +558,39 @@ func (c *Cluster) Done(e QueuedEvent) {
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
-	defer cancel()
-	if _, err := c.done.Put(ctx, doneKey(e.ID), nil); err != nil {
+	// Both calls are retried through a NATS outage (a restart, a dropped
+	// connection) for up to AckWait: the record must be stored before
+	// another replica gets the event again, or it would run twice.
+	if err := c.retry(func(ctx context.Context) error {
+		_, err := c.done.Put(ctx, doneKey(e.ID), nil)
+		return err
+	}); err != nil {
 		c.log.Warn("mluviinats: recording a finished event", "seq", e.ID, "err", err)
 	}
 	c.ack(e.ID, f.msg)
 	<-c.slots
 }
 
+// retry calls op until it succeeds, for up to AckWait, pausing 50 ms
+// between calls. Each call is bounded by a quarter of AckWait (at most
+// OpTimeout): a request written to a connection that just dropped is lost
+// without an answer, and must be sent again well before the event is
+// delivered to another replica.
+func (c *Cluster) retry(op func(context.Context) error) error {
+	deadline := time.Now().Add(c.cfg.AckWait)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), min(c.cfg.OpTimeout, c.cfg.AckWait/4, time.Until(deadline)))
+		err := op(ctx)
+		cancel()
+		if err == nil || time.Now().Add(50*time.Millisecond).After(deadline) || c.nc.IsClosed() {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func (c *Cluster) ack(seq uint64, m jetstream.Msg) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
-	defer cancel()
-	if err := m.DoubleAck(ctx); err != nil {
+	if err := c.retry(m.DoubleAck); err != nil {
 		c.stats.ackErrors.Add(1)
 		c.log.Warn("mluviinats: acknowledging a finished event; it will be delivered again and skipped", "seq", seq, "err", err)
 		return

@@ -66,7 +66,8 @@ func (ts *testServer) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", t
 func (ts *testServer) connect(t testing.TB) *nats.Conn {
 	t.Helper()
 	nc, err := nats.Connect(ts.url(), nats.ReconnectWait(50*time.Millisecond), nats.MaxReconnects(-1),
-		nats.ReconnectJitter(0, 0), nats.Timeout(2*time.Second))
+		nats.ReconnectJitter(0, 0), nats.Timeout(2*time.Second),
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +93,7 @@ type ledger struct {
 	misorder  int            // an event finished after a later one of its session
 	overlap   int            // two handlers of one session at once
 	completed atomic.Int64
+	dupNote   []string
 }
 
 func newLedger() *ledger {
@@ -144,6 +146,9 @@ func startReplica(t testing.TB, ts *testServer, name string, cfg Config, l *ledg
 			return nil
 		}
 		l.done[key]++
+		if l.done[key] > 1 {
+			l.dupNote = append(l.dupNote, fmt.Sprintf("%s again on %s: %+v", key, r.name, r.c.Stats()))
+		}
 		if prev, ok := l.last[a.SessionID]; ok && prev >= n && l.done[key] == 1 {
 			l.misorder++
 		}
@@ -288,6 +293,9 @@ func (l *ledger) settle(t testing.TB) (acked, lost, dup int) {
 		if !l.acked[k] {
 			t.Logf("event %s ran but was not acked (its ack answer was lost)", k)
 		}
+	}
+	for _, n := range l.dupNote {
+		t.Log(n)
 	}
 	return len(l.acked), lost, dup
 }

@@ -73,6 +73,8 @@ func TestAndWaitAcrossReplicas(t *testing.T) {
 		}
 		answered++
 	}
+	// B counts the offer once A's answer came back, after A's waiter got it.
+	waitFor(t, "B to count its offers", func() bool { return b.c.Stats().Offered >= calls })
 	if answered != calls || toHandler.Load() != 0 || b.c.Stats().Offered != calls {
 		t.Errorf("answered %d of %d, to a handler %d, offered across %d; want %d, 0, %d", answered, calls, toHandler.Load(), b.c.Stats().Offered, calls, calls)
 	}

@@ -21,8 +21,60 @@ several replicas of a bot behind a load balancer share one queue, keep each
 session's events in order across replicas, and answer each other's …AndWait
 calls. It is generated only when asked for (mluviigen --with nats), and it is
 the only generated package that imports a module beyond the standard library
-(github.com/nats-io/nats.go).`, NATSPackage, g.pkg))
-	for _, name := range []string{"Activity", "Dispatcher", "DispatcherOption", "Queue", "QueuedEvent", "ResponseWaiter", "Waiters"} {
+(github.com/nats-io/nats.go).
+
+# Production set-up
+
+Run NATS with JetStream (nats-server -js; a 3-node cluster for a bank's line,
+with Config.StreamReplicas 3). Run 2 or more replicas of the bot behind a
+load balancer; each connects and hands its Cluster to its dispatcher:
+
+	nc, err := nats.Connect("nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222",
+		nats.MaxReconnects(-1))
+	c, err := %[1]s.New(ctx, nc, %[1]s.Config{Prefix: "mybot"}) // fails loudly, never falls back to memory
+	d := %[2]s.NewDispatcher(append(c.DispatcherOptions(), %[2]s.WithCallbackSecret(secret))...)
+	client := %[2]s.NewClient(base, chatbotID, %[2]s.WithDispatcher(d), …)
+	// on shutdown: d.Close(ctx), then nc.Close()
+
+New creates the stream MYBOT_EVENTS (subjects mybot.events.<partition>) and
+the key-value buckets MYBOT_EVENTS_DONE and MYBOT_EVENTS_WAIT when they are
+missing, and refuses (ErrSetup) a stream made for another spec or another
+partition count. In mluvii configure one callback URL: the load balancer's.
+Every replica must register the same handlers: an event may run on any.
+
+# Design
+
+Put publishes the webhook to the stream, on subject
+<prefix>.events.<hash(session) mod Partitions>, and returns after JetStream's
+publish acknowledgement: mluvii gets 200 only for a stored event. The
+Nats-Msg-Id header (a hash of session and body) lets the stream drop a webhook
+mluvii sent again within DuplicateWindow, whichever replica got it.
+
+Each partition has a durable pull consumer with MaxAckPending 1: JetStream
+itself lets one event of a partition be outstanding at a time, cluster-wide,
+whichever replica pulled it; so a session's events run one after another, in
+arrival order, across replicas, and different partitions run in parallel on
+every replica. This needs no lease or pinned client to be handed over: a
+replica that dies holding an event stops sending its in-progress heartbeats
+(every AckWait/3), and after AckWait JetStream delivers the event to another
+replica. Sessions that hash to one partition wait for each other: keep
+Partitions well above the number of events handled at once (default 64).
+
+A finished event is recorded in the DONE bucket (and in memory) before it is
+acknowledged with a confirmed ack (AckSync); both are retried through a NATS
+outage. A redelivered event is looked up there first and, when it ran to the
+end already, acknowledged without running again. An event whose replica died
+during its handler runs again elsewhere: handlers see at least once, never
+twice to the end unless a replica dies between the end of a handler and the
+record.
+
+…AndWait on replica A claims "<session>.<response>" in the WAIT bucket
+(create-only: ErrInFlight cluster-wide; the bucket's TTL frees the claim of a
+replica that died) and subscribes to <prefix>.wait.<session>.<response>. A
+response landing on replica B is offered there by a NATS request: A answers
+"taken" when its waiter got it; no responders or no answer within
+OfferTimeout means nobody waits, and the response is queued for its handler.`, NATSPackage, g.pkg))
+	for _, name := range []string{"Activity", "ActivityInfo", "Dispatcher", "DispatcherOption", "Queue", "QueuedEvent", "ResponseWaiter", "WaiterRegistry", "Waiters"} {
 		f.Comment(fmt.Sprintf("%s is %s.%s.", name, g.pkg, name))
 		f.Type().Id(name).Op("=").Qual(pkg, name)
 	}
@@ -36,4 +88,15 @@ the only generated package that imports a module beyond the standard library
 		jen.Comment("lookupActivity is "+g.pkg+".LookupActivity."),
 		jen.Id("lookupActivity").Op("=").Qual(pkg, "LookupActivity"),
 	)
+	// More names, one per line so that adding one stays a one-line change.
+	for _, n := range [][2]string{
+		{"activities", "Activities"},
+		{"errQueueFull", "ErrQueueFull"},
+		{"withQueue", "WithQueue"},
+		{"withResponseWaiter", "WithResponseWaiter"},
+		{"withWaiterRegistry", "WithWaiterRegistry"},
+	} {
+		f.Comment(fmt.Sprintf("%s is %s.%s.", n[0], g.pkg, n[1]))
+		f.Var().Id(n[0]).Op("=").Qual(pkg, n[1])
+	}
 }

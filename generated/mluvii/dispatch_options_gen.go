@@ -51,6 +51,7 @@ type dispatcherConfig struct {
 	queue        Queue
 	dedupe       time.Duration
 	waiters      []ResponseWaiter
+	registry     WaiterRegistry
 }
 
 func defaultDispatcherConfig() dispatcherConfig {
@@ -207,4 +208,12 @@ func WithResponseWaiter(w ResponseWaiter) DispatcherOption {
 			c.waiters = append(c.waiters, w)
 		}
 	}
+}
+
+// WithWaiterRegistry makes the registrations of the dispatcher's Waiters
+// known to r, which claims them beyond the process (see WaiterRegistry): for
+// several replicas of a bot, with a ResponseWaiter (WithResponseWaiter) that
+// hands responses to the replica waiting for them.
+func WithWaiterRegistry(r WaiterRegistry) DispatcherOption {
+	return func(c *dispatcherConfig) { c.registry = r }
 }

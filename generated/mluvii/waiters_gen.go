@@ -34,6 +34,24 @@ type Waiters struct {
 	// gave up without reading it, so that it reaches the handlers after all
 	// (set by the owning Dispatcher; nil drops it).
 	late func(Activity)
+	// reg extends registrations beyond the process (WithWaiterRegistry).
+	reg WaiterRegistry
+}
+
+// A WaiterRegistry makes a Waiters' registrations known beyond its process,
+// for bots run as several replicas behind a load balancer: mluvii may deliver
+// the response to any replica, and two replicas must not wait for the same
+// session's response at once. Give it to the dispatcher with
+// WithWaiterRegistry; package mluviinats has one on NATS.
+type WaiterRegistry interface {
+	// Reserve is called by Register, after the local registration and
+	// before Register returns. It claims the session's response
+	// everywhere, failing with an error wrapping ErrInFlight when another
+	// process holds the claim, and arranges that a response arriving
+	// elsewhere is passed to offer (from any goroutine), which reports
+	// whether the local waiter took it. release ends the claim; it is
+	// called once, after the local registration was withdrawn.
+	Reserve(sessionID int64, responseName string, offer func(Activity) bool) (release func(), err error)
 }
 
 type waiterKey struct {
@@ -59,7 +77,9 @@ type waiter struct {
 // goroutine that receives from the channel.
 //
 // A second registration for the same session and name while the first is
-// registered fails with ErrInFlight.
+// registered fails with ErrInFlight. With a WaiterRegistry (the dispatcher's
+// WithWaiterRegistry) that holds across processes, and Register returns the
+// registry's error, after a round trip to it.
 func (w *Waiters) Register(sessionID int64, responseName string) (<-chan Activity, func(), error) {
 	k := waiterKey{sessionID, responseName}
 	wt := &waiter{ch: make(chan Activity, 1)}
@@ -72,9 +92,23 @@ func (w *Waiters) Register(sessionID int64, responseName string) (<-chan Activit
 		w.waiting = make(map[waiterKey]*waiter)
 	}
 	w.waiting[k] = wt
+	reg := w.reg
 	w.mu.Unlock()
+	unreserve := func() {}
+	if reg != nil {
+		var err error
+		if unreserve, err = reg.Reserve(sessionID, responseName, w.Offer); err != nil {
+			w.release(k, wt) // a response that came meanwhile goes to the handlers
+			return nil, func() {}, err
+		}
+	}
 	var once sync.Once
-	return wt.ch, func() { once.Do(func() { w.release(k, wt) }) }, nil
+	return wt.ch, func() {
+		once.Do(func() {
+			w.release(k, wt)
+			unreserve()
+		})
+	}, nil
 }
 
 // release withdraws wt; if Offer already took it, an unread response goes to
@@ -122,6 +156,13 @@ func (w *Waiters) Len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.waiting)
+}
+
+// setRegistry installs the registry Register reserves with.
+func (w *Waiters) setRegistry(r WaiterRegistry) {
+	w.mu.Lock()
+	w.reg = r
+	w.mu.Unlock()
 }
 
 // setLate installs the hook for responses whose waiter gave up after they

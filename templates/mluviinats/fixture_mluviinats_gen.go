@@ -7,6 +7,58 @@ session's events in order across replicas, and answer each other's …AndWait
 calls. It is generated only when asked for (mluviigen --with nats), and it is
 the only generated package that imports a module beyond the standard library
 (github.com/nats-io/nats.go).
+
+# Production set-up
+
+Run NATS with JetStream (nats-server -js; a 3-node cluster for a bank's line,
+with Config.StreamReplicas 3). Run 2 or more replicas of the bot behind a
+load balancer; each connects and hands its Cluster to its dispatcher:
+
+	nc, err := nats.Connect("nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222",
+		nats.MaxReconnects(-1))
+	c, err := mluviinats.New(ctx, nc, mluviinats.Config{Prefix: "mybot"}) // fails loudly, never falls back to memory
+	d := mluvii.NewDispatcher(append(c.DispatcherOptions(), mluvii.WithCallbackSecret(secret))...)
+	client := mluvii.NewClient(base, chatbotID, mluvii.WithDispatcher(d), …)
+	// on shutdown: d.Close(ctx), then nc.Close()
+
+New creates the stream MYBOT_EVENTS (subjects mybot.events.<partition>) and
+the key-value buckets MYBOT_EVENTS_DONE and MYBOT_EVENTS_WAIT when they are
+missing, and refuses (ErrSetup) a stream made for another spec or another
+partition count. In mluvii configure one callback URL: the load balancer's.
+Every replica must register the same handlers: an event may run on any.
+
+# Design
+
+Put publishes the webhook to the stream, on subject
+<prefix>.events.<hash(session) mod Partitions>, and returns after JetStream's
+publish acknowledgement: mluvii gets 200 only for a stored event. The
+Nats-Msg-Id header (a hash of session and body) lets the stream drop a webhook
+mluvii sent again within DuplicateWindow, whichever replica got it.
+
+Each partition has a durable pull consumer with MaxAckPending 1: JetStream
+itself lets one event of a partition be outstanding at a time, cluster-wide,
+whichever replica pulled it; so a session's events run one after another, in
+arrival order, across replicas, and different partitions run in parallel on
+every replica. This needs no lease or pinned client to be handed over: a
+replica that dies holding an event stops sending its in-progress heartbeats
+(every AckWait/3), and after AckWait JetStream delivers the event to another
+replica. Sessions that hash to one partition wait for each other: keep
+Partitions well above the number of events handled at once (default 64).
+
+A finished event is recorded in the DONE bucket (and in memory) before it is
+acknowledged with a confirmed ack (AckSync); both are retried through a NATS
+outage. A redelivered event is looked up there first and, when it ran to the
+end already, acknowledged without running again. An event whose replica died
+during its handler runs again elsewhere: handlers see at least once, never
+twice to the end unless a replica dies between the end of a handler and the
+record.
+
+…AndWait on replica A claims "<session>.<response>" in the WAIT bucket
+(create-only: ErrInFlight cluster-wide; the bucket's TTL frees the claim of a
+replica that died) and subscribes to <prefix>.wait.<session>.<response>. A
+response landing on replica B is offered there by a NATS request: A answers
+"taken" when its waiter got it; no responders or no answer within
+OfferTimeout means nobody waits, and the response is queued for its handler.
 */
 package mluviinats
 
@@ -14,6 +66,9 @@ import "github.com/mluviigen/mluviigen/templates/runtime"
 
 // Activity is mluvii.Activity.
 type Activity = mluvii.Activity
+
+// ActivityInfo is mluvii.ActivityInfo.
+type ActivityInfo = mluvii.ActivityInfo
 
 // Dispatcher is mluvii.Dispatcher.
 type Dispatcher = mluvii.Dispatcher
@@ -30,6 +85,9 @@ type QueuedEvent = mluvii.QueuedEvent
 // ResponseWaiter is mluvii.ResponseWaiter.
 type ResponseWaiter = mluvii.ResponseWaiter
 
+// WaiterRegistry is mluvii.WaiterRegistry.
+type WaiterRegistry = mluvii.WaiterRegistry
+
 // Waiters is mluvii.Waiters.
 type Waiters = mluvii.Waiters
 
@@ -43,3 +101,18 @@ var (
 	// lookupActivity is mluvii.LookupActivity.
 	lookupActivity = mluvii.LookupActivity
 )
+
+// activities is mluvii.Activities.
+var activities = mluvii.Activities
+
+// errQueueFull is mluvii.ErrQueueFull.
+var errQueueFull = mluvii.ErrQueueFull
+
+// withQueue is mluvii.WithQueue.
+var withQueue = mluvii.WithQueue
+
+// withResponseWaiter is mluvii.WithResponseWaiter.
+var withResponseWaiter = mluvii.WithResponseWaiter
+
+// withWaiterRegistry is mluvii.WithWaiterRegistry.
+var withWaiterRegistry = mluvii.WithWaiterRegistry

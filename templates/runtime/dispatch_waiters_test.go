@@ -1,10 +1,12 @@
 package mluvii
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -332,4 +334,85 @@ func TestDispatcherLateResponseAfterClose(t *testing.T) {
 	if st := d.Stats(); st.LateResponses != 1 || st.Handled != 0 || st.Dropped != 1 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+// fakeRegistry is a WaiterRegistry shared by two dispatchers, as a cluster's
+// would be: it refuses a second claim and remembers each claim's offer.
+type fakeRegistry struct {
+	mu       sync.Mutex
+	claims   map[string]func(Activity) bool
+	released int
+}
+
+func (r *fakeRegistry) Reserve(session int64, name string, offer func(Activity) bool) (func(), error) {
+	k := fmt.Sprint(session, name)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.claims == nil {
+		r.claims = map[string]func(Activity) bool{}
+	}
+	if _, busy := r.claims[k]; busy {
+		return nil, fmt.Errorf("claimed elsewhere: %w", ErrInFlight)
+	}
+	r.claims[k] = offer
+	return func() {
+		r.mu.Lock()
+		delete(r.claims, k)
+		r.released++
+		r.mu.Unlock()
+	}, nil
+}
+
+// Offer makes the registry a ResponseWaiter too: a response is handed to the
+// claim's offer, wherever it was registered.
+func (r *fakeRegistry) Offer(a Activity) bool {
+	r.mu.Lock()
+	offer := r.claims[fmt.Sprint(a.Session(), a.ActivityName())]
+	r.mu.Unlock()
+	return offer != nil && offer(a)
+}
+
+func TestWaiterRegistry(t *testing.T) {
+	reg := &fakeRegistry{}
+	a := NewDispatcher(WithWaiterRegistry(reg), WithResponseWaiter(reg))
+	b := NewDispatcher(WithWaiterRegistry(reg), WithResponseWaiter(reg))
+	defer a.Close(context.Background())
+	defer b.Close(context.Background())
+	ch, cancel, err := a.Waiters().Register(7, ActivityGetCallParamsResponse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	if _, _, err := b.Waiters().Register(7, ActivityGetCallParamsResponse); !errors.Is(err, ErrInFlight) {
+		t.Fatalf("Register on the other dispatcher: %v, want ErrInFlight", err)
+	}
+	if b.Waiters().Len() != 0 {
+		t.Fatal("a refused registration stayed registered")
+	}
+	// The response lands on b and reaches a's waiter.
+	rec := postTo(b, hookCallParams(7, "v"))
+	if rec != http.StatusOK {
+		t.Fatalf("status %d", rec)
+	}
+	select {
+	case got := <-ch:
+		if got.Session() != 7 {
+			t.Fatalf("got %v", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the response did not reach the waiter on the other dispatcher")
+	}
+	cancel()
+	cancel()
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if reg.released != 1 || len(reg.claims) != 0 {
+		t.Errorf("released %d claims, %d left; want 1, 0", reg.released, len(reg.claims))
+	}
+}
+
+func postTo(d *Dispatcher, body []byte) int {
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+	return rec.Code
 }

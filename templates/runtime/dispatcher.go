@@ -116,6 +116,9 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 	}
 	d.handlers.Store(&handlerSet{byName: map[string]handlerFunc{}})
 	d.waiters.setLate(d.lateResponse)
+	if cfg.registry != nil {
+		d.waiters.setRegistry(cfg.registry)
+	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.closing, d.stopWaiting = context.WithCancel(context.Background())
 	return d

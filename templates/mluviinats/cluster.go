@@ -1,0 +1,683 @@
+package mluviinats
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Defaults of Config.
+const (
+	DefaultPrefix          = "mluvii"
+	DefaultPartitions      = 64
+	DefaultAckWait         = 30 * time.Second
+	DefaultDuplicateWindow = 2 * time.Minute
+	DefaultDoneTTL         = 15 * time.Minute
+	DefaultWaitTTL         = 2 * time.Minute
+	DefaultMaxInFlight     = 1024
+	DefaultPullWait        = 5 * time.Second
+	DefaultOfferTimeout    = 500 * time.Millisecond
+	DefaultOpTimeout       = 5 * time.Second
+	DefaultMaxBytes        = 1 << 30
+)
+
+// Config says where a Cluster keeps its state. Every replica of a bot must use
+// the same Prefix, Stream and Partitions; the zero value of the other fields
+// means their default.
+type Config struct {
+	// Prefix begins every subject: <Prefix>.events.<partition> carries the
+	// events, <Prefix>.wait.<session>.<response> the responses handed to
+	// the replica waiting for them (default "mluvii").
+	Prefix string
+	// Stream is the JetStream stream of the events (default PREFIX_EVENTS,
+	// in upper case). Its key-value buckets are <Stream>_DONE (finished
+	// events) and <Stream>_WAIT (…AndWait claims). New creates all three
+	// when they are missing.
+	Stream string
+	// Partitions is how many partitions the events are spread over by
+	// session (default 64). It is fixed when the stream is created: a
+	// replica configured otherwise fails in New. Each partition runs one
+	// event at a time across all replicas.
+	Partitions int
+	// StreamReplicas is how many NATS servers keep a copy of the stream and
+	// the buckets (default 1; 3 in a production NATS cluster).
+	StreamReplicas int
+	// AckWait is how long an event taken by a replica that stopped
+	// responding waits before another replica runs it (default 30 s). A
+	// live replica keeps its events for as long as their handlers run.
+	AckWait time.Duration
+	// DuplicateWindow is how long the stream drops a webhook body identical
+	// to one already stored for the same session: mluvii retries a webhook
+	// whose answer it did not get, and the retry may reach another replica
+	// (default 2 min; negative: keep duplicates).
+	DuplicateWindow time.Duration
+	// DoneTTL is how long a finished event's id is remembered, so that a
+	// redelivery of an event whose acknowledgement was lost does not run
+	// it again (default 15 min).
+	DoneTTL time.Duration
+	// WaitTTL bounds a …AndWait claim (default 2 min): a claim of a replica
+	// that died is freed after it. Keep it above the longest …AndWait.
+	WaitTTL time.Duration
+	// MaxInFlight is how many events this replica takes and has not
+	// finished at once (default 1024). Below Partitions, a replica listens
+	// to that many partitions at a time, leaving the others to the other
+	// replicas; it bounds a replica's share of the load.
+	MaxInFlight int
+	// PullWait is how long a pull for a partition's next event waits on
+	// the server (default 5 s).
+	PullWait time.Duration
+	// OfferTimeout bounds handing a response to the replica waiting for it
+	// (default 500 ms); a response not taken in time goes to the handlers.
+	OfferTimeout time.Duration
+	// OpTimeout bounds every other call to NATS (default 5 s).
+	OpTimeout time.Duration
+	// MaxBytes bounds the stream (default 1 GiB): a webhook that finds it
+	// full is answered 503, and mluvii retries it.
+	MaxBytes int64
+	// Logger gets the cluster's errors (default slog.Default()).
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Prefix == "" {
+		c.Prefix = DefaultPrefix
+	}
+	if c.Stream == "" {
+		c.Stream = upper(c.Prefix) + "_EVENTS"
+	}
+	if c.Partitions <= 0 {
+		c.Partitions = DefaultPartitions
+	}
+	if c.StreamReplicas <= 0 {
+		c.StreamReplicas = 1
+	}
+	if c.AckWait <= 0 {
+		c.AckWait = DefaultAckWait
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = DefaultDuplicateWindow
+	}
+	if c.DoneTTL <= 0 {
+		c.DoneTTL = DefaultDoneTTL
+	}
+	if c.WaitTTL <= 0 {
+		c.WaitTTL = DefaultWaitTTL
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.PullWait <= 0 {
+		c.PullWait = DefaultPullWait
+	}
+	c.PullWait = max(c.PullWait, 100*time.Millisecond)
+	if c.OfferTimeout <= 0 {
+		c.OfferTimeout = DefaultOfferTimeout
+	}
+	if c.OpTimeout <= 0 {
+		c.OpTimeout = DefaultOpTimeout
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		case c == '.' || c == '*' || c == '>' || c == ' ':
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// Metadata keys of the stream: what every replica must agree on.
+const (
+	metaSpec       = "mluvii-spec"
+	metaPartitions = "mluvii-partitions"
+)
+
+// Headers of a stored event.
+const (
+	hdrSession  = "Mluvii-Session"
+	hdrName     = "Mluvii-Activity"
+	hdrReceived = "Mluvii-Received"
+)
+
+// ErrSetup is wrapped by every error of New: NATS unreachable, JetStream
+// off, the stream missing and not creatable, or a replica configured
+// differently from the stream (another spec, another partition count).
+var ErrSetup = errors.New("mluviinats: set-up")
+
+// Stats counts what a Cluster did since New.
+type Stats struct {
+	Put         int64 // events stored (acknowledged by JetStream)
+	Taken       int64 // events handed to the dispatcher
+	Redelivered int64 // events delivered again (a replica died or an ack was lost)
+	Skipped     int64 // redelivered events already finished: acked, not run again
+	Acked       int64 // finished events acknowledged
+	AckErrors   int64 // acknowledgements that failed (the event is redelivered and skipped)
+	Offered     int64 // responses handed to a waiter on another replica
+}
+
+// Cluster is one replica's view of the bot's shared state on NATS: the
+// dispatcher's Queue (the events, in a JetStream stream), a ResponseWaiter
+// that hands responses to the replica waiting for them, and a WaiterRegistry
+// that makes …AndWait exclusive across replicas. Give it to one Dispatcher
+// with DispatcherOptions.
+type Cluster struct {
+	cfg     Config
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	done    jetstream.KeyValue
+	wait    jetstream.KeyValue
+	cons    []jetstream.Consumer
+	msgID   bool
+	log     *slog.Logger
+	out     chan flight    // events pulled, not taken yet
+	slots   chan struct{}  // one per event pulled and not Done
+	closed  chan struct{}  // closed by Close
+	pullers sync.WaitGroup // the partitions' pullers and the heartbeat
+	mu      sync.Mutex     // guards flights and finished
+	flights map[uint64]flight
+	// finished holds the events this replica finished, with when, so that
+	// a redelivery caused by a lost ack is skipped without a round trip.
+	finished  map[uint64]time.Time
+	closeOnce sync.Once
+	ctx       context.Context // cancelled by Close: pulls stop waiting
+	stop      context.CancelFunc
+	stats     struct {
+		put, taken, redelivered, skipped, acked, ackErrors, offered atomic.Int64
+	}
+}
+
+type flight struct {
+	ev  QueuedEvent
+	msg jetstream.Msg
+}
+
+// SpecHash identifies the spec the package was generated from: replicas whose
+// hashes differ cannot share a stream.
+func SpecHash() string {
+	type field struct {
+		Name, Type         string
+		Required, Nullable bool
+	}
+	type act struct {
+		Name, Role, Response string
+		Fields               []field
+	}
+	var acts []act
+	for _, a := range activities() {
+		x := act{Name: a.Name, Role: fmt.Sprint(a.Role), Response: a.Response}
+		for _, f := range a.Fields {
+			x.Fields = append(x.Fields, field{f.Name, f.Type, f.Required, f.Nullable})
+		}
+		acts = append(acts, x)
+	}
+	b, _ := json.Marshal(acts)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// New connects a replica to the stream and buckets cfg names, creating them
+// when they are missing, and starts pulling events once the dispatcher calls
+// Take. nc must be connected; the caller closes it after the dispatcher's
+// Close has returned. Every failure wraps ErrSetup and says what to fix:
+// there is no fallback to memory.
+func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
+	cfg = cfg.withDefaults()
+	if nc == nil || !nc.IsConnected() {
+		url := ""
+		if nc != nil {
+			url = nc.ConnectedUrlRedacted()
+			if url == "" {
+				url = fmt.Sprint(nc.Servers())
+			}
+		}
+		return nil, fmt.Errorf("%w: NATS is not connected (%s)", ErrSetup, url)
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.OpTimeout)
+	defer cancel()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	if _, err := js.AccountInfo(ctx); err != nil {
+		return nil, fmt.Errorf("%w: JetStream is not available on %s (start nats-server with -js): %w", ErrSetup, nc.ConnectedUrlRedacted(), err)
+	}
+	c := &Cluster{cfg: cfg, nc: nc, js: js, log: cfg.Logger, msgID: cfg.DuplicateWindow > 0,
+		out: make(chan flight), slots: make(chan struct{}, cfg.MaxInFlight), closed: make(chan struct{}),
+		flights: map[uint64]flight{}, finished: map[uint64]time.Time{}}
+	c.ctx, c.stop = context.WithCancel(context.Background())
+	if err := c.setupStream(ctx); err != nil {
+		return nil, err
+	}
+	for p := range cfg.Partitions {
+		cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
+			Durable:       fmt.Sprintf("p%03d", p),
+			FilterSubject: c.eventSubject(p),
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       cfg.AckWait,
+			MaxAckPending: 1, // one event of the partition at a time, cluster-wide
+			MaxDeliver:    -1,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+			Replicas:      cfg.StreamReplicas,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: consumer of partition %d on stream %s: %w", ErrSetup, p, cfg.Stream, err)
+		}
+		c.cons = append(c.cons, cons)
+	}
+	if c.done, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: cfg.Stream + "_DONE", TTL: cfg.DoneTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
+	}); err != nil {
+		return nil, fmt.Errorf("%w: key-value bucket %s_DONE: %w", ErrSetup, cfg.Stream, err)
+	}
+	if c.wait, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: cfg.Stream + "_WAIT", TTL: cfg.WaitTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
+	}); err != nil {
+		return nil, fmt.Errorf("%w: key-value bucket %s_WAIT: %w", ErrSetup, cfg.Stream, err)
+	}
+	c.pullers.Add(cfg.Partitions + 1)
+	for p := range cfg.Partitions {
+		go c.pull(p)
+	}
+	go c.heartbeat()
+	return c, nil
+}
+
+// setupStream finds the stream or creates it, and checks that it was made for
+// the same spec and partition count.
+func (c *Cluster) setupStream(ctx context.Context) error {
+	cfg := c.cfg
+	spec := SpecHash()
+	s, err := c.js.Stream(ctx, cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		sc := jetstream.StreamConfig{
+			Name:        cfg.Stream,
+			Description: "mluvii webhook events (mluviinats)",
+			Subjects:    []string{cfg.Prefix + ".events.*"},
+			Retention:   jetstream.WorkQueuePolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    cfg.StreamReplicas,
+			MaxBytes:    cfg.MaxBytes,
+			Discard:     jetstream.DiscardNew,
+			Metadata:    map[string]string{metaSpec: spec, metaPartitions: strconv.Itoa(cfg.Partitions)},
+		}
+		if cfg.DuplicateWindow > 0 {
+			sc.Duplicates = cfg.DuplicateWindow
+		}
+		if s, err = c.js.CreateStream(ctx, sc); err != nil {
+			return fmt.Errorf("%w: stream %s is missing and could not be created: %w", ErrSetup, cfg.Stream, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("%w: stream %s: %w", ErrSetup, cfg.Stream, err)
+	}
+	meta := s.CachedInfo().Config.Metadata
+	if got := meta[metaSpec]; got != spec {
+		return fmt.Errorf("%w: stream %s was made for spec %q, this replica was generated from spec %q: run one version at a time, or give the new one its own Stream and Prefix", ErrSetup, cfg.Stream, got, spec)
+	}
+	if got := meta[metaPartitions]; got != strconv.Itoa(cfg.Partitions) {
+		return fmt.Errorf("%w: stream %s has %s partitions, this replica is configured for %d", ErrSetup, cfg.Stream, got, cfg.Partitions)
+	}
+	return nil
+}
+
+// DispatcherOptions returns the options that make a Dispatcher use c: its
+// queue, its response waiter and its waiter registry.
+func (c *Cluster) DispatcherOptions() []DispatcherOption {
+	return []DispatcherOption{withQueue(c), withResponseWaiter(c), withWaiterRegistry(c)}
+}
+
+// Stats returns the counters.
+func (c *Cluster) Stats() Stats {
+	return Stats{Put: c.stats.put.Load(), Taken: c.stats.taken.Load(), Redelivered: c.stats.redelivered.Load(),
+		Skipped: c.stats.skipped.Load(), Acked: c.stats.acked.Load(), AckErrors: c.stats.ackErrors.Load(),
+		Offered: c.stats.offered.Load()}
+}
+
+// Partition returns the partition of a session: a mix of its bits modulo n.
+func Partition(session int64, n int) int {
+	x := uint64(session)
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return int(x % uint64(n))
+}
+
+func (c *Cluster) eventSubject(p int) string { return c.cfg.Prefix + ".events." + strconv.Itoa(p) }
+
+// Put implements Queue: it returns once JetStream has stored e (the publish
+// was acknowledged), so the dispatcher acks mluvii only for stored events.
+func (c *Cluster) Put(ctx context.Context, e QueuedEvent) error {
+	select {
+	case <-c.closed:
+		return errQueueClosed
+	default:
+	}
+	m := nats.NewMsg(c.eventSubject(Partition(e.SessionID, c.cfg.Partitions)))
+	m.Header.Set(hdrSession, strconv.FormatInt(e.SessionID, 10))
+	m.Header.Set(hdrName, e.Name)
+	m.Header.Set(hdrReceived, strconv.FormatInt(e.Received.UnixNano(), 10))
+	m.Data = e.Body
+	var opts []jetstream.PublishOpt
+	if c.msgID {
+		h := sha256.New()
+		_ = binary.Write(h, binary.BigEndian, e.SessionID)
+		h.Write(e.Body)
+		opts = append(opts, jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)[:16])))
+	}
+	if _, err := c.js.PublishMsg(ctx, m, opts...); err != nil {
+		if errors.Is(err, jetstream.ErrMaxBytesExceeded) {
+			return fmt.Errorf("%w: stream %s: %w", errQueueFull, c.cfg.Stream, err)
+		}
+		return fmt.Errorf("mluviinats: storing %s of session %d: %w", e.Name, e.SessionID, err)
+	}
+	c.stats.put.Add(1)
+	return nil
+}
+
+// pull fetches partition p's events one at a time while this replica has
+// room (MaxInFlight), and hands them to Take.
+func (c *Cluster) pull(p int) {
+	defer c.pullers.Done()
+	for {
+		select {
+		case c.slots <- struct{}{}:
+		case <-c.closed:
+			return
+		}
+		if !c.fetch(p) {
+			<-c.slots
+		}
+		select {
+		case <-c.closed:
+			return
+		default:
+		}
+	}
+}
+
+// fetch waits for partition p's next event and hands it on; it reports
+// whether an event now holds the caller's slot.
+func (c *Cluster) fetch(p int) bool {
+	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.PullWait)
+	defer cancel()
+	batch, err := c.cons[p].Fetch(1, jetstream.FetchContext(ctx))
+	if err != nil {
+		c.pause()
+		return false
+	}
+	var msg jetstream.Msg
+	for m := range batch.Messages() {
+		msg = m
+	}
+	if msg == nil {
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			c.pause()
+		}
+		return false
+	}
+	meta, err := msg.Metadata()
+	if err != nil {
+		c.log.Error("mluviinats: event without metadata", "err", err)
+		_ = msg.Term()
+		return false
+	}
+	seq := meta.Sequence.Stream
+	if meta.NumDelivered > 1 {
+		c.stats.redelivered.Add(1)
+		if c.isFinished(seq) {
+			c.stats.skipped.Add(1)
+			c.ack(seq, msg)
+			return false
+		}
+	}
+	h := msg.Headers()
+	session, _ := strconv.ParseInt(h.Get(hdrSession), 10, 64)
+	received, _ := strconv.ParseInt(h.Get(hdrReceived), 10, 64)
+	f := flight{ev: QueuedEvent{ID: seq, SessionID: session, Name: h.Get(hdrName), Body: msg.Data(), Received: time.Unix(0, received)}, msg: msg}
+	c.mu.Lock()
+	c.flights[seq] = f
+	c.mu.Unlock()
+	select {
+	case c.out <- f:
+		return true
+	case <-c.closed:
+		c.mu.Lock()
+		delete(c.flights, seq)
+		c.mu.Unlock()
+		_ = msg.Nak() // another replica takes it at once
+		return false
+	}
+}
+
+// pause waits a little after a failed pull (NATS down, reconnecting).
+func (c *Cluster) pause() {
+	select {
+	case <-time.After(100 * time.Millisecond):
+	case <-c.closed:
+	}
+}
+
+// isFinished reports whether the event was run to the end already, here or
+// by another replica.
+func (c *Cluster) isFinished(seq uint64) bool {
+	c.mu.Lock()
+	_, ok := c.finished[seq]
+	c.mu.Unlock()
+	if ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
+	defer cancel()
+	_, err := c.done.Get(ctx, doneKey(seq))
+	return err == nil
+}
+
+func doneKey(seq uint64) string { return "e" + strconv.FormatUint(seq, 10) }
+
+// heartbeat tells JetStream that the events this replica holds are still
+// being worked on, so that only a replica that stopped responding loses
+// them; and forgets finished events after DoneTTL.
+func (c *Cluster) heartbeat() {
+	defer c.pullers.Done()
+	t := time.NewTicker(c.cfg.AckWait / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-c.closed:
+			return
+		}
+		now := time.Now()
+		c.mu.Lock()
+		msgs := make([]jetstream.Msg, 0, len(c.flights))
+		for _, f := range c.flights {
+			msgs = append(msgs, f.msg)
+		}
+		for seq, at := range c.finished {
+			if now.Sub(at) > c.cfg.DoneTTL {
+				delete(c.finished, seq)
+			}
+		}
+		c.mu.Unlock()
+		for _, m := range msgs {
+			_ = m.InProgress()
+		}
+	}
+}
+
+// Take implements Queue: it returns the next event pulled from any
+// partition. After Close it returns ErrQueueClosed; events pulled and not
+// taken are given back to JetStream.
+func (c *Cluster) Take(ctx context.Context) (QueuedEvent, error) {
+	select {
+	case f := <-c.out:
+		c.stats.taken.Add(1)
+		return f.ev, nil
+	case <-c.closed:
+		return QueuedEvent{}, errQueueClosed
+	case <-ctx.Done():
+		return QueuedEvent{}, ctx.Err()
+	}
+}
+
+// Done implements Queue: it records e as finished (in the DONE bucket and in
+// memory) and acknowledges it, waiting for JetStream's confirmation. When the
+// acknowledgement is lost, the redelivery finds the record and is skipped.
+func (c *Cluster) Done(e QueuedEvent) {
+	c.mu.Lock()
+	f, ok := c.flights[e.ID]
+	delete(c.flights, e.ID)
+	c.finished[e.ID] = time.Now()
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	// Both calls are retried through a NATS outage (a restart, a dropped
+	// connection) for up to AckWait: the record must be stored before
+	// another replica gets the event again, or it would run twice.
+	if err := c.retry(func(ctx context.Context) error {
+		_, err := c.done.Put(ctx, doneKey(e.ID), nil)
+		return err
+	}); err != nil {
+		c.log.Warn("mluviinats: recording a finished event", "seq", e.ID, "err", err)
+	}
+	c.ack(e.ID, f.msg)
+	<-c.slots
+}
+
+// retry calls op until it succeeds, for up to AckWait, pausing 50 ms
+// between calls. Each call is bounded by a quarter of AckWait (at most
+// OpTimeout): a request written to a connection that just dropped is lost
+// without an answer, and must be sent again well before the event is
+// delivered to another replica.
+func (c *Cluster) retry(op func(context.Context) error) error {
+	deadline := time.Now().Add(c.cfg.AckWait)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), min(c.cfg.OpTimeout, c.cfg.AckWait/4, time.Until(deadline)))
+		err := op(ctx)
+		cancel()
+		if err == nil || time.Now().Add(50*time.Millisecond).After(deadline) || c.nc.IsClosed() {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (c *Cluster) ack(seq uint64, m jetstream.Msg) {
+	if err := c.retry(m.DoubleAck); err != nil {
+		c.stats.ackErrors.Add(1)
+		c.log.Warn("mluviinats: acknowledging a finished event; it will be delivered again and skipped", "seq", seq, "err", err)
+		return
+	}
+	c.stats.acked.Add(1)
+}
+
+// Len implements Queue: the events this replica holds (pulled, not Done).
+// The stream's backlog is not counted.
+func (c *Cluster) Len() int { return len(c.slots) }
+
+// Close implements Queue: it stops pulling; Take then returns
+// ErrQueueClosed, and Put fails. Done still acknowledges the events being
+// handled, so close the NATS connection only after the dispatcher's Close.
+func (c *Cluster) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		c.stop()
+		c.pullers.Wait()
+	})
+	return nil
+}
+
+// Offer implements ResponseWaiter: it hands a to the replica waiting for it,
+// if any, and reports whether that replica took it. It makes one request to
+// NATS, answered at once ("no responders") when nobody waits, and bounded by
+// OfferTimeout.
+func (c *Cluster) Offer(a Activity) bool {
+	resp, err := c.nc.Request(c.waitSubject(a.Session(), a.ActivityName()), []byte(a.RawJSON()), c.cfg.OfferTimeout)
+	if err != nil {
+		return false
+	}
+	if string(resp.Data) == replyTaken {
+		c.stats.offered.Add(1)
+		return true
+	}
+	return false
+}
+
+const replyTaken = "taken"
+
+func (c *Cluster) waitSubject(session int64, name string) string {
+	return c.cfg.Prefix + ".wait." + strconv.FormatInt(session, 10) + "." + name
+}
+
+// Reserve implements WaiterRegistry: it claims the session's response in the
+// WAIT bucket (ErrInFlight when another replica holds it) and listens for the
+// response arriving at another replica until release.
+func (c *Cluster) Reserve(session int64, name string, offer func(Activity) bool) (func(), error) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
+	defer cancel()
+	key := strconv.FormatInt(session, 10) + "." + name
+	if _, err := c.wait.Create(ctx, key, []byte(c.nc.ConnectedServerId())); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("mluviinats: %s of session %d is awaited by another replica: %w", name, session, errInFlight)
+		}
+		return nil, fmt.Errorf("mluviinats: claiming %s of session %d: %w", name, session, err)
+	}
+	unclaim := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
+		defer cancel()
+		if err := c.wait.Delete(ctx, key); err != nil {
+			c.log.Warn("mluviinats: releasing a wait claim; it expires after WaitTTL", "key", key, "err", err)
+		}
+	}
+	sub, err := c.nc.Subscribe(c.waitSubject(session, name), func(m *nats.Msg) {
+		reply := "no"
+		if a, err := decode(m.Data); err == nil && offer(a) {
+			reply = replyTaken
+		}
+		_ = m.Respond([]byte(reply))
+	})
+	if err == nil {
+		// The server must know the subscription before the request is sent.
+		err = c.nc.FlushWithContext(ctx)
+	}
+	if err != nil {
+		if sub != nil {
+			_ = sub.Unsubscribe()
+		}
+		unclaim()
+		return nil, fmt.Errorf("mluviinats: listening for %s of session %d: %w", name, session, err)
+	}
+	return func() {
+		_ = sub.Unsubscribe()
+		unclaim()
+	}, nil
+}
+
+var _ io.Closer = (*Cluster)(nil)

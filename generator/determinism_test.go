@@ -32,7 +32,7 @@ func defaultOptions(t *testing.T) Options {
 	}
 	// generated/mluvii includes the optional NATS subpackage, so that it is
 	// vetted, tested and kept fresh like the rest.
-	return Options{ImportPath: importPath, SpecPath: spec.DefaultPath, With: []string{"nats"}}
+	return Options{ImportPath: importPath, SpecPath: spec.DefaultPath}
 }
 
 // TestGeneratedUpToDate fails when generated/mluvii differs from what the
@@ -54,7 +54,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff != "" {
-		t.Errorf("generated/mluvii is stale; run `go run ./cmd/mluviigen --with nats --clean` (diff from disk to generated):\n%s", abbreviate(diff, 200))
+		t.Errorf("generated/mluvii is stale; run `go run ./cmd/mluviigen --clean` (diff from disk to generated):\n%s", abbreviate(diff, 200))
 	}
 }
 

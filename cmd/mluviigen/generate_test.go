@@ -131,8 +131,7 @@ func TestGenerateReal(t *testing.T) {
 // import path computed from the repository's go.mod: the same verdict as
 // generator's TestGeneratedUpToDate, but through the command line.
 func TestCheckRepository(t *testing.T) {
-	// generated/mluvii includes the optional NATS subpackage.
-	r := runCLI("check", "--with", "nats", "--out", filepath.Join("..", "..", "generated", "mluvii"))
+	r := runCLI("check", "--out", filepath.Join("..", "..", "generated", "mluvii"))
 	if r.code != exitOK {
 		out := r.stdout
 		if lines := strings.SplitAfter(out, "\n"); len(lines) > 60 {

@@ -3,9 +3,11 @@ package mluviinats
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +16,8 @@ import (
 
 // BenchmarkAck measures the webhook's answer time (ack: for JetStream, after
 // the publish acknowledgement) at a steady 1 000 requests/s on loopback, with
-// the in-memory queue and with JetStream, and reports p50 and p99:
+// the in-memory queue and with JetStream, and reports p50 and p99 (after half
+// a second of warm-up):
 //
 //	go test -run '^$' -bench Ack -benchtime 2000x ./templates/mluviinats
 func BenchmarkAck(b *testing.B) {
@@ -27,6 +30,14 @@ func BenchmarkAck(b *testing.B) {
 		tick := time.NewTicker(time.Millisecond) // 1 000 requests/s
 		defer tick.Stop()
 		done := make(chan struct{}, b.N)
+		// Warm up for half a second, unmeasured: connections, the stream's
+		// first blocks, the consumers' first pulls.
+		for i := range 500 {
+			<-tick.C
+			if resp, err := hc.Post(srv.URL, "application/json", bytes.NewReader(textBody(int64(1+i%500), -1-i))); err == nil {
+				resp.Body.Close()
+			}
+		}
 		b.ResetTimer()
 		for i := range b.N {
 			<-tick.C
@@ -68,4 +79,53 @@ func BenchmarkAck(b *testing.B) {
 		d.OnText(func(context.Context, *mluvii.Text) error { return nil })
 		run(b, d)
 	})
+}
+
+// BenchmarkReplicaThroughput measures events handled per second by 1 and by
+// 3 replicas sharing one stream, when handlers take 50 ms and a replica runs
+// at most 16 of them at once (Config.MaxInFlight: a replica's capacity). The
+// 3-replica run reports x-one-replica, its rate over the 1-replica rate
+// measured in the same run (target ≥ 2.5):
+//
+//	go test -run '^$' -bench ReplicaThroughput -benchtime 1x ./templates/mluviinats
+func BenchmarkReplicaThroughput(b *testing.B) {
+	const sessions, perSession, work = 400, 2, 50 * time.Millisecond
+	var one float64
+	for _, n := range []int{1, 3} {
+		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				ts := startNATS(b)
+				cfg := testConfig()
+				cfg.Partitions, cfg.MaxInFlight = 64, 16
+				l := newLedger()
+				var reps []*replica
+				for i := range n {
+					reps = append(reps, startReplica(b, ts, fmt.Sprintf("r%d", i), cfg, l, work))
+				}
+				f := newFront(reps...)
+				start := time.Now()
+				var wg sync.WaitGroup
+				for s := range sessions {
+					wg.Go(func() {
+						for i := range perSession {
+							f.post(textBody(int64(s+1), i))
+						}
+					})
+				}
+				wg.Wait()
+				deadline := time.Now().Add(time.Minute)
+				for l.completed.Load() < sessions*perSession && time.Now().Before(deadline) {
+					time.Sleep(5 * time.Millisecond)
+				}
+				rate := float64(l.completed.Load()) / time.Since(start).Seconds()
+				f.close()
+				b.ReportMetric(rate, "events/s")
+				if n == 1 {
+					one = rate
+				} else if one > 0 {
+					b.ReportMetric(rate/one, "x-one-replica")
+				}
+			}
+		})
+	}
 }

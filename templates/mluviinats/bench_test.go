@@ -82,21 +82,22 @@ func BenchmarkAck(b *testing.B) {
 }
 
 // BenchmarkReplicaThroughput measures events handled per second by 1 and by
-// 3 replicas sharing one stream, when handlers take 50 ms and a replica runs
-// at most 16 of them at once (Config.MaxInFlight: a replica's capacity). The
+// 3 replicas sharing one stream of 128 partitions, when handlers take 50 ms
+// and a replica runs at most 8 of them at once (Config.MaxInFlight: a
+// replica's capacity, 160 events/s). The
 // 3-replica run reports x-one-replica, its rate over the 1-replica rate
 // measured in the same run (target ≥ 2.5):
 //
 //	go test -run '^$' -bench ReplicaThroughput -benchtime 1x ./templates/mluviinats
 func BenchmarkReplicaThroughput(b *testing.B) {
-	const sessions, perSession, work = 400, 2, 50 * time.Millisecond
+	const sessions, perSession, work = 600, 2, 50 * time.Millisecond
 	var one float64
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
 			for b.Loop() {
 				ts := startNATS(b)
 				cfg := testConfig()
-				cfg.Partitions, cfg.MaxInFlight = 64, 16
+				cfg.Partitions, cfg.MaxInFlight = 128, 8
 				l := newLedger()
 				var reps []*replica
 				for i := range n {

@@ -72,9 +72,9 @@ type Config struct {
 	// that died is freed after it. Keep it above the longest …AndWait.
 	WaitTTL time.Duration
 	// MaxInFlight is how many events this replica takes and has not
-	// finished at once (default 1024). Below Partitions, a replica listens
-	// to that many partitions at a time, leaving the others to the other
-	// replicas; it bounds a replica's share of the load.
+	// finished at once (default 1024): a replica's capacity. Every replica
+	// pulls from every partition; an event it pulls beyond the bound waits
+	// in its hands (kept alive by the heartbeat) until one finishes.
 	MaxInFlight int
 	// PullWait is how long a pull for a partition's next event waits on
 	// the server (default 5 s).
@@ -400,19 +400,15 @@ func (c *Cluster) Put(ctx context.Context, e QueuedEvent) error {
 	return nil
 }
 
-// pull fetches partition p's events one at a time while this replica has
-// room (MaxInFlight), and hands them to Take.
+// pull fetches partition p's events one at a time and hands them to Take.
+// A pull waits on the server without holding one of the replica's in-flight
+// slots (MaxInFlight): an event that arrives waits for a slot instead, kept
+// alive by the heartbeat. Holding a slot while waiting on a partition with no
+// event left a replica's slots idle while other partitions had events.
 func (c *Cluster) pull(p int) {
 	defer c.pullers.Done()
 	for {
-		select {
-		case c.slots <- struct{}{}:
-		case <-c.closed:
-			return
-		}
-		if !c.fetch(p) {
-			<-c.slots
-		}
+		c.fetch(p)
 		select {
 		case <-c.closed:
 			return
@@ -421,15 +417,15 @@ func (c *Cluster) pull(p int) {
 	}
 }
 
-// fetch waits for partition p's next event and hands it on; it reports
-// whether an event now holds the caller's slot.
-func (c *Cluster) fetch(p int) bool {
+// fetch waits for partition p's next event and, once the replica has a slot
+// for it, hands it on.
+func (c *Cluster) fetch(p int) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.PullWait)
 	defer cancel()
 	batch, err := c.cons[p].Fetch(1, jetstream.FetchContext(ctx))
 	if err != nil {
 		c.pause()
-		return false
+		return
 	}
 	var msg jetstream.Msg
 	for m := range batch.Messages() {
@@ -439,13 +435,13 @@ func (c *Cluster) fetch(p int) bool {
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			c.pause()
 		}
-		return false
+		return
 	}
 	meta, err := msg.Metadata()
 	if err != nil {
 		c.log.Error("mluviinats: event without metadata", "err", err)
 		_ = msg.Term()
-		return false
+		return
 	}
 	seq := meta.Sequence.Stream
 	if meta.NumDelivered > 1 {
@@ -453,7 +449,7 @@ func (c *Cluster) fetch(p int) bool {
 		if c.isFinished(seq) {
 			c.stats.skipped.Add(1)
 			c.ack(seq, msg)
-			return false
+			return
 		}
 	}
 	h := msg.Headers()
@@ -461,17 +457,27 @@ func (c *Cluster) fetch(p int) bool {
 	received, _ := strconv.ParseInt(h.Get(hdrReceived), 10, 64)
 	f := flight{ev: QueuedEvent{ID: seq, SessionID: session, Name: h.Get(hdrName), Body: msg.Data(), Received: time.Unix(0, received)}, msg: msg}
 	c.mu.Lock()
-	c.flights[seq] = f
+	c.flights[seq] = f // from now on the heartbeat keeps it
 	c.mu.Unlock()
 	select {
-	case c.out <- f:
-		return true
+	case c.slots <- struct{}{}:
 	case <-c.closed:
 		c.mu.Lock()
 		delete(c.flights, seq)
 		c.mu.Unlock()
 		_ = msg.Nak() // another replica takes it at once
-		return false
+		return
+	}
+	select {
+	case c.out <- f:
+		return
+	case <-c.closed:
+		<-c.slots
+		c.mu.Lock()
+		delete(c.flights, seq)
+		c.mu.Unlock()
+		_ = msg.Nak() // another replica takes it at once
+		return
 	}
 }
 

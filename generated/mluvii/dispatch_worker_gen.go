@@ -42,7 +42,7 @@ func (d *Dispatcher) loop() {
 			continue // backlogged behind its session's running handler
 		}
 		select {
-		case d.running <- struct{}{}:
+		case d.sessionSlots <- struct{}{}:
 		case <-d.ctx.Done():
 			// Close gave up: the event is never Done, so a durable queue
 			// delivers it again after a restart.
@@ -52,7 +52,7 @@ func (d *Dispatcher) loop() {
 		d.workers.Add(1)
 		go func() {
 			defer d.workers.Done()
-			defer func() { <-d.running }()
+			defer func() { <-d.sessionSlots }()
 			d.runSession(ev)
 		}()
 	}

@@ -63,14 +63,14 @@ type Dispatcher struct {
 	stats    dispatchCounters
 	seq      atomic.Uint64
 
-	mu       sync.Mutex
-	closed   bool
-	stopped  bool           // the drain is over: nothing may run any more
-	overflow int            // goroutines running late responses the queue refused
-	idle     *sync.Cond     // on mu: signalled when overflow drops
-	puts     sync.WaitGroup // requests between the closed check and the end of their Put
-	workers  sync.WaitGroup // the loop and the sessions' goroutines
-	running  chan struct{}  // one token per session goroutine: at most cfg.workers
+	mu           sync.Mutex
+	closed       bool
+	stopped      bool           // the drain is over: nothing may run any more
+	overflow     int            // goroutines running late responses the queue refused
+	idle         *sync.Cond     // on mu: signalled when overflow drops
+	puts         sync.WaitGroup // requests between the closed check and the end of their Put
+	workers      sync.WaitGroup // the loop and the sessions' goroutines
+	sessionSlots chan struct{}  // one token per session goroutine: at most cfg.workers
 	// runningQueued counts the handlers running for queued events (not the
 	// late responses run outside the queue), for Close's account.
 	runningQueued atomic.Int64
@@ -103,7 +103,7 @@ func NewDispatcher(opts ...DispatcherOption) *Dispatcher {
 		}
 	}
 	d := &Dispatcher{cfg: cfg, log: cfg.log, queue: cfg.queue, drained: make(chan struct{}),
-		running: make(chan struct{}, cfg.workers)}
+		sessionSlots: make(chan struct{}, cfg.workers)}
 	d.idle = sync.NewCond(&d.mu)
 	if d.queue == nil {
 		d.queue = NewMemoryQueueBytes(cfg.queueSize, cfg.queueBytes)

@@ -3,7 +3,6 @@ package mluviitest_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
@@ -40,11 +39,9 @@ func TestBot(t *testing.T) {
 	client := mluvii.NewClient(srv.URL, srv.ChatbotID,
 		mluvii.WithClientCredentials(srv.ClientID, srv.ClientSecret), mluvii.WithDispatcher(d))
 	registerBot(d, client)
-	webhook := httptest.NewServer(d)
-	t.Cleanup(func() { webhook.Close(); _ = d.Close(context.Background()) })
-	if err := client.SetCallbackURL(t.Context(), webhook.URL+"/mluvii?secret=s3cr3t"); err != nil {
-		t.Fatal(err)
-	}
+	// Serve the webhook and point the fake at it; when the test ends the
+	// dispatcher is closed first, so handlers inside …AndWait get their answers.
+	srv.ServeBot(d, "/mluvii?secret=s3cr3t")
 
 	// The guest opens the web chat and answers the greeting.
 	sess, err := srv.StartConversation(mluvii.ChannelWebChat)

@@ -140,7 +140,12 @@ func (s *Server) logf(format string, args ...any) {
 	closed := s.closed
 	s.mu.Unlock()
 	if !closed {
-		s.tb.Logf("mluviitest: "+format, args...)
+		s.tb.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if !strings.HasPrefix(msg, "mluviitest: ") { // errors carry the prefix already
+			msg = "mluviitest: " + msg
+		}
+		s.tb.Logf("%s", msg)
 	}
 }
 

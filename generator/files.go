@@ -85,26 +85,45 @@ func (files Files) check() error {
 //
 // All paths are checked before anything is written.
 func (files Files) WriteDir(dir string, clean bool) error {
+	_, err := files.WriteDirReport(dir, clean)
+	return err
+}
+
+// WriteReport says what WriteDirReport did.
+type WriteReport struct {
+	Files   int // files the generation produced
+	Changed int // of those, written because they were new or differed
+	Removed int // stale files removed (with clean)
+}
+
+// WriteDirReport is WriteDir, reporting what it wrote and removed.
+func (files Files) WriteDirReport(dir string, clean bool) (WriteReport, error) {
+	rep := WriteReport{Files: len(files)}
 	if err := files.check(); err != nil {
-		return err
+		return rep, err
 	}
 	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data); err != nil {
-			return err
+		written, err := writeFile(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data)
+		if err != nil {
+			return rep, err
+		}
+		if written {
+			rep.Changed++
 		}
 	}
 	if !clean {
-		return nil
+		return rep, nil
 	}
 	stale, err := files.stale(dir)
 	if err != nil {
-		return err
+		return rep, err
 	}
 	for _, p := range stale {
 		name := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.Remove(name); err != nil {
-			return err
+			return rep, err
 		}
+		rep.Removed++
 		// Remove directories this emptied, up to (not including) dir.
 		for d := path.Dir(p); d != "."; d = path.Dir(d) {
 			if os.Remove(filepath.Join(dir, filepath.FromSlash(d))) != nil {
@@ -112,39 +131,40 @@ func (files Files) WriteDir(dir string, clean bool) error {
 			}
 		}
 	}
-	return nil
+	return rep, nil
 }
 
-// writeFile writes data to name atomically unless name already holds it.
-func writeFile(name string, data []byte) error {
+// writeFile writes data to name atomically unless name already holds it,
+// and reports whether it wrote.
+func writeFile(name string, data []byte) (bool, error) {
 	old, err := os.ReadFile(name)
 	if err == nil && bytes.Equal(old, data) {
-		return nil
+		return false, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+		return false, err
 	}
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return false, err
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp*")
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return err
+		return false, err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return err
+		return false, err
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return false, err
 	}
-	return os.Rename(tmp.Name(), name)
+	return true, os.Rename(tmp.Name(), name)
 }
 
 // stale lists, sorted, the slash-separated paths of owned files under dir that

@@ -17,7 +17,8 @@ var generateCmd = &command{
 	summary: "write the generated package",
 	usage:   "[generate] [flags]",
 	about: `Generates the Go package for a spec and writes it into --out. Only files whose
-content changed are rewritten, each atomically. Spec errors are printed as
+content changed are rewritten, each atomically, and one line on stderr says
+how many files there are, changed and removed. Spec errors are printed as
 file:line:col: message, one per line, and then nothing is written.`,
 	examples: `  # Regenerate generated/mluvii from the embedded spec (in a mluviigen checkout):
   go run ./cmd/mluviigen
@@ -117,10 +118,13 @@ func (c *cli) runGenerate(cmd *command, o *options, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	if err := files.WriteDir(o.outDir, o.clean); err != nil {
+	rep, err := files.WriteDirReport(o.outDir, o.clean)
+	if err != nil {
 		c.fail(err)
 		return exitFail
 	}
+	// One line, so that go generate does not succeed in silence.
+	fmt.Fprintf(c.stderr, "mluviigen: %d files in %s (%d changed, %d removed)\n", rep.Files, o.outDir, rep.Changed, rep.Removed)
 	return exitOK
 }
 

@@ -50,7 +50,7 @@ func (c *cli) main(args []string) int {
 		return c.help(args[1:])
 	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		if cmd = lookup(args[0]); cmd == nil {
-			return c.usageError(nil, "unknown command %q (commands: %s)", args[0], commandNames())
+			return c.usageError(nil, "unknown command %q%s (commands: %s)", args[0], didYouMean(args[0]), commandNames())
 		}
 		args = args[1:]
 	}
@@ -113,6 +113,16 @@ func (c *cli) help(args []string) int {
 	}
 	c.commandHelp(cmd)
 	return exitOK
+}
+
+// didYouMean suggests the command name starts with, e.g. "gen" → generate.
+func didYouMean(name string) string {
+	for _, cmd := range commands {
+		if name != "" && strings.HasPrefix(cmd.name, strings.ToLower(name)) {
+			return fmt.Sprintf(" (did you mean %q?)", cmd.name)
+		}
+	}
+	return ""
 }
 
 func commandNames() string {

@@ -164,6 +164,7 @@ func TestUsageErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{[]string{"bogus"}, `mluviigen: unknown command "bogus" (commands: generate, check, diff, spec)`},
+		{[]string{"gen"}, `mluviigen: unknown command "gen" (did you mean "generate"?) (commands: generate, check, diff, spec)`},
 		{[]string{"--bogus"}, "mluviigen generate: unknown flag: --bogus"},
 		{[]string{"check", "--clean"}, "mluviigen check: unknown flag: --clean"},
 		{[]string{"generate", "extra"}, `mluviigen generate: unexpected argument "extra"`},

@@ -49,6 +49,12 @@ func (g *gen) activityStruct(f *jen.File, a *ir.Activity) {
 	writeDoc(f, a.GoName, a.Doc, fmt.Sprintf("%s is the %s activity.", a.GoName, a.Wire))
 	f.Comment("")
 	f.Comment(activitySummary(a))
+	if line := g.channelLine(a); line != "" {
+		f.Comment("")
+		for _, l := range wrap(line) {
+			f.Comment(l)
+		}
+	}
 	if a.Docs != "" {
 		f.Comment("")
 		f.Comment("See " + a.Docs)
@@ -198,4 +204,43 @@ func quoteAll(ss []string) []string {
 		out[i] = strconvQuote(s)
 	}
 	return out
+}
+
+// channelLine says, for an activity the bot sends, on which channels mluvii
+// takes it (from the spec's matrix), and why this package's Client has no
+// method for it when --channel left it out.
+func (g *gen) channelLine(a *ir.Activity) string {
+	if !a.Direction.Sent() || len(g.api.Channels) == 0 {
+		return ""
+	}
+	var yes, unverified, no []string
+	for _, c := range g.api.Channels {
+		switch cell := a.Cell(c); {
+		case cell == nil || cell.Support == ir.No:
+			no = append(no, c.Name)
+		case cell.Support == ir.Unverified:
+			unverified = append(unverified, c.Name)
+		default:
+			yes = append(yes, c.Name)
+		}
+	}
+	var parts []string
+	for _, p := range []struct {
+		names []string
+		what  string
+	}{{yes, "supported"}, {unverified, "unverified"}, {no, "not supported"}} {
+		if len(p.names) > 0 {
+			parts = append(parts, p.what+" on "+strings.Join(p.names, ", "))
+		}
+	}
+	line := "Channels: " + strings.Join(parts, "; ") + "."
+	if len(g.channels) > 0 && !g.onClient(a) {
+		var names []string
+		for _, c := range g.channels {
+			names = append(names, c.Name)
+		}
+		line += " This package was generated with --channel " + strings.Join(names, ",") +
+			", so its Client has no method for it: send it with Client.Send."
+	}
+	return line
 }

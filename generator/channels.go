@@ -106,6 +106,15 @@ func (g *gen) clientChannelsVar(f *jen.File) {
 		doc += ". It is empty: this package was generated for every channel, and the per-channel views (" + g.api.Channels[0].ViewGoName + ", …) restrict the Client instead."
 	} else {
 		doc += ". This package was generated with --channel " + strings.Join(names, ",") + "; Client.Send still sends any activity, and Decode and the Dispatcher still understand every activity."
+		var left []string
+		for _, a := range g.api.Activities {
+			if a.Direction.Sent() && !g.onClient(a) {
+				left = append(left, a.GoName)
+			}
+		}
+		if len(left) > 0 {
+			doc += " Left out of the Client (not supported on every one of these channels): " + strings.Join(left, ", ") + "."
+		}
 	}
 	for _, l := range wrap(doc) {
 		f.Comment(l)

@@ -246,6 +246,8 @@ func (x *ConversationEnded) RawJSON() json.RawMessage {
 //
 // It goes both ways.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple; unverified on VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/api-chatbot/chatbot-api-specific-activities-and-events
 type Text struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -289,6 +291,8 @@ func (x *Text) RawJSON() json.RawMessage {
 // suggested actions and an input hint. It carries no activity name.
 //
 // The bot sends it to mluvii.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple; unverified on VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#adaptive-cards
 type Message struct {
@@ -341,6 +345,9 @@ func (x *Message) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii.
 //
+// Channels: unverified on WebChat, Facebook; not supported on WhatsApp, Apple,
+// VK.
+//
 // See https://github.com/mluvii/mluvii.Chatbot.ChannelActivities/blob/master/RichCardList.cs
 type RichCardList struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -382,6 +389,8 @@ func (x *RichCardList) RawJSON() json.RawMessage {
 // operators of the matching groups are listed.
 //
 // The bot sends it to mluvii; mluvii answers it later with GetAvailableOperatorsResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getavailableoperators
 type GetAvailableOperators struct {
@@ -458,6 +467,8 @@ func (x *GetAvailableOperatorsResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with GetAvailableGroupsResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getavailablegroups
 type GetAvailableGroups struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -532,6 +543,8 @@ func (x *GetAvailableGroupsResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with GetCallParamsResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getcallparams
 type GetCallParams struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -603,6 +616,8 @@ func (x *GetCallParamsResponse) RawJSON() json.RawMessage {
 // oo1_guest_phone, or a routing parameter before HandOff.
 //
 // The bot sends it to mluvii; mluvii answers it later with SetCallParamsResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#setcallparams
 type SetCallParams struct {
@@ -682,6 +697,8 @@ func (x *SetCallParamsResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; there is no answer.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#sendguestofflineemail
 type SendGuestOfflineEmail struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -721,6 +738,8 @@ func (x *SendGuestOfflineEmail) RawJSON() json.RawMessage {
 // GetGuestIdentity asks for the guest's identifiers on the session's channel.
 //
 // The bot sends it to mluvii; mluvii answers it later with GetGuestIdentityResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getguestidentity
 type GetGuestIdentity struct {
@@ -816,6 +835,8 @@ func (x *GetGuestIdentityResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; there is no answer.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#forward
 type Forward struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -856,6 +877,8 @@ func (x *Forward) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; there is no answer.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#handoff
 type HandOff struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -887,6 +910,8 @@ func (x *HandOff) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; there is no answer.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#endconversation
 type EndConversation struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -917,6 +942,9 @@ func (x *EndConversation) RawJSON() json.RawMessage {
 // Typing shows or hides the bot's typing indicator.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, Apple; not supported on Facebook, WhatsApp,
+// VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#typing
 type Typing struct {
@@ -952,6 +980,9 @@ func (x *Typing) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with GuestInputChangeResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat; not supported on Facebook, WhatsApp, Apple,
+// VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#disableguestinput
 type DisableGuestInput struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -982,6 +1013,9 @@ func (x *DisableGuestInput) RawJSON() json.RawMessage {
 // EnableGuestInput shows the guest's text input again.
 //
 // The bot sends it to mluvii; mluvii answers it later with GuestInputChangeResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat; not supported on Facebook, WhatsApp, Apple,
+// VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#enableguestinput
 type EnableGuestInput struct {
@@ -1058,6 +1092,8 @@ func (x *GuestInputChangeResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with GetHeroCardsResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat, WhatsApp, Apple; unverified on Facebook, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getherocards
 type GetHeroCards struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -1129,6 +1165,9 @@ func (x *GetHeroCardsResponse) RawJSON() json.RawMessage {
 // guest's confirmation arrives as HeroCardSubmission.
 //
 // The bot sends it to mluvii; mluvii answers it later with SendHeroCardResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, WhatsApp, Apple; not supported on Facebook,
+// VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#sendherocard
 type SendHeroCard struct {
@@ -1219,6 +1258,8 @@ func (x *SendHeroCardResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with ChatbotOpenFileUploadPromptResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat; unverified on Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#chatbotopenfileuploadprompt
 type ChatbotOpenFileUploadPrompt struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -1293,6 +1334,8 @@ func (x *ChatbotOpenFileUploadPromptResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with EnableGuestUploadResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat; unverified on Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#enableguestupload
 type EnableGuestUpload struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -1366,6 +1409,8 @@ func (x *EnableGuestUploadResponse) RawJSON() json.RawMessage {
 // DisableGuestUpload stops the guest from uploading files.
 //
 // The bot sends it to mluvii; mluvii answers it later with DisableGuestUploadResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat; unverified on Facebook, WhatsApp, Apple, VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#disableguestupload
 type DisableGuestUpload struct {
@@ -1481,6 +1526,8 @@ func (x *GuestFileUpload) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with GetMediaObjectsResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#getmediaobjects
 type GetMediaObjects struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -1553,6 +1600,8 @@ func (x *GetMediaObjectsResponse) RawJSON() json.RawMessage {
 // text instead.
 //
 // The bot sends it to mluvii; mluvii answers it later with ShareFileResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#sharefile
 type ShareFile struct {
@@ -1732,6 +1781,8 @@ func (x *HeroCardQuickReply) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; mluvii answers it later with ObtainCrmIdentityResponse, delivered to the callback URL.
 //
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#obtaincrmidentity
 type ObtainCrmIdentity struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -1805,6 +1856,8 @@ func (x *ObtainCrmIdentityResponse) RawJSON() json.RawMessage {
 // AssignCrmIdentity assigns the guest to an existing contact-directory record or to a new one.
 //
 // The bot sends it to mluvii; mluvii answers it later with AssignCrmIdentityResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp, Apple, VK.
 //
 // See https://docs.mluvii.com/en/for-it-specialists/chatbot-connection/supported-activities-and-events#assigncrmidentity
 type AssignCrmIdentity struct {
@@ -1886,6 +1939,8 @@ func (x *AssignCrmIdentityResponse) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; there is no answer.
 //
+// Channels: unverified on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://github.com/mluvii/mluvii.Chatbot.ChannelActivities/blob/master/SetTag.cs
 type SetTag struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -1920,6 +1975,8 @@ func (x *SetTag) RawJSON() json.RawMessage {
 //
 // The bot sends it to mluvii; there is no answer.
 //
+// Channels: unverified on WebChat, Facebook, WhatsApp, Apple, VK.
+//
 // See https://github.com/mluvii/mluvii.Chatbot.ChannelActivities/blob/master/UnsetTag.cs
 type UnsetTag struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
@@ -1953,6 +2010,8 @@ func (x *UnsetTag) RawJSON() json.RawMessage {
 // RequestLocation asks the guest's browser for its geolocation (desktop and mobile); the answer is GuestLocation.
 //
 // The bot sends it to mluvii; mluvii answers it later with GuestLocation, delivered to the callback URL.
+//
+// Channels: supported on WebChat; unverified on Facebook, WhatsApp, Apple, VK.
 //
 // See https://github.com/mluvii/mluvii.Chatbot.ChannelActivities/blob/master/RequestLocation.cs
 type RequestLocation struct {

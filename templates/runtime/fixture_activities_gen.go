@@ -172,6 +172,8 @@ func (x *ConversationEnded) RawJSON() json.RawMessage {
 // Text is a plain text message, from the guest or from the bot.
 //
 // It goes both ways.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp.
 type Text struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -213,6 +215,8 @@ func (x *Text) RawJSON() json.RawMessage {
 // GetAvailableGroups lists operator groups and their state.
 //
 // The bot sends it to mluvii; mluvii answers it later with GetAvailableGroupsResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp.
 type GetAvailableGroups struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -283,6 +287,8 @@ func (x *GetAvailableGroupsResponse) RawJSON() json.RawMessage {
 // GetCallParams asks for the session's parameters (call params).
 //
 // The bot sends it to mluvii; mluvii answers it later with GetCallParamsResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp.
 type GetCallParams struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -350,6 +356,8 @@ func (x *GetCallParamsResponse) RawJSON() json.RawMessage {
 // SetCallParams sets session parameters.
 //
 // The bot sends it to mluvii; mluvii answers it later with SetCallParamsResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp.
 type SetCallParams struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -423,6 +431,8 @@ func (x *SetCallParamsResponse) RawJSON() json.RawMessage {
 // Forward hands the session to an operator group or a single operator.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp.
 type Forward struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -458,6 +468,8 @@ func (x *Forward) RawJSON() json.RawMessage {
 // HandOff returns the session to routing; the bot is disconnected.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, Facebook, WhatsApp.
 type HandOff struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -487,6 +499,8 @@ func (x *HandOff) RawJSON() json.RawMessage {
 // Typing shows or hides the bot's typing indicator.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat; not supported on Facebook, WhatsApp.
 type Typing struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -519,6 +533,9 @@ func (x *Typing) RawJSON() json.RawMessage {
 // DisableGuestInput hides the guest's text input.
 //
 // The bot sends it to mluvii; mluvii answers it later with GuestInputChangeResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat; unverified on WhatsApp; not supported on
+// Facebook.
 type DisableGuestInput struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -548,6 +565,9 @@ func (x *DisableGuestInput) RawJSON() json.RawMessage {
 // EnableGuestInput shows the guest's text input again.
 //
 // The bot sends it to mluvii; mluvii answers it later with GuestInputChangeResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat; unverified on WhatsApp; not supported on
+// Facebook.
 type EnableGuestInput struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -618,6 +638,8 @@ func (x *GuestInputChangeResponse) RawJSON() json.RawMessage {
 // SetTag tags the conversation.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: unverified on WebChat, Facebook, WhatsApp.
 type SetTag struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.
@@ -650,6 +672,8 @@ func (x *SetTag) RawJSON() json.RawMessage {
 // ChatbotOpenFileUploadPrompt opens a dialog in which the guest can upload a file.
 //
 // The bot sends it to mluvii; mluvii answers it later with ChatbotOpenFileUploadPromptResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat; unverified on Facebook, WhatsApp.
 type ChatbotOpenFileUploadPrompt struct {
 	// SessionID is the mluvii session (conversation) the activity belongs to.
 	// Wire key "sessionId"; required, positive.

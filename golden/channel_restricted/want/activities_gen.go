@@ -63,6 +63,8 @@ func (x *Text) RawJSON() json.RawMessage {
 // SendText sends a message to the guest.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, WhatsApp, Apple.
 type SendText struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`
@@ -93,6 +95,10 @@ func (x *SendText) RawJSON() json.RawMessage {
 // Typing shows a typing indicator; WhatsApp has none.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, Apple; not supported on WhatsApp. This
+// package was generated with --channel WhatsApp,Apple, so its Client has no
+// method for it: send it with Client.Send.
 type Typing struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`
@@ -123,6 +129,8 @@ func (x *Typing) RawJSON() json.RawMessage {
 // SetTag tags the session.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: unverified on WebChat, WhatsApp, Apple.
 type SetTag struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`

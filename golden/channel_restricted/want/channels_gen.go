@@ -6,5 +6,6 @@ package restricted
 // only for the activities supported on all of them (yes or unverified in the
 // channel matrix). This package was generated with --channel WhatsApp,Apple;
 // Client.Send still sends any activity, and Decode and the Dispatcher still
-// understand every activity.
+// understand every activity. Left out of the Client (not supported on every one
+// of these channels): Typing.
 var ClientChannels = []Channel{ChannelWhatsApp, ChannelApple}

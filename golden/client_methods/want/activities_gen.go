@@ -32,6 +32,8 @@ const (
 // Say is a chat message.
 //
 // The bot sends it to mluvii.
+//
+// Channels: supported on WebChat; not supported on WhatsApp.
 type Say struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`
@@ -64,6 +66,8 @@ func (x *Say) RawJSON() json.RawMessage {
 // Point points at a place given by x or y.
 //
 // The bot sends it to mluvii; mluvii answers it later with PointResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat; unverified on WhatsApp.
 type Point struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`
@@ -132,6 +136,8 @@ func (x *PointResponse) RawJSON() json.RawMessage {
 // Send is a request whose method must not be Client.Send.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, WhatsApp.
 type Send struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`

@@ -64,6 +64,8 @@ func (x *Text) RawJSON() json.RawMessage {
 // SendText sends a message to the guest.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, WhatsApp.
 type SendText struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`
@@ -95,6 +97,8 @@ func (x *SendText) RawJSON() json.RawMessage {
 // GetQueuePosition asks where the guest is in the operator queue.
 //
 // The bot sends it to mluvii; mluvii answers it later with GetQueuePositionResponse, delivered to the callback URL.
+//
+// Channels: supported on WebChat; unverified on WhatsApp.
 type GetQueuePosition struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`

@@ -29,6 +29,8 @@ const (
 // ShareFile sends the guest a link to a file.
 //
 // The bot sends it to mluvii; there is no answer.
+//
+// Channels: supported on WebChat, WhatsApp; not supported on Facebook.
 type ShareFile struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`
@@ -59,6 +61,8 @@ func (x *ShareFile) RawJSON() json.RawMessage {
 // Typing shows a typing indicator.
 //
 // The bot sends it to mluvii.
+//
+// Channels: supported on WebChat, Facebook; not supported on WhatsApp.
 type Typing struct {
 	// Wire key "sessionId"; required, positive.
 	SessionID int64 `json:"sessionId"`

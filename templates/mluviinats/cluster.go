@@ -173,7 +173,8 @@ var ErrSetup = errors.New("mluviinats: set-up")
 type Stats struct {
 	Put         int64 // events stored (acknowledged by JetStream)
 	Taken       int64 // events handed to the dispatcher
-	Redelivered int64 // events delivered again (a replica died or an ack was lost)
+	Redelivered int64 // events delivered again (handed back, a replica died or an ack was lost)
+	HandedBack  int64 // events this replica pulled with no slot free and gave back to JetStream
 	Skipped     int64 // redelivered events already finished: acked, not run again
 	Acked       int64 // finished events acknowledged
 	AckErrors   int64 // acknowledgements that failed (the event is redelivered and skipped)
@@ -207,7 +208,7 @@ type Cluster struct {
 	ctx       context.Context // cancelled by Close: pulls stop waiting
 	stop      context.CancelFunc
 	stats     struct {
-		put, taken, redelivered, skipped, acked, ackErrors, offered atomic.Int64
+		put, taken, redelivered, handedBack, skipped, acked, ackErrors, offered atomic.Int64
 	}
 }
 
@@ -353,7 +354,8 @@ func (c *Cluster) DispatcherOptions() []DispatcherOption {
 // Stats returns the counters.
 func (c *Cluster) Stats() Stats {
 	return Stats{Put: c.stats.put.Load(), Taken: c.stats.taken.Load(), Redelivered: c.stats.redelivered.Load(),
-		Skipped: c.stats.skipped.Load(), Acked: c.stats.acked.Load(), AckErrors: c.stats.ackErrors.Load(),
+		HandedBack: c.stats.handedBack.Load(),
+		Skipped:    c.stats.skipped.Load(), Acked: c.stats.acked.Load(), AckErrors: c.stats.ackErrors.Load(),
 		Offered: c.stats.offered.Load()}
 }
 
@@ -400,15 +402,31 @@ func (c *Cluster) Put(ctx context.Context, e QueuedEvent) error {
 	return nil
 }
 
+// handBack is how long an event pulled while every slot of the replica is
+// taken waits for one before it is handed back to JetStream (Nak), for a
+// replica with room to take.
+const handBack = 5 * time.Millisecond
+
 // pull fetches partition p's events one at a time and hands them to Take.
-// A pull waits on the server without holding one of the replica's in-flight
-// slots (MaxInFlight): an event that arrives waits for a slot instead, kept
-// alive by the heartbeat. Holding a slot while waiting on a partition with no
-// event left a replica's slots idle while other partitions had events.
+//
+// A replica holds only events it can start at once. A pull waits on the
+// server without holding one of the replica's in-flight slots (MaxInFlight),
+// so slots never idle on empty partitions. An event that arrives while every
+// slot is taken waits handBack for one, and is otherwise handed back (Nak):
+// JetStream delivers it at once to another replica's waiting pull, and this
+// puller, instead of pulling p again, queues for a slot and only then asks
+// for p's next event without waiting (FetchNoWait). An event therefore never
+// sits in the hands of a busy replica (blocking its partition, which has one
+// event outstanding at a time) while another replica has room.
 func (c *Cluster) pull(p int) {
 	defer c.pullers.Done()
+	slotted := false
 	for {
-		c.fetch(p)
+		if slotted {
+			slotted = c.fetchSlotted(p)
+		} else {
+			slotted = c.fetch(p)
+		}
 		select {
 		case <-c.closed:
 			return
@@ -418,30 +436,87 @@ func (c *Cluster) pull(p int) {
 }
 
 // fetch waits for partition p's next event and, once the replica has a slot
-// for it, hands it on.
-func (c *Cluster) fetch(p int) {
+// for it, hands it on. It reports whether it handed the event back for want
+// of a slot.
+func (c *Cluster) fetch(p int) (handedBack bool) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.PullWait)
 	defer cancel()
 	batch, err := c.cons[p].Fetch(1, jetstream.FetchContext(ctx))
 	if err != nil {
 		c.pause()
-		return
+		return false
 	}
-	var msg jetstream.Msg
-	for m := range batch.Messages() {
-		msg = m
-	}
+	msg := one(batch)
 	if msg == nil {
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			c.pause()
 		}
-		return
+		return false
 	}
+	f, ok := c.receive(msg)
+	if !ok {
+		return false
+	}
+	t := time.NewTimer(handBack)
+	defer t.Stop()
+	select {
+	case c.slots <- struct{}{}:
+	case <-t.C:
+		c.giveBack(f)
+		c.stats.handedBack.Add(1)
+		return true
+	case <-c.closed:
+		c.giveBack(f)
+		return false
+	}
+	c.handOn(f)
+	return false
+}
+
+// fetchSlotted waits for one of the replica's slots, then takes partition
+// p's next event if one is there at once. Without one it frees the slot and
+// reports false: the puller goes back to waiting on the server.
+func (c *Cluster) fetchSlotted(p int) bool {
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.closed:
+		return false
+	}
+	batch, err := c.cons[p].FetchNoWait(1)
+	var msg jetstream.Msg
+	if err == nil {
+		msg = one(batch)
+	}
+	if msg == nil {
+		<-c.slots
+		return false
+	}
+	f, ok := c.receive(msg)
+	if !ok {
+		<-c.slots
+		return false
+	}
+	c.handOn(f)
+	return false
+}
+
+func one(b jetstream.MessageBatch) jetstream.Msg {
+	var msg jetstream.Msg
+	for m := range b.Messages() {
+		msg = m
+	}
+	return msg
+}
+
+// receive registers a pulled event with the heartbeat. It reports false for
+// an event that is not to run: malformed, or redelivered and finished
+// already (then it is acknowledged).
+func (c *Cluster) receive(msg jetstream.Msg) (flight, bool) {
 	meta, err := msg.Metadata()
 	if err != nil {
 		c.log.Error("mluviinats: event without metadata", "err", err)
 		_ = msg.Term()
-		return
+		return flight{}, false
 	}
 	seq := meta.Sequence.Stream
 	if meta.NumDelivered > 1 {
@@ -449,7 +524,7 @@ func (c *Cluster) fetch(p int) {
 		if c.isFinished(seq) {
 			c.stats.skipped.Add(1)
 			c.ack(seq, msg)
-			return
+			return flight{}, false
 		}
 	}
 	h := msg.Headers()
@@ -459,26 +534,26 @@ func (c *Cluster) fetch(p int) {
 	c.mu.Lock()
 	c.flights[seq] = f // from now on the heartbeat keeps it
 	c.mu.Unlock()
-	select {
-	case c.slots <- struct{}{}:
-	case <-c.closed:
-		c.mu.Lock()
-		delete(c.flights, seq)
-		c.mu.Unlock()
-		_ = msg.Nak() // another replica takes it at once
-		return
-	}
+	return f, true
+}
+
+// handOn gives an event that holds a slot to Take.
+func (c *Cluster) handOn(f flight) {
 	select {
 	case c.out <- f:
-		return
 	case <-c.closed:
 		<-c.slots
-		c.mu.Lock()
-		delete(c.flights, seq)
-		c.mu.Unlock()
-		_ = msg.Nak() // another replica takes it at once
-		return
+		c.giveBack(f)
 	}
+}
+
+// giveBack returns an event to JetStream unrun: another replica (or this
+// one, later) takes it at once, before the partition's next event.
+func (c *Cluster) giveBack(f flight) {
+	c.mu.Lock()
+	delete(c.flights, f.ev.ID)
+	c.mu.Unlock()
+	_ = f.msg.Nak()
 }
 
 // pause waits a little after a failed pull (NATS down, reconnecting).
@@ -552,8 +627,9 @@ func (c *Cluster) Take(ctx context.Context) (QueuedEvent, error) {
 	}
 }
 
-// Done implements Queue: it records e as finished (in the DONE bucket and in
-// memory) and acknowledges it, waiting for JetStream's confirmation. When the
+// Done implements Queue: it frees e's slot, records e as finished (in the DONE
+// bucket and in memory) and acknowledges it, waiting for JetStream's
+// confirmation. When the
 // acknowledgement is lost, the redelivery finds the record and is skipped.
 func (c *Cluster) Done(e QueuedEvent) {
 	c.mu.Lock()
@@ -564,6 +640,10 @@ func (c *Cluster) Done(e QueuedEvent) {
 	if !ok {
 		return
 	}
+	// The slot is free once the handler returned: recording and
+	// acknowledging take round trips during which the replica can already
+	// start another event (the partition's next one waits for the ack).
+	<-c.slots
 	// Both calls are retried through a NATS outage (a restart, a dropped
 	// connection) for up to AckWait: the record must be stored before
 	// another replica gets the event again, or it would run twice.
@@ -574,7 +654,6 @@ func (c *Cluster) Done(e QueuedEvent) {
 		c.log.Warn("mluviinats: recording a finished event", "seq", e.ID, "err", err)
 	}
 	c.ack(e.ID, f.msg)
-	<-c.slots
 }
 
 // retry calls op until it succeeds, for up to AckWait, pausing 50 ms

@@ -213,8 +213,9 @@ type Cluster struct {
 }
 
 type flight struct {
-	ev  QueuedEvent
-	msg jetstream.Msg
+	ev    QueuedEvent
+	msg   jetstream.Msg
+	ended chan struct{} // closed once acknowledged or given back
 }
 
 // SpecHash identifies the spec the package was generated from: replicas whose
@@ -469,8 +470,7 @@ func (c *Cluster) fetch(p int) (handedBack bool) {
 		c.giveBack(f)
 		return false
 	}
-	c.handOn(f)
-	return false
+	return c.handOn(f)
 }
 
 // fetchSlotted waits for one of the replica's slots, then takes partition
@@ -489,15 +489,16 @@ func (c *Cluster) fetchSlotted(p int) bool {
 	}
 	if msg == nil {
 		<-c.slots
-		return false
+		// Still full (another puller took the slot at once): stay in the
+		// queue for a slot rather than pull an event only to hand it back.
+		return err == nil && len(c.slots) == cap(c.slots)
 	}
 	f, ok := c.receive(msg)
 	if !ok {
 		<-c.slots
 		return false
 	}
-	c.handOn(f)
-	return false
+	return c.handOn(f)
 }
 
 func one(b jetstream.MessageBatch) jetstream.Msg {
@@ -530,20 +531,32 @@ func (c *Cluster) receive(msg jetstream.Msg) (flight, bool) {
 	h := msg.Headers()
 	session, _ := strconv.ParseInt(h.Get(hdrSession), 10, 64)
 	received, _ := strconv.ParseInt(h.Get(hdrReceived), 10, 64)
-	f := flight{ev: QueuedEvent{ID: seq, SessionID: session, Name: h.Get(hdrName), Body: msg.Data(), Received: time.Unix(0, received)}, msg: msg}
+	f := flight{ev: QueuedEvent{ID: seq, SessionID: session, Name: h.Get(hdrName), Body: msg.Data(), Received: time.Unix(0, received)},
+		msg: msg, ended: make(chan struct{})}
 	c.mu.Lock()
 	c.flights[seq] = f // from now on the heartbeat keeps it
 	c.mu.Unlock()
 	return f, true
 }
 
-// handOn gives an event that holds a slot to Take.
-func (c *Cluster) handOn(f flight) {
+// handOn gives an event that holds a slot to Take and waits until it is
+// acknowledged: the partition has no other event for anyone until then. It
+// reports true: the puller then queues for a slot before asking for the
+// partition's next event, so that a busy replica does not pull one only to
+// hand it back.
+func (c *Cluster) handOn(f flight) bool {
 	select {
 	case c.out <- f:
 	case <-c.closed:
 		<-c.slots
 		c.giveBack(f)
+		return false
+	}
+	select {
+	case <-f.ended:
+		return true
+	case <-c.closed:
+		return false
 	}
 }
 
@@ -554,6 +567,7 @@ func (c *Cluster) giveBack(f flight) {
 	delete(c.flights, f.ev.ID)
 	c.mu.Unlock()
 	_ = f.msg.Nak()
+	close(f.ended)
 }
 
 // pause waits a little after a failed pull (NATS down, reconnecting).
@@ -654,6 +668,7 @@ func (c *Cluster) Done(e QueuedEvent) {
 		c.log.Warn("mluviinats: recording a finished event", "seq", e.ID, "err", err)
 	}
 	c.ack(e.ID, f.msg)
+	close(f.ended)
 }
 
 // retry calls op until it succeeds, for up to AckWait, pausing 50 ms

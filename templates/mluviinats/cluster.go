@@ -71,10 +71,11 @@ type Config struct {
 	// WaitTTL bounds a …AndWait claim (default 2 min): a claim of a replica
 	// that died is freed after it. Keep it above the longest …AndWait.
 	WaitTTL time.Duration
-	// MaxInFlight is how many events this replica takes and has not
-	// finished at once (default 1024): a replica's capacity. Every replica
-	// pulls from every partition; an event it pulls beyond the bound waits
-	// in its hands (kept alive by the heartbeat) until one finishes.
+	// MaxInFlight is how many events this replica runs at once (default
+	// 1024): a replica's capacity. Every replica pulls from every
+	// partition, but holds only events it can start: one that arrives
+	// while all MaxInFlight are running is handed back within a few
+	// milliseconds, for a replica with room (see the package doc).
 	MaxInFlight int
 	// PullWait is how long a pull for a partition's next event waits on
 	// the server (default 5 s).
@@ -416,9 +417,13 @@ const handBack = 5 * time.Millisecond
 // slot is taken waits handBack for one, and is otherwise handed back (Nak):
 // JetStream delivers it at once to another replica's waiting pull, and this
 // puller, instead of pulling p again, queues for a slot and only then asks
-// for p's next event without waiting (FetchNoWait). An event therefore never
-// sits in the hands of a busy replica (blocking its partition, which has one
-// event outstanding at a time) while another replica has room.
+// for p's next event without waiting (FetchNoWait). A puller whose event
+// runs waits for its ack (the partition has nothing else for anyone until
+// then) and queues for a slot the same way; it goes back to waiting on the
+// server when p has nothing and the replica has room. An event therefore
+// never sits in the hands of a busy replica (blocking its partition, which
+// has one event outstanding at a time) while another replica has room, and
+// a busy replica seldom pulls an event only to hand it back.
 func (c *Cluster) pull(p int) {
 	defer c.pullers.Done()
 	slotted := false

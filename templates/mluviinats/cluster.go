@@ -442,9 +442,10 @@ func (c *Cluster) pull(p int) {
 }
 
 // fetch waits for partition p's next event and, once the replica has a slot
-// for it, hands it on. It reports whether it handed the event back for want
-// of a slot.
-func (c *Cluster) fetch(p int) (handedBack bool) {
+// for it, hands it on. It reports whether the puller is to queue for a slot
+// before asking for p's next event: the event was handed back for want of a
+// slot, or it ran and was acknowledged.
+func (c *Cluster) fetch(p int) (queue bool) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.PullWait)
 	defer cancel()
 	batch, err := c.cons[p].Fetch(1, jetstream.FetchContext(ctx))
@@ -479,8 +480,10 @@ func (c *Cluster) fetch(p int) (handedBack bool) {
 }
 
 // fetchSlotted waits for one of the replica's slots, then takes partition
-// p's next event if one is there at once. Without one it frees the slot and
-// reports false: the puller goes back to waiting on the server.
+// p's next event if one is there at once, and reports, as fetch does,
+// whether the puller is to queue for a slot again. Without an event it frees
+// the slot and goes back to waiting on the server, unless the replica is
+// still full.
 func (c *Cluster) fetchSlotted(p int) bool {
 	select {
 	case c.slots <- struct{}{}:

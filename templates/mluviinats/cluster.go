@@ -197,7 +197,8 @@ type Cluster struct {
 	msgID   bool
 	log     *slog.Logger
 	out     chan flight    // events pulled, not taken yet
-	slots   chan struct{}  // one per event pulled and not Done
+	slots   chan struct{}  // one per event given a slot and not Done, or per puller asking with one
+	running atomic.Int64   // events given a slot and not Done
 	closed  chan struct{}  // closed by Close
 	pullers sync.WaitGroup // the partitions' pullers and the heartbeat
 	mu      sync.Mutex     // guards flights and finished
@@ -487,6 +488,7 @@ func (c *Cluster) fetch(p int) (queue bool) {
 		c.giveBack(f)
 		return false
 	}
+	c.running.Add(1)
 	return c.handOn(f)
 }
 
@@ -508,15 +510,18 @@ func (c *Cluster) fetchSlotted(p int) bool {
 	}
 	if msg == nil {
 		<-c.slots
-		// Still full (another puller took the slot at once): stay in the
-		// queue for a slot rather than pull an event only to hand it back.
-		return err == nil && len(c.slots) == cap(c.slots)
+		// Every slot runs an event: stay in the queue for a slot (which
+		// waits for one to finish) rather than pull an event only to hand
+		// it back. Slots held by other pullers asking do not count, or
+		// the pullers of an idle replica would ask in a loop.
+		return err == nil && c.running.Load() >= int64(cap(c.slots))
 	}
 	f, ok := c.receive(msg)
 	if !ok {
 		<-c.slots
 		return false
 	}
+	c.running.Add(1)
 	return c.handOn(f)
 }
 
@@ -567,6 +572,7 @@ func (c *Cluster) handOn(f flight) bool {
 	select {
 	case c.out <- f:
 	case <-c.closed:
+		c.running.Add(-1)
 		<-c.slots
 		c.giveBack(f)
 		return false
@@ -676,6 +682,7 @@ func (c *Cluster) Done(e QueuedEvent) {
 	// The slot is free once the handler returned: recording and
 	// acknowledging take round trips during which the replica can already
 	// start another event (the partition's next one waits for the ack).
+	c.running.Add(-1)
 	<-c.slots
 	// Both calls are retried through a NATS outage (a restart, a dropped
 	// connection) for up to AckWait: the record must be stored before
@@ -719,7 +726,7 @@ func (c *Cluster) ack(seq uint64, m jetstream.Msg) {
 
 // Len implements Queue: the events this replica holds (pulled, not Done).
 // The stream's backlog is not counted.
-func (c *Cluster) Len() int { return len(c.slots) }
+func (c *Cluster) Len() int { return int(c.running.Load()) }
 
 // Close implements Queue: it stops pulling; Take then returns
 // ErrQueueClosed, and Put fails. Done still acknowledges the events being

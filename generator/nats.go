@@ -60,23 +60,9 @@ replica that dies holding an event stops sending its in-progress heartbeats
 replica. Sessions that hash to one partition wait for each other: keep
 Partitions well above the number of events handled at once (default 64).
 
-A replica holds only events it can start at once, since an event waiting in
-a busy replica's hands would block its partition while another replica has
-room. Every replica keeps one pull waiting on the server per partition, and
-such a pull holds none of its MaxInFlight slots, so slots never idle on empty
-partitions. An event that arrives while all the replica's slots are taken
-waits a few milliseconds for one, and is otherwise handed back (Nak): JetStream
-delivers it at once to another replica's waiting pull, ahead of the
-partition's later events. The puller that handed it back, and a puller whose
-event runs (after its ack), does not pull that partition again until it has
-a slot, and then asks for the next event without waiting (FetchNoWait); it
-goes back to waiting on the server when the partition has nothing and the
-replica has room. So events flow to replicas with free slots, and a busy
-replica seldom pulls an event only to hand it back (Stats.HandedBack).
-
-A finished event frees its slot, and is recorded in the DONE bucket (and in
-memory) before it is acknowledged with a confirmed ack (AckSync); both are
-retried through a NATS outage. A redelivered event is looked up there first and, when it ran to the
+A finished event is recorded in the DONE bucket (and in memory) before it is
+acknowledged with a confirmed ack (AckSync); both are retried through a NATS
+outage. A redelivered event is looked up there first and, when it ran to the
 end already, acknowledged without running again. An event whose replica died
 during its handler runs again elsewhere: handlers see at least once, never
 twice to the end unless a replica dies between the end of a handler and the

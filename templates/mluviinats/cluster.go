@@ -71,11 +71,10 @@ type Config struct {
 	// WaitTTL bounds a …AndWait claim (default 2 min): a claim of a replica
 	// that died is freed after it. Keep it above the longest …AndWait.
 	WaitTTL time.Duration
-	// MaxInFlight is how many events this replica runs at once (default
-	// 1024): a replica's capacity. Every replica pulls from every
-	// partition, but holds only events it can start: one that arrives
-	// while all MaxInFlight are running is handed back within a few
-	// milliseconds, for a replica with room (see the package doc).
+	// MaxInFlight is how many events this replica takes and has not
+	// finished at once (default 1024): a replica's capacity. Every replica
+	// pulls from every partition; an event it pulls beyond the bound waits
+	// in its hands (kept alive by the heartbeat) until one finishes.
 	MaxInFlight int
 	// PullWait is how long a pull for a partition's next event waits on
 	// the server (default 5 s).
@@ -174,8 +173,7 @@ var ErrSetup = errors.New("mluviinats: set-up")
 type Stats struct {
 	Put         int64 // events stored (acknowledged by JetStream)
 	Taken       int64 // events handed to the dispatcher
-	Redelivered int64 // events delivered again (handed back, a replica died or an ack was lost)
-	HandedBack  int64 // events this replica pulled with no slot free and gave back to JetStream
+	Redelivered int64 // events delivered again (a replica died or an ack was lost)
 	Skipped     int64 // redelivered events already finished: acked, not run again
 	Acked       int64 // finished events acknowledged
 	AckErrors   int64 // acknowledgements that failed (the event is redelivered and skipped)
@@ -197,8 +195,7 @@ type Cluster struct {
 	msgID   bool
 	log     *slog.Logger
 	out     chan flight    // events pulled, not taken yet
-	slots   chan struct{}  // one per event given a slot and not Done, or per puller asking with one
-	running atomic.Int64   // events given a slot and not Done
+	slots   chan struct{}  // one per event pulled and not Done
 	closed  chan struct{}  // closed by Close
 	pullers sync.WaitGroup // the partitions' pullers and the heartbeat
 	mu      sync.Mutex     // guards flights and finished
@@ -210,14 +207,13 @@ type Cluster struct {
 	ctx       context.Context // cancelled by Close: pulls stop waiting
 	stop      context.CancelFunc
 	stats     struct {
-		put, taken, redelivered, handedBack, skipped, acked, ackErrors, offered atomic.Int64
+		put, taken, redelivered, skipped, acked, ackErrors, offered atomic.Int64
 	}
 }
 
 type flight struct {
-	ev    QueuedEvent
-	msg   jetstream.Msg
-	ended chan struct{} // closed once acknowledged or given back
+	ev  QueuedEvent
+	msg jetstream.Msg
 }
 
 // SpecHash identifies the spec the package was generated from: replicas whose
@@ -368,8 +364,7 @@ func (c *Cluster) DispatcherOptions() []DispatcherOption {
 // Stats returns the counters.
 func (c *Cluster) Stats() Stats {
 	return Stats{Put: c.stats.put.Load(), Taken: c.stats.taken.Load(), Redelivered: c.stats.redelivered.Load(),
-		HandedBack: c.stats.handedBack.Load(),
-		Skipped:    c.stats.skipped.Load(), Acked: c.stats.acked.Load(), AckErrors: c.stats.ackErrors.Load(),
+		Skipped: c.stats.skipped.Load(), Acked: c.stats.acked.Load(), AckErrors: c.stats.ackErrors.Load(),
 		Offered: c.stats.offered.Load()}
 }
 
@@ -416,35 +411,15 @@ func (c *Cluster) Put(ctx context.Context, e QueuedEvent) error {
 	return nil
 }
 
-// handBack is how long an event pulled while every slot of the replica is
-// taken waits for one before it is handed back to JetStream (Nak), for a
-// replica with room to take.
-const handBack = 5 * time.Millisecond
-
 // pull fetches partition p's events one at a time and hands them to Take.
-//
-// A replica holds only events it can start at once. A pull waits on the
-// server without holding one of the replica's in-flight slots (MaxInFlight),
-// so slots never idle on empty partitions. An event that arrives while every
-// slot is taken waits handBack for one, and is otherwise handed back (Nak):
-// JetStream delivers it at once to another replica's waiting pull, and this
-// puller, instead of pulling p again, queues for a slot and only then asks
-// for p's next event without waiting (FetchNoWait). A puller whose event
-// runs waits for its ack (the partition has nothing else for anyone until
-// then) and queues for a slot the same way; it goes back to waiting on the
-// server when p has nothing and the replica has room. An event therefore
-// never sits in the hands of a busy replica (blocking its partition, which
-// has one event outstanding at a time) while another replica has room, and
-// a busy replica seldom pulls an event only to hand it back.
+// A pull waits on the server without holding one of the replica's in-flight
+// slots (MaxInFlight): an event that arrives waits for a slot instead, kept
+// alive by the heartbeat. Holding a slot while waiting on a partition with no
+// event left a replica's slots idle while other partitions had events.
 func (c *Cluster) pull(p int) {
 	defer c.pullers.Done()
-	slotted := false
 	for {
-		if slotted {
-			slotted = c.fetchSlotted(p)
-		} else {
-			slotted = c.fetch(p)
-		}
+		c.fetch(p)
 		select {
 		case <-c.closed:
 			return
@@ -454,94 +429,30 @@ func (c *Cluster) pull(p int) {
 }
 
 // fetch waits for partition p's next event and, once the replica has a slot
-// for it, hands it on. It reports whether the puller is to queue for a slot
-// before asking for p's next event: the event was handed back for want of a
-// slot, or it ran and was acknowledged.
-func (c *Cluster) fetch(p int) (queue bool) {
+// for it, hands it on.
+func (c *Cluster) fetch(p int) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.PullWait)
 	defer cancel()
 	batch, err := c.cons[p].Fetch(1, jetstream.FetchContext(ctx))
 	if err != nil {
 		c.pause()
-		return false
+		return
 	}
-	msg := one(batch)
+	var msg jetstream.Msg
+	for m := range batch.Messages() {
+		msg = m
+	}
 	if msg == nil {
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			c.pause()
 		}
-		return false
+		return
 	}
-	f, ok := c.receive(msg)
-	if !ok {
-		return false
-	}
-	t := time.NewTimer(handBack)
-	defer t.Stop()
-	select {
-	case c.slots <- struct{}{}:
-	case <-t.C:
-		c.giveBack(f)
-		c.stats.handedBack.Add(1)
-		return true
-	case <-c.closed:
-		c.giveBack(f)
-		return false
-	}
-	c.running.Add(1)
-	return c.handOn(f)
-}
-
-// fetchSlotted waits for one of the replica's slots, then takes partition
-// p's next event if one is there at once, and reports, as fetch does,
-// whether the puller is to queue for a slot again. Without an event it frees
-// the slot and goes back to waiting on the server, unless the replica is
-// still full.
-func (c *Cluster) fetchSlotted(p int) bool {
-	select {
-	case c.slots <- struct{}{}:
-	case <-c.closed:
-		return false
-	}
-	batch, err := c.cons[p].FetchNoWait(1)
-	var msg jetstream.Msg
-	if err == nil {
-		msg = one(batch)
-	}
-	if msg == nil {
-		<-c.slots
-		// Every slot runs an event: stay in the queue for a slot (which
-		// waits for one to finish) rather than pull an event only to hand
-		// it back. Slots held by other pullers asking do not count, or
-		// the pullers of an idle replica would ask in a loop.
-		return err == nil && c.running.Load() >= int64(cap(c.slots))
-	}
-	f, ok := c.receive(msg)
-	if !ok {
-		<-c.slots
-		return false
-	}
-	c.running.Add(1)
-	return c.handOn(f)
-}
-
-func one(b jetstream.MessageBatch) jetstream.Msg {
-	var msg jetstream.Msg
-	for m := range b.Messages() {
-		msg = m
-	}
-	return msg
-}
-
-// receive registers a pulled event with the heartbeat. It reports false for
-// an event that is not to run: malformed, or redelivered and finished
-// already (then it is acknowledged).
-func (c *Cluster) receive(msg jetstream.Msg) (flight, bool) {
 	meta, err := msg.Metadata()
 	if err != nil {
 		c.log.Error("mluviinats: event without metadata", "err", err)
 		_ = msg.Term()
-		return flight{}, false
+		return
 	}
 	seq := meta.Sequence.Stream
 	if meta.NumDelivered > 1 {
@@ -549,50 +460,36 @@ func (c *Cluster) receive(msg jetstream.Msg) (flight, bool) {
 		if c.isFinished(seq) {
 			c.stats.skipped.Add(1)
 			c.ack(seq, msg)
-			return flight{}, false
+			return
 		}
 	}
 	h := msg.Headers()
 	session, _ := strconv.ParseInt(h.Get(hdrSession), 10, 64)
 	received, _ := strconv.ParseInt(h.Get(hdrReceived), 10, 64)
-	f := flight{ev: QueuedEvent{ID: seq, SessionID: session, Name: h.Get(hdrName), Body: msg.Data(), Received: time.Unix(0, received)},
-		msg: msg, ended: make(chan struct{})}
+	f := flight{ev: QueuedEvent{ID: seq, SessionID: session, Name: h.Get(hdrName), Body: msg.Data(), Received: time.Unix(0, received)}, msg: msg}
 	c.mu.Lock()
 	c.flights[seq] = f // from now on the heartbeat keeps it
 	c.mu.Unlock()
-	return f, true
-}
-
-// handOn gives an event that holds a slot to Take and waits until it is
-// acknowledged: the partition has no other event for anyone until then. It
-// reports true: the puller then queues for a slot before asking for the
-// partition's next event, so that a busy replica does not pull one only to
-// hand it back.
-func (c *Cluster) handOn(f flight) bool {
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.closed:
+		c.mu.Lock()
+		delete(c.flights, seq)
+		c.mu.Unlock()
+		_ = msg.Nak() // another replica takes it at once
+		return
+	}
 	select {
 	case c.out <- f:
+		return
 	case <-c.closed:
-		c.running.Add(-1)
 		<-c.slots
-		c.giveBack(f)
-		return false
+		c.mu.Lock()
+		delete(c.flights, seq)
+		c.mu.Unlock()
+		_ = msg.Nak() // another replica takes it at once
+		return
 	}
-	select {
-	case <-f.ended:
-		return true
-	case <-c.closed:
-		return false
-	}
-}
-
-// giveBack returns an event to JetStream unrun: another replica (or this
-// one, later) takes it at once, before the partition's next event.
-func (c *Cluster) giveBack(f flight) {
-	c.mu.Lock()
-	delete(c.flights, f.ev.ID)
-	c.mu.Unlock()
-	_ = f.msg.Nak()
-	close(f.ended)
 }
 
 // pause waits a little after a failed pull (NATS down, reconnecting).
@@ -666,9 +563,8 @@ func (c *Cluster) Take(ctx context.Context) (QueuedEvent, error) {
 	}
 }
 
-// Done implements Queue: it frees e's slot, records e as finished (in the DONE
-// bucket and in memory) and acknowledges it, waiting for JetStream's
-// confirmation. When the
+// Done implements Queue: it records e as finished (in the DONE bucket and in
+// memory) and acknowledges it, waiting for JetStream's confirmation. When the
 // acknowledgement is lost, the redelivery finds the record and is skipped.
 func (c *Cluster) Done(e QueuedEvent) {
 	c.mu.Lock()
@@ -679,11 +575,6 @@ func (c *Cluster) Done(e QueuedEvent) {
 	if !ok {
 		return
 	}
-	// The slot is free once the handler returned: recording and
-	// acknowledging take round trips during which the replica can already
-	// start another event (the partition's next one waits for the ack).
-	c.running.Add(-1)
-	<-c.slots
 	// Both calls are retried through a NATS outage (a restart, a dropped
 	// connection) for up to AckWait: the record must be stored before
 	// another replica gets the event again, or it would run twice.
@@ -694,7 +585,7 @@ func (c *Cluster) Done(e QueuedEvent) {
 		c.log.Warn("mluviinats: recording a finished event", "seq", e.ID, "err", err)
 	}
 	c.ack(e.ID, f.msg)
-	close(f.ended)
+	<-c.slots
 }
 
 // retry calls op until it succeeds, for up to AckWait, pausing 50 ms
@@ -726,7 +617,7 @@ func (c *Cluster) ack(seq uint64, m jetstream.Msg) {
 
 // Len implements Queue: the events this replica holds (pulled, not Done).
 // The stream's backlog is not counted.
-func (c *Cluster) Len() int { return int(c.running.Load()) }
+func (c *Cluster) Len() int { return len(c.slots) }
 
 // Close implements Queue: it stops pulling; Take then returns
 // ErrQueueClosed, and Put fails. Done still acknowledges the events being

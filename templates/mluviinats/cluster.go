@@ -257,24 +257,35 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		}
 		return nil, fmt.Errorf("%w: NATS is not connected (%s)", ErrSetup, url)
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.OpTimeout)
-	defer cancel()
+	// Each call is bounded by OpTimeout, not the whole set-up, which makes
+	// one call per partition.
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, cancel := range cancels {
+			cancel()
+		}
+	}()
+	op := func() context.Context {
+		octx, cancel := context.WithTimeout(ctx, cfg.OpTimeout)
+		cancels = append(cancels, cancel)
+		return octx
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
-	if _, err := js.AccountInfo(ctx); err != nil {
+	if _, err := js.AccountInfo(op()); err != nil {
 		return nil, fmt.Errorf("%w: JetStream is not available on %s (start nats-server with -js): %w", ErrSetup, nc.ConnectedUrlRedacted(), err)
 	}
 	c := &Cluster{cfg: cfg, nc: nc, js: js, log: cfg.Logger, msgID: cfg.DuplicateWindow > 0,
 		out: make(chan flight), slots: make(chan struct{}, cfg.MaxInFlight), closed: make(chan struct{}),
 		flights: map[uint64]flight{}, finished: map[uint64]time.Time{}}
 	c.ctx, c.stop = context.WithCancel(context.Background())
-	if err := c.setupStream(ctx); err != nil {
+	if err := c.setupStream(op); err != nil {
 		return nil, err
 	}
 	for p := range cfg.Partitions {
-		cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
+		cons, err := js.CreateOrUpdateConsumer(op(), cfg.Stream, jetstream.ConsumerConfig{
 			Durable:       fmt.Sprintf("p%03d", p),
 			FilterSubject: c.eventSubject(p),
 			AckPolicy:     jetstream.AckExplicitPolicy,
@@ -289,12 +300,12 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		}
 		c.cons = append(c.cons, cons)
 	}
-	if c.done, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	if c.done, err = js.CreateOrUpdateKeyValue(op(), jetstream.KeyValueConfig{
 		Bucket: cfg.Stream + "_DONE", TTL: cfg.DoneTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
 	}); err != nil {
 		return nil, fmt.Errorf("%w: key-value bucket %s_DONE: %w", ErrSetup, cfg.Stream, err)
 	}
-	if c.wait, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	if c.wait, err = js.CreateOrUpdateKeyValue(op(), jetstream.KeyValueConfig{
 		Bucket: cfg.Stream + "_WAIT", TTL: cfg.WaitTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
 	}); err != nil {
 		return nil, fmt.Errorf("%w: key-value bucket %s_WAIT: %w", ErrSetup, cfg.Stream, err)
@@ -309,10 +320,10 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 
 // setupStream finds the stream or creates it, and checks that it was made for
 // the same spec and partition count.
-func (c *Cluster) setupStream(ctx context.Context) error {
+func (c *Cluster) setupStream(op func() context.Context) error {
 	cfg := c.cfg
 	spec := SpecHash()
-	s, err := c.js.Stream(ctx, cfg.Stream)
+	s, err := c.js.Stream(op(), cfg.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		sc := jetstream.StreamConfig{
 			Name:        cfg.Stream,
@@ -328,7 +339,7 @@ func (c *Cluster) setupStream(ctx context.Context) error {
 		if cfg.DuplicateWindow > 0 {
 			sc.Duplicates = cfg.DuplicateWindow
 		}
-		if s, err = c.js.CreateStream(ctx, sc); err != nil {
+		if s, err = c.js.CreateStream(op(), sc); err != nil {
 			return fmt.Errorf("%w: stream %s is missing and could not be created: %w", ErrSetup, cfg.Stream, err)
 		}
 	} else if err != nil {

@@ -689,39 +689,16 @@ func (r *jsonReader) enumValue(numbers []enumNumber) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// readSlice reads a list whose elements elem reads; null reads as nil.
-func readSlice[T any](r *jsonReader, elem func(*jsonReader) T) []T {
-	if !r.beginArray() {
-		return nil
-	}
+// emptyList consumes the ] of a list just begun when the list is empty.
+// The generated list readers (generator/gotypes.go) use it to return an
+// empty, non-nil list for [] without allocating.
+func (r *jsonReader) emptyList() bool {
 	if r.peek() == ']' {
 		r.pos++
 		r.depth--
-		return []T{}
+		return true
 	}
-	out := make([]T, 0, 4) // most lists mluvii sends are short
-	for i := 0; r.nextElem(i); i++ {
-		out = append(out, elem(r))
-		r.atIndex(i)
-	}
-	return out
-}
-
-// readMap reads an object into a map; members whose value is null are absent.
-func readMap[T any](r *jsonReader, elem func(*jsonReader) T) map[string]T {
-	if !r.beginObject() {
-		return nil
-	}
-	out := map[string]T{}
-	for i := 0; r.nextKey(i); i++ {
-		k := r.key
-		if r.null() {
-			continue
-		}
-		out[k] = elem(r)
-		r.atKey(k)
-	}
-	return out
+	return false
 }
 
 // keyIs reports whether the current key is name in any letter case.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,15 +96,22 @@ func (r *jsonReader) atIndex(i int) {
 }
 
 func (r *jsonReader) ws() {
-	for r.pos < len(r.s) && r.s[r.pos] <= ' ' {
-		switch r.s[r.pos] {
-		case ' ', '\t', '\n', '\r':
-			r.pos++
-		default:
-			return
-		}
+	if r.pos < len(r.s) && r.s[r.pos] <= ' ' {
+		r.skipSpace()
 	}
 }
+
+// skipSpace advances to the next byte that is not JSON white space.
+func (r *jsonReader) skipSpace() {
+	i, s := r.pos, r.s
+	for i < len(s) && jsonSpace[s[i]] {
+		i++
+	}
+	r.pos = i
+}
+
+// jsonSpace marks the bytes JSON counts as white space.
+var jsonSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // peek returns the next non-space byte, or 0 at the end.
 func (r *jsonReader) peek() byte {
@@ -259,16 +267,54 @@ var plainStringByte = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	loBits = 0x0101010101010101
+	hiBits = 0x8080808080808080
+)
+
+// le64 returns the first eight bytes of s as a little-endian word; the
+// compiler makes it one load.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// special8 marks the bytes of w (a little-endian word of string bytes) that
+// are a quote, a backslash or a control character with their high bit. A
+// byte above a marked one may be marked wrongly (a borrow), the lowest mark
+// never is, and no such byte goes unmarked.
+func special8(w uint64) uint64 {
+	hasZero := func(v uint64) uint64 { return (v - loBits) &^ v & hiBits }
+	control := (w - 0x20*loBits) &^ w & hiBits
+	return hasZero(w^('"'*loBits)) | hasZero(w^('\\'*loBits)) | control
+}
+
 // rawString reads a quoted string and returns its unescaped value. Strings
 // without escapes and with valid UTF-8 are returned without copying.
 func (r *jsonReader) rawString() string {
 	r.pos++ // opening quote
 	start, i, s := r.pos, r.pos, r.s
-	var high byte
+	// Eight bytes at a time: the lowest marked byte of a word is the first
+	// quote, backslash or control character (special8). high collects the
+	// bytes before it, to tell whether the string is all ASCII.
+	var high uint64
+	for i+8 <= len(s) {
+		w := le64(s[i : i+8])
+		if m := special8(w); m != 0 {
+			n := bits.TrailingZeros64(m) >> 3
+			high |= w & (1<<(n*8) - 1)
+			i += n
+			goto found
+		}
+		high |= w
+		i += 8
+	}
 	for i < len(s) && plainStringByte[s[i]] {
-		high |= s[i]
+		high |= uint64(s[i])
 		i++
 	}
+found:
 	r.pos = i
 	switch {
 	case i >= len(s):
@@ -282,7 +328,7 @@ func (r *jsonReader) rawString() string {
 	}
 	v := s[start:i]
 	r.pos++
-	if high >= utf8.RuneSelf && !utf8.ValidString(v) {
+	if high&hiBits != 0 && !utf8.ValidString(v) {
 		return string([]rune(v)) // replaces invalid bytes with U+FFFD, as encoding/json does
 	}
 	return v
@@ -501,6 +547,9 @@ func (r *jsonReader) end() {
 
 // str reads a string; null reads as "".
 func (r *jsonReader) str() string {
+	if r.err == nil && r.peek() == '"' {
+		return r.rawString()
+	}
 	if r.err != nil || r.null() {
 		return ""
 	}
@@ -672,6 +721,9 @@ type enumNumber struct {
 // enumValue reads an open enum value: a string as it is, or a number mapped
 // through numbers.
 func (r *jsonReader) enumValue(numbers []enumNumber) string {
+	if r.err == nil && r.peek() == '"' {
+		return r.rawString()
+	}
 	if r.err != nil || r.null() {
 		return ""
 	}

@@ -328,10 +328,29 @@ found:
 	}
 	v := s[start:i]
 	r.pos++
-	if high&hiBits != 0 && !utf8.ValidString(v) {
+	if high&hiBits != 0 && !validUTF8(v) {
 		return string([]rune(v)) // replaces invalid bytes with U+FFFD, as encoding/json does
 	}
 	return v
+}
+
+// validUTF8 is utf8.ValidString with a quick path for what text in Latin
+// scripts is made of, ASCII and two-byte sequences; it hands anything else
+// to utf8.ValidString.
+func validUTF8(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if 0xC2 <= c && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
+		return utf8.ValidString(s[i:])
+	}
+	return true
 }
 
 // escapedString finishes a string that contains escapes, from its start.

@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // ParseTimestamp computes the instant itself instead of calling time.Date;
@@ -89,6 +90,21 @@ func TestSpecial8FindsTheFirstSpecialByte(t *testing.T) {
 		}
 		if got != want {
 			t.Fatalf("% x: first special byte %d, want %d", b, got, want)
+		}
+	}
+}
+
+// validUTF8 must agree with utf8.ValidString.
+func TestValidUTF8MatchesUTF8(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	picks := []byte{'a', 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f}
+	for range 200000 {
+		b := make([]byte, rng.Intn(12))
+		for i := range b {
+			b[i] = picks[rng.Intn(len(picks))]
+		}
+		if got, want := validUTF8(string(b)), utf8.ValidString(string(b)); got != want {
+			t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", b, got, want)
 		}
 	}
 }

@@ -965,10 +965,14 @@ func (r *jsonReader) smallInt() (int64, bool) {
 		i++
 	}
 	start := i
+	end := min(len(s), start+18)
 	var n int64
-	for i < len(s) && isDigit(s[i]) && i-start < 18 {
-		n = n*10 + int64(s[i]-'0')
-		i++
+	for ; i < end; i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			break
+		}
+		n = n*10 + int64(d)
 	}
 	if i == start || (s[start] == '0' && i-start > 1) {
 		return 0, false

@@ -35,7 +35,7 @@ func ParseTimestamp(s string) (Timestamp, error) {
 	var year, month, day, hour, minute, sec int
 	if y, ok := fixedDateTime(s); ok {
 		// The usual layout, read at fixed positions.
-		year, month, day, hour, minute, sec = y[0]*100+y[1], y[2], y[3], y[4], y[5], y[6]
+		year, month, day, hour, minute, sec = y[0], y[1], y[2], y[3], y[4], y[5]
 		p.i = len("2006-01-02T15:04:05")
 	} else {
 		year, month, day = p.num(4, '-'), p.num(2, '-'), p.num(2, 'T')
@@ -89,21 +89,23 @@ func daysFromCivil(year, month, day int) int64 {
 	return era*146097 + doe - 719468
 }
 
-// fixedDateTime reads the two-digit pairs of s's leading
-// "YYYY-MM-DDTHH:MM:SS" (the century and the year of the century first);
+// fixedDateTime reads the fields of s's leading "YYYY-MM-DDTHH:MM:SS";
 // ok is false when s does not start so, and the general parser reads it.
-func fixedDateTime(s string) (pairs [7]int, ok bool) {
+func fixedDateTime(s string) (f [6]int, ok bool) {
 	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
-		return pairs, false
+		return f, false
 	}
-	for k, i := range [7]int{0, 2, 5, 8, 11, 14, 17} {
-		hi, lo := s[i]-'0', s[i+1]-'0'
-		if hi > 9 || lo > 9 {
-			return pairs, false
-		}
-		pairs[k] = int(hi)*10 + int(lo)
+	// Each digit minus '0' is at most 9 exactly when it is a digit.
+	d := [14]byte{s[0] - '0', s[1] - '0', s[2] - '0', s[3] - '0', s[5] - '0', s[6] - '0', s[8] - '0',
+		s[9] - '0', s[11] - '0', s[12] - '0', s[14] - '0', s[15] - '0', s[17] - '0', s[18] - '0'}
+	if max(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13]) > 9 {
+		return f, false
 	}
-	return pairs, true
+	f[0] = int(d[0])*1000 + int(d[1])*100 + int(d[2])*10 + int(d[3])
+	for k := 1; k < 6; k++ {
+		f[k] = int(d[2*k+2])*10 + int(d[2*k+3])
+	}
+	return f, true
 }
 
 type tsParser struct {

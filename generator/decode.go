@@ -41,23 +41,25 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Comment("are substrings of s. The dispatcher passes a body it owns as s without")
 	f.Comment("copying it, so that a queued event holds its body once.")
 	f.Func().Id("decodeString").Params(jen.Id("s").String(), jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
+		jen.Comment("The reader stays on the stack: readActivity calls each type's reader"),
+		jen.Comment("directly, and no reader lets r escape."),
+		jen.Id("r").Op(":=").Id(rt.JSONReader).Values(jen.Dict{jen.Id(rd.S): jen.Id("s")}),
 		jen.Comment("Usually the name comes first: read the body once. A later, different"),
 		jen.Comment("name (the last duplicate key wins) or an error falls back to two passes."),
-		jen.If(jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id(rt.FirstMember).Call(jen.Id("s"), jen.Id("DiscriminatorKey")), jen.Lit("")), jen.Id("a").Op("!=").Nil()).Block(
-			jen.Id("r").Op(":=").Id(rt.NewJSONReader).Call(jen.Id("s")),
-			jen.Id("a").Dot("readJSON").Call(jen.Id("r")),
+		jen.If(jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id(rt.FirstMember).Call(jen.Id("s"), jen.Id("DiscriminatorKey")), jen.Lit(""))), jen.Id("a").Op("!=").Nil()).Block(
 			jen.Id("r").Dot(rd.End).Call(),
 			jen.If(jen.Id("r").Dot(rd.Err).Op("==").Nil().Op("&&").Id("canonicalName").Call(jen.Id("r").Dot(rd.Name), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call()).Block(
 				jen.Id("a").Dot("setRaw").Call(jen.Id("s")),
 				jen.Return(jen.Id("a"), jen.Nil()),
 			),
+			jen.Id("r").Op("=").Id(rt.JSONReader).Values(jen.Dict{jen.Id(rd.S): jen.Id("s")}),
 		),
-		jen.Id("r").Op(":=").Id(rt.NewJSONReader).Call(jen.Id("s")),
-		jen.List(jen.Id("name"), jen.Id("match")).Op(":=").Id("scanActivityName").Call(jen.Id("r")),
+		jen.List(jen.Id("name"), jen.Id("match")).Op(":=").Id("scanActivityName").Call(jen.Op("&").Id("r")),
 		jen.If(jen.Id("r").Dot(rd.Err).Op("!=").Nil()).Block(
 			jen.Return(jen.Nil(), jen.Id("r").Dot(rd.Result).Call(jen.Id("body"), jen.Id("name"))),
 		),
-		jen.Id("a").Op(":=").Id("newActivity").Call(jen.Id("name"), jen.Id("match")),
+		jen.Id("r").Dot(rd.Pos).Op("=").Lit(0),
+		jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id("name"), jen.Id("match"))),
 		jen.If(jen.Id("a").Op("==").Nil()).Block(
 			jen.Return(jen.Op("&").Id("Unknown").Values(jen.Dict{
 				jen.Id("Name"):      jen.Id("name"),
@@ -65,8 +67,6 @@ func (g *gen) decodeFunc(f *jen.File) {
 				jen.Id("Raw"):       jen.Qual("encoding/json", "RawMessage").Parens(jen.Id("s")),
 			}), jen.Nil()),
 		),
-		jen.Id("r").Dot(rd.Pos).Op("=").Lit(0),
-		jen.Id("a").Dot("readJSON").Call(jen.Id("r")),
 		jen.Id("r").Dot(rd.End).Call(),
 		jen.If(jen.Id("r").Dot(rd.Err).Op("!=").Nil()).Block(
 			jen.Return(jen.Nil(), jen.Id("r").Dot(rd.Result).Call(jen.Id("body"), jen.Id("a").Dot("ActivityName").Call())),
@@ -142,33 +142,70 @@ func (g *gen) lookupActivity(f *jen.File) {
 		}
 		return jen.Add(v).Op("==").Lit(lit)
 	}
-	var names, news []jen.Code
+	type nameCase struct {
+		lit string
+		ret jen.Code
+	}
+	var news, reads []jen.Code
+	var matches []jen.Code
+	byLen := map[int][]nameCase{}
+	var lens []int
+	add := func(lit string, ret jen.Code) {
+		if byLen[len(lit)] == nil {
+			lens = append(lens, len(lit))
+		}
+		byLen[len(lit)] = append(byLen[len(lit)], nameCase{lit, ret})
+	}
 	for _, a := range g.api.Activities {
 		ret := jen.Return(jen.Id("Activity" + a.GoName))
 		news = append(news, jen.Case(jen.Id("Activity"+a.GoName)).Block(jen.Return(jen.Op("&").Id(a.GoName).Values())))
+		reads = append(reads, jen.Case(jen.Id("Activity"+a.GoName)).Block(
+			jen.Id("x").Op(":=").New(jen.Id(a.GoName)),
+			jen.Id("x").Dot("readJSON").Call(jen.Id("r")),
+			jen.Return(jen.Id("x")),
+		))
 		if a.Match != nil {
 			var alts []jen.Code
 			for _, v := range a.Match.Values {
 				alts = append(alts, jen.Id(rt.EqualFold).Call(jen.Id("match"), jen.Lit(v)))
 			}
-			names = append(names, jen.Case(jen.Id("name").Op("==").Lit("").Op("&&").Parens(or(alts...))).Block(ret))
+			matches = append(matches, jen.If(or(alts...)).Block(ret))
 			continue
 		}
-		cond := eq(jen.Id("name"), a.Wire)
+		add(a.Wire, ret)
 		for _, alias := range a.Aliases {
-			cond = cond.Op("||").Add(eq(jen.Id("name"), alias))
+			add(alias, ret)
 		}
-		names = append(names, jen.Case(cond).Block(ret))
+	}
+	sort.Ints(lens)
+	groups := []jen.Code{jen.Case(jen.Lit(0)).Block(matches...)}
+	for _, n := range lens {
+		var stmts []jen.Code
+		for _, c := range byLen[n] {
+			stmts = append(stmts, jen.If(eq(jen.Id("name"), c.lit)).Block(c.ret))
+		}
+		if n == 0 {
+			continue // an empty name is a body without one
+		}
+		groups = append(groups, jen.Case(jen.Lit(n)).Block(stmts...))
 	}
 	f.Comment("canonicalName returns the wire name of the activity called name (or, for")
 	f.Comment("an unnamed body, identified by match), or \"\" when the spec does not know it.")
+	f.Comment("Names are grouped by length, so most are rejected by one compare.")
 	f.Func().Id("canonicalName").Params(jen.List(jen.Id("name"), jen.Id("match")).String()).String().Block(
-		jen.Switch().Block(names...),
+		jen.Switch(jen.Len(jen.Id("name"))).Block(groups...),
 		jen.Return(jen.Lit("")),
 	)
 	f.Comment("newActivity returns the zero activity canonicalName finds, or nil.")
 	f.Func().Id("newActivity").Params(jen.List(jen.Id("name"), jen.Id("match")).String()).Id("activityReader").Block(
 		jen.Switch(jen.Id("canonicalName").Call(jen.Id("name"), jen.Id("match"))).Block(news...),
+		jen.Return(jen.Nil()),
+	)
+	f.Comment("readActivity reads the activity whose wire name is name (from canonicalName)")
+	f.Comment("from r, or returns nil for \"\". Each reader is called directly, not through")
+	f.Comment("activityReader, so that r does not escape.")
+	f.Func().Id("readActivity").Params(jen.Id("r").Op("*").Id(rt.JSONReader), jen.Id("name").String()).Id("activityReader").Block(
+		jen.Switch(jen.Id("name")).Block(reads...),
 		jen.Return(jen.Nil()),
 	)
 }

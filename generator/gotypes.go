@@ -88,7 +88,11 @@ func isTrue(v *jen.Statement) *jen.Statement         { return v }
 func nonZero(v *jen.Statement) *jen.Statement        { return v.Op("!=").Lit(0) }
 func notNil(v *jen.Statement) *jen.Statement         { return v.Op("!=").Nil() }
 
-// readExpr reads one value of t from the reader r.
+// readExpr reads one value of t from the reader r. Lists and maps are read
+// by a function literal called in place, not by a generic helper taking the
+// element reader as a func value: a call through a func value makes r escape
+// (escape analysis cannot see the callee), which would put Decode's reader on
+// the heap; a literal called directly is analysed like a plain call.
 func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 	r := jen.Id("r")
 	if b, ok := builtinGo[t.Kind]; ok {
@@ -96,9 +100,9 @@ func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 	}
 	switch t.Kind {
 	case ir.Slice:
-		return jen.Id(rt.ReadSlice).Call(r, readFunc(t.Elem))
+		return listReader(t, readExpr(t.Elem, false))
 	case ir.Map:
-		return jen.Id(rt.ReadMap).Call(r, looseReadFunc(t.Elem))
+		return mapReader(t, looseReadExpr(t.Elem))
 	case ir.StructKind:
 		if ptr {
 			return jen.Id("read" + t.Struct.GoName + "Ptr").Call(r)
@@ -110,20 +114,37 @@ func readExpr(t *ir.Type, ptr bool) *jen.Statement {
 	panic("generator: unknown type kind")
 }
 
-// readFunc is a func(*jsonReader) T value reading one value of t.
-func readFunc(t *ir.Type) *jen.Statement {
-	if b, ok := builtinGo[t.Kind]; ok {
-		return jen.Parens(jen.Op("*").Id(rt.JSONReader)).Dot(b.read)
-	}
-	switch t.Kind {
-	case ir.StructKind:
-		return jen.Id("read" + t.Struct.GoName)
-	case ir.EnumKind, ir.FlagsKind:
-		return jen.Id("read" + t.Enum.GoName)
-	}
-	return jen.Func().Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Add(goType(t, false)).Block(
-		jen.Return(readExpr(t, false)),
-	)
+// listReader reads a list of t's elements with elem; null reads as nil, []
+// as an empty list.
+func listReader(t *ir.Type, elem *jen.Statement) *jen.Statement {
+	r := jen.Id("r")
+	return jen.Func().Params(r.Clone().Op("*").Id(rt.JSONReader)).Add(goType(t, false)).Block(
+		jen.If(jen.Op("!").Add(r.Clone()).Dot(rd.BeginArray).Call()).Block(jen.Return(jen.Nil())),
+		jen.If(r.Clone().Dot(rd.EmptyList).Call()).Block(jen.Return(goType(t, false).Values())),
+		jen.Id("out").Op(":=").Make(goType(t, false), jen.Lit(0), jen.Lit(4)).Comment("most lists mluvii sends are short"),
+		jen.For(jen.Id("i").Op(":=").Lit(0), r.Clone().Dot(rd.NextElem).Call(jen.Id("i")), jen.Id("i").Op("++")).Block(
+			jen.Id("out").Op("=").Append(jen.Id("out"), elem),
+			r.Clone().Dot(rd.AtIndex).Call(jen.Id("i")),
+		),
+		jen.Return(jen.Id("out")),
+	).Call(r)
+}
+
+// mapReader reads an object into a map of t; members whose value is null are
+// absent.
+func mapReader(t *ir.Type, elem *jen.Statement) *jen.Statement {
+	r := jen.Id("r")
+	return jen.Func().Params(r.Clone().Op("*").Id(rt.JSONReader)).Add(goType(t, false)).Block(
+		jen.If(jen.Op("!").Add(r.Clone()).Dot(rd.BeginObject).Call()).Block(jen.Return(jen.Nil())),
+		jen.Id("out").Op(":=").Add(goType(t, false)).Values(),
+		jen.For(jen.Id("i").Op(":=").Lit(0), r.Clone().Dot(rd.NextKey).Call(jen.Id("i")), jen.Id("i").Op("++")).Block(
+			jen.Id("k").Op(":=").Add(r.Clone()).Dot(rd.Key),
+			jen.If(r.Clone().Dot(rd.Null).Call()).Block(jen.Continue()),
+			jen.Id("out").Index(jen.Id("k")).Op("=").Add(elem),
+			r.Clone().Dot(rd.AtKey).Call(jen.Id("k")),
+		),
+		jen.Return(jen.Id("out")),
+	).Call(r)
 }
 
 // writeStmt writes the value v of type t with the writer w.
@@ -198,17 +219,14 @@ func or(conds ...jen.Code) *jen.Statement {
 	return s
 }
 
-// looseReadFunc is readFunc for the values of a map: mluvii's string maps
-// (and string lists inside them) may carry numbers, booleans, even lists,
-// which are kept as their JSON text.
-func looseReadFunc(t *ir.Type) *jen.Statement {
+// looseReadExpr is readExpr for the values of a map: mluvii's string maps
+// carry numbers and booleans too, read as their literal text.
+func looseReadExpr(t *ir.Type) *jen.Statement {
 	switch {
 	case t.Kind == ir.String:
-		return jen.Parens(jen.Op("*").Id(rt.JSONReader)).Dot(rd.LooseStr)
+		return jen.Id("r").Dot(rd.LooseStr).Call()
 	case t.Kind == ir.Slice && t.Elem.Kind == ir.String:
-		return jen.Func().Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Index().String().Block(
-			jen.Return(jen.Id(rt.ReadSlice).Call(jen.Id("r"), looseReadFunc(t.Elem))),
-		)
+		return listReader(t, looseReadExpr(t.Elem))
 	}
-	return readFunc(t)
+	return readExpr(t, false)
 }

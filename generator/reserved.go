@@ -39,7 +39,7 @@ var emitterNames = map[scope][]string{
 		// activities.go
 		"Activity", "Unknown",
 		// decode.go
-		"Decode", "decodeString", "activityReader", "scanActivityName", "canonicalName", "newActivity",
+		"Decode", "decodeString", "activityReader", "scanActivityName", "canonicalName", "newActivity", "readActivity",
 		// schema.go
 		"DiscriminatorKey", "SessionKey", "foldActivityNames", "channelSources", "activityInfos", "typeInfos", "envelopeInfos",
 		// channels.go

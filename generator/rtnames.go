@@ -16,8 +16,6 @@ var rt = struct {
 	NewJSONReader string `decl:"runtime"`
 	JSONReader    string `decl:"runtime"`
 	JSONWriter    string `decl:"runtime"`
-	ReadSlice     string `decl:"runtime"`
-	ReadMap       string `decl:"runtime"`
 	ReadFlags     string `decl:"runtime"`
 	SetPath       string `decl:"runtime.DecodeError"`
 	WriteSlice    string `decl:"runtime"`
@@ -55,7 +53,7 @@ var rt = struct {
 	ChannelOf  string `decl:"runtime"`
 }{
 	NewJSONReader: "newJSONReader", JSONReader: "jsonReader", JSONWriter: "jsonWriter",
-	ReadSlice: "readSlice", ReadMap: "readMap", ReadFlags: "readFlags", SetPath: "setPath", WriteSlice: "writeSlice", WriteMap: "writeMap",
+	ReadFlags: "readFlags", SetPath: "setPath", WriteSlice: "writeSlice", WriteMap: "writeMap",
 	EqualFold: "equalFold", FirstMember: "firstMember", LenientInt64: "lenientInt64",
 	Timestamp: "Timestamp", EnumNumberEntry: "enumNumber", EnumNumber: "EnumNumber",
 	ActivityInfo: "ActivityInfo", FieldInfo: "FieldInfo", TypeInfo: "TypeInfo", TypeRef: "TypeRef",
@@ -85,6 +83,11 @@ var rd = struct {
 	// Structure.
 	Object      string `decl:"runtime.jsonReader"`
 	BeginObject string `decl:"runtime.jsonReader"`
+	BeginArray  string `decl:"runtime.jsonReader"`
+	EmptyList   string `decl:"runtime.jsonReader"`
+	NextElem    string `decl:"runtime.jsonReader"`
+	AtIndex     string `decl:"runtime.jsonReader"`
+	AtKey       string `decl:"runtime.jsonReader"`
 	NextKey     string `decl:"runtime.jsonReader"`
 	KeyIs       string `decl:"runtime.jsonReader"`
 	Skip        string `decl:"runtime.jsonReader"`
@@ -107,7 +110,8 @@ var rd = struct {
 	Str: "str", LooseStr: "looseStr", Boolean: "boolean", Int32: "int32", Int64: "int64",
 	Float64: "float64", Timestamp: "timestamp", RawValue: "rawValue",
 	EnumValue: "enumValue", SessionID: "sessionID", ActivityName: "activityName",
-	Object: "object", BeginObject: "beginObject", NextKey: "nextKey", KeyIs: "keyIs", Skip: "skip",
+	Object: "object", BeginObject: "beginObject", BeginArray: "beginArray", EmptyList: "emptyList",
+	NextElem: "nextElem", AtIndex: "atIndex", AtKey: "atKey", NextKey: "nextKey", KeyIs: "keyIs", Skip: "skip",
 	Null: "null", Peek: "peek", RawString: "rawString", Kind: "kind", At: "at", End: "end",
 	Fail: "fail", Missing: "missing", Result: "result",
 	S: "s", Pos: "pos", Err: "err", Key: "key", Name: "name",

@@ -20,23 +20,25 @@ func Decode(body []byte) (Activity, error) {
 // are substrings of s. The dispatcher passes a body it owns as s without
 // copying it, so that a queued event holds its body once.
 func decodeString(s string, body []byte) (Activity, error) {
+	// The reader stays on the stack: readActivity calls each type's reader
+	// directly, and no reader lets r escape.
+	r := jsonReader{s: s}
 	// Usually the name comes first: read the body once. A later, different
 	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := newActivity(firstMember(s, DiscriminatorKey), ""); a != nil {
-		r := newJSONReader(s)
-		a.readJSON(r)
+	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
 		r.end()
 		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
 			a.setRaw(s)
 			return a, nil
 		}
+		r = jsonReader{s: s}
 	}
-	r := newJSONReader(s)
-	name, match := scanActivityName(r)
+	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
-	a := newActivity(name, match)
+	r.pos = 0
+	a := readActivity(&r, canonicalName(name, match))
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -44,8 +46,6 @@ func decodeString(s string, body []byte) (Activity, error) {
 			SessionID: lenientInt64(s, "sessionId"),
 		}, nil
 	}
-	r.pos = 0
-	a.readJSON(r)
 	r.end()
 	if r.err != nil {
 		return nil, r.result(body, a.ActivityName())
@@ -92,106 +92,178 @@ func scanActivityName(r *jsonReader) (name, match string) {
 
 // canonicalName returns the wire name of the activity called name (or, for
 // an unnamed body, identified by match), or "" when the spec does not know it.
+// Names are grouped by length, so most are rejected by one compare.
 func canonicalName(name, match string) string {
-	switch {
-	case equalFold(name, "Ping"):
-		return ActivityPing
-	case equalFold(name, "ConversationStarted"):
-		return ActivityConversationStarted
-	case equalFold(name, "ConversationEnded"):
-		return ActivityConversationEnded
-	case equalFold(name, "Text"):
-		return ActivityText
-	case name == "" && (equalFold(match, "message") || equalFold(match, "mluvii")):
-		return ActivityMessage
-	case equalFold(name, "RichCardList"):
-		return ActivityRichCardList
-	case equalFold(name, "GetAvailableOperators"):
-		return ActivityGetAvailableOperators
-	case equalFold(name, "GetAvailableOperatorsResponse"):
-		return ActivityGetAvailableOperatorsResponse
-	case equalFold(name, "GetAvailableGroups"):
-		return ActivityGetAvailableGroups
-	case equalFold(name, "GetAvailableGroupsResponse"):
-		return ActivityGetAvailableGroupsResponse
-	case equalFold(name, "GetCallParams"):
-		return ActivityGetCallParams
-	case equalFold(name, "GetCallParamsResponse"):
-		return ActivityGetCallParamsResponse
-	case equalFold(name, "SetCallParams"):
-		return ActivitySetCallParams
-	case equalFold(name, "SetCallParamsResponse"):
-		return ActivitySetCallParamsResponse
-	case equalFold(name, "SendGuestOfflineEmail"):
-		return ActivitySendGuestOfflineEmail
-	case equalFold(name, "GetGuestIdentity"):
-		return ActivityGetGuestIdentity
-	case equalFold(name, "GetGuestIdentityResponse"):
-		return ActivityGetGuestIdentityResponse
-	case equalFold(name, "Forward"):
-		return ActivityForward
-	case equalFold(name, "HandOff"):
-		return ActivityHandOff
-	case equalFold(name, "EndConversation"):
-		return ActivityEndConversation
-	case equalFold(name, "Typing"):
-		return ActivityTyping
-	case equalFold(name, "DisableGuestInput"):
-		return ActivityDisableGuestInput
-	case equalFold(name, "EnableGuestInput"):
-		return ActivityEnableGuestInput
-	case equalFold(name, "GuestInputChangeResponse"):
-		return ActivityGuestInputChangeResponse
-	case equalFold(name, "GetHeroCards"):
-		return ActivityGetHeroCards
-	case equalFold(name, "GetHeroCardsResponse"):
-		return ActivityGetHeroCardsResponse
-	case equalFold(name, "SendHeroCard"):
-		return ActivitySendHeroCard
-	case equalFold(name, "SendHeroCardResponse"):
-		return ActivitySendHeroCardResponse
-	case equalFold(name, "ChatbotOpenFileUploadPrompt"):
-		return ActivityChatbotOpenFileUploadPrompt
-	case equalFold(name, "ChatbotOpenFileUploadPromptResponse"):
-		return ActivityChatbotOpenFileUploadPromptResponse
-	case equalFold(name, "EnableGuestUpload"):
-		return ActivityEnableGuestUpload
-	case equalFold(name, "EnableGuestUploadResponse"):
-		return ActivityEnableGuestUploadResponse
-	case equalFold(name, "DisableGuestUpload"):
-		return ActivityDisableGuestUpload
-	case equalFold(name, "DisableGuestUploadResponse"):
-		return ActivityDisableGuestUploadResponse
-	case equalFold(name, "GuestFileUpload"):
-		return ActivityGuestFileUpload
-	case equalFold(name, "GetMediaObjects"):
-		return ActivityGetMediaObjects
-	case equalFold(name, "GetMediaObjectsResponse"):
-		return ActivityGetMediaObjectsResponse
-	case equalFold(name, "ShareFile"):
-		return ActivityShareFile
-	case equalFold(name, "ShareFileResponse"):
-		return ActivityShareFileResponse
-	case equalFold(name, "HeroCardSubmission"):
-		return ActivityHeroCardSubmission
-	case equalFold(name, "HeroCardQuickReply"):
-		return ActivityHeroCardQuickReply
-	case equalFold(name, "ObtainCrmIdentity"):
-		return ActivityObtainCrmIdentity
-	case equalFold(name, "ObtainCrmIdentityResponse"):
-		return ActivityObtainCrmIdentityResponse
-	case equalFold(name, "AssignCrmIdentity"):
-		return ActivityAssignCrmIdentity
-	case equalFold(name, "AssignCrmIdentityResponse"):
-		return ActivityAssignCrmIdentityResponse
-	case equalFold(name, "SetTag"):
-		return ActivitySetTag
-	case equalFold(name, "UnsetTag"):
-		return ActivityUnsetTag
-	case equalFold(name, "RequestLocation"):
-		return ActivityRequestLocation
-	case equalFold(name, "GuestLocation"):
-		return ActivityGuestLocation
+	switch len(name) {
+	case 0:
+		if equalFold(match, "message") || equalFold(match, "mluvii") {
+			return ActivityMessage
+		}
+	case 4:
+		if equalFold(name, "Ping") {
+			return ActivityPing
+		}
+		if equalFold(name, "Text") {
+			return ActivityText
+		}
+	case 6:
+		if equalFold(name, "Typing") {
+			return ActivityTyping
+		}
+		if equalFold(name, "SetTag") {
+			return ActivitySetTag
+		}
+	case 7:
+		if equalFold(name, "Forward") {
+			return ActivityForward
+		}
+		if equalFold(name, "HandOff") {
+			return ActivityHandOff
+		}
+	case 8:
+		if equalFold(name, "UnsetTag") {
+			return ActivityUnsetTag
+		}
+	case 9:
+		if equalFold(name, "ShareFile") {
+			return ActivityShareFile
+		}
+	case 12:
+		if equalFold(name, "RichCardList") {
+			return ActivityRichCardList
+		}
+		if equalFold(name, "GetHeroCards") {
+			return ActivityGetHeroCards
+		}
+		if equalFold(name, "SendHeroCard") {
+			return ActivitySendHeroCard
+		}
+	case 13:
+		if equalFold(name, "GetCallParams") {
+			return ActivityGetCallParams
+		}
+		if equalFold(name, "SetCallParams") {
+			return ActivitySetCallParams
+		}
+		if equalFold(name, "GuestLocation") {
+			return ActivityGuestLocation
+		}
+	case 15:
+		if equalFold(name, "EndConversation") {
+			return ActivityEndConversation
+		}
+		if equalFold(name, "GuestFileUpload") {
+			return ActivityGuestFileUpload
+		}
+		if equalFold(name, "GetMediaObjects") {
+			return ActivityGetMediaObjects
+		}
+		if equalFold(name, "RequestLocation") {
+			return ActivityRequestLocation
+		}
+	case 16:
+		if equalFold(name, "GetGuestIdentity") {
+			return ActivityGetGuestIdentity
+		}
+		if equalFold(name, "EnableGuestInput") {
+			return ActivityEnableGuestInput
+		}
+	case 17:
+		if equalFold(name, "ConversationEnded") {
+			return ActivityConversationEnded
+		}
+		if equalFold(name, "DisableGuestInput") {
+			return ActivityDisableGuestInput
+		}
+		if equalFold(name, "EnableGuestUpload") {
+			return ActivityEnableGuestUpload
+		}
+		if equalFold(name, "ShareFileResponse") {
+			return ActivityShareFileResponse
+		}
+		if equalFold(name, "ObtainCrmIdentity") {
+			return ActivityObtainCrmIdentity
+		}
+		if equalFold(name, "AssignCrmIdentity") {
+			return ActivityAssignCrmIdentity
+		}
+	case 18:
+		if equalFold(name, "GetAvailableGroups") {
+			return ActivityGetAvailableGroups
+		}
+		if equalFold(name, "DisableGuestUpload") {
+			return ActivityDisableGuestUpload
+		}
+		if equalFold(name, "HeroCardSubmission") {
+			return ActivityHeroCardSubmission
+		}
+		if equalFold(name, "HeroCardQuickReply") {
+			return ActivityHeroCardQuickReply
+		}
+	case 19:
+		if equalFold(name, "ConversationStarted") {
+			return ActivityConversationStarted
+		}
+	case 20:
+		if equalFold(name, "GetHeroCardsResponse") {
+			return ActivityGetHeroCardsResponse
+		}
+		if equalFold(name, "SendHeroCardResponse") {
+			return ActivitySendHeroCardResponse
+		}
+	case 21:
+		if equalFold(name, "GetAvailableOperators") {
+			return ActivityGetAvailableOperators
+		}
+		if equalFold(name, "GetCallParamsResponse") {
+			return ActivityGetCallParamsResponse
+		}
+		if equalFold(name, "SetCallParamsResponse") {
+			return ActivitySetCallParamsResponse
+		}
+		if equalFold(name, "SendGuestOfflineEmail") {
+			return ActivitySendGuestOfflineEmail
+		}
+	case 23:
+		if equalFold(name, "GetMediaObjectsResponse") {
+			return ActivityGetMediaObjectsResponse
+		}
+	case 24:
+		if equalFold(name, "GetGuestIdentityResponse") {
+			return ActivityGetGuestIdentityResponse
+		}
+		if equalFold(name, "GuestInputChangeResponse") {
+			return ActivityGuestInputChangeResponse
+		}
+	case 25:
+		if equalFold(name, "EnableGuestUploadResponse") {
+			return ActivityEnableGuestUploadResponse
+		}
+		if equalFold(name, "ObtainCrmIdentityResponse") {
+			return ActivityObtainCrmIdentityResponse
+		}
+		if equalFold(name, "AssignCrmIdentityResponse") {
+			return ActivityAssignCrmIdentityResponse
+		}
+	case 26:
+		if equalFold(name, "GetAvailableGroupsResponse") {
+			return ActivityGetAvailableGroupsResponse
+		}
+		if equalFold(name, "DisableGuestUploadResponse") {
+			return ActivityDisableGuestUploadResponse
+		}
+	case 27:
+		if equalFold(name, "ChatbotOpenFileUploadPrompt") {
+			return ActivityChatbotOpenFileUploadPrompt
+		}
+	case 29:
+		if equalFold(name, "GetAvailableOperatorsResponse") {
+			return ActivityGetAvailableOperatorsResponse
+		}
+	case 35:
+		if equalFold(name, "ChatbotOpenFileUploadPromptResponse") {
+			return ActivityChatbotOpenFileUploadPromptResponse
+		}
 	}
 	return ""
 }
@@ -297,6 +369,211 @@ func newActivity(name, match string) activityReader {
 		return &RequestLocation{}
 	case ActivityGuestLocation:
 		return &GuestLocation{}
+	}
+	return nil
+}
+
+// readActivity reads the activity whose wire name is name (from canonicalName)
+// from r, or returns nil for "". Each reader is called directly, not through
+// activityReader, so that r does not escape.
+func readActivity(r *jsonReader, name string) activityReader {
+	switch name {
+	case ActivityPing:
+		x := new(Ping)
+		x.readJSON(r)
+		return x
+	case ActivityConversationStarted:
+		x := new(ConversationStarted)
+		x.readJSON(r)
+		return x
+	case ActivityConversationEnded:
+		x := new(ConversationEnded)
+		x.readJSON(r)
+		return x
+	case ActivityText:
+		x := new(Text)
+		x.readJSON(r)
+		return x
+	case ActivityMessage:
+		x := new(Message)
+		x.readJSON(r)
+		return x
+	case ActivityRichCardList:
+		x := new(RichCardList)
+		x.readJSON(r)
+		return x
+	case ActivityGetAvailableOperators:
+		x := new(GetAvailableOperators)
+		x.readJSON(r)
+		return x
+	case ActivityGetAvailableOperatorsResponse:
+		x := new(GetAvailableOperatorsResponse)
+		x.readJSON(r)
+		return x
+	case ActivityGetAvailableGroups:
+		x := new(GetAvailableGroups)
+		x.readJSON(r)
+		return x
+	case ActivityGetAvailableGroupsResponse:
+		x := new(GetAvailableGroupsResponse)
+		x.readJSON(r)
+		return x
+	case ActivityGetCallParams:
+		x := new(GetCallParams)
+		x.readJSON(r)
+		return x
+	case ActivityGetCallParamsResponse:
+		x := new(GetCallParamsResponse)
+		x.readJSON(r)
+		return x
+	case ActivitySetCallParams:
+		x := new(SetCallParams)
+		x.readJSON(r)
+		return x
+	case ActivitySetCallParamsResponse:
+		x := new(SetCallParamsResponse)
+		x.readJSON(r)
+		return x
+	case ActivitySendGuestOfflineEmail:
+		x := new(SendGuestOfflineEmail)
+		x.readJSON(r)
+		return x
+	case ActivityGetGuestIdentity:
+		x := new(GetGuestIdentity)
+		x.readJSON(r)
+		return x
+	case ActivityGetGuestIdentityResponse:
+		x := new(GetGuestIdentityResponse)
+		x.readJSON(r)
+		return x
+	case ActivityForward:
+		x := new(Forward)
+		x.readJSON(r)
+		return x
+	case ActivityHandOff:
+		x := new(HandOff)
+		x.readJSON(r)
+		return x
+	case ActivityEndConversation:
+		x := new(EndConversation)
+		x.readJSON(r)
+		return x
+	case ActivityTyping:
+		x := new(Typing)
+		x.readJSON(r)
+		return x
+	case ActivityDisableGuestInput:
+		x := new(DisableGuestInput)
+		x.readJSON(r)
+		return x
+	case ActivityEnableGuestInput:
+		x := new(EnableGuestInput)
+		x.readJSON(r)
+		return x
+	case ActivityGuestInputChangeResponse:
+		x := new(GuestInputChangeResponse)
+		x.readJSON(r)
+		return x
+	case ActivityGetHeroCards:
+		x := new(GetHeroCards)
+		x.readJSON(r)
+		return x
+	case ActivityGetHeroCardsResponse:
+		x := new(GetHeroCardsResponse)
+		x.readJSON(r)
+		return x
+	case ActivitySendHeroCard:
+		x := new(SendHeroCard)
+		x.readJSON(r)
+		return x
+	case ActivitySendHeroCardResponse:
+		x := new(SendHeroCardResponse)
+		x.readJSON(r)
+		return x
+	case ActivityChatbotOpenFileUploadPrompt:
+		x := new(ChatbotOpenFileUploadPrompt)
+		x.readJSON(r)
+		return x
+	case ActivityChatbotOpenFileUploadPromptResponse:
+		x := new(ChatbotOpenFileUploadPromptResponse)
+		x.readJSON(r)
+		return x
+	case ActivityEnableGuestUpload:
+		x := new(EnableGuestUpload)
+		x.readJSON(r)
+		return x
+	case ActivityEnableGuestUploadResponse:
+		x := new(EnableGuestUploadResponse)
+		x.readJSON(r)
+		return x
+	case ActivityDisableGuestUpload:
+		x := new(DisableGuestUpload)
+		x.readJSON(r)
+		return x
+	case ActivityDisableGuestUploadResponse:
+		x := new(DisableGuestUploadResponse)
+		x.readJSON(r)
+		return x
+	case ActivityGuestFileUpload:
+		x := new(GuestFileUpload)
+		x.readJSON(r)
+		return x
+	case ActivityGetMediaObjects:
+		x := new(GetMediaObjects)
+		x.readJSON(r)
+		return x
+	case ActivityGetMediaObjectsResponse:
+		x := new(GetMediaObjectsResponse)
+		x.readJSON(r)
+		return x
+	case ActivityShareFile:
+		x := new(ShareFile)
+		x.readJSON(r)
+		return x
+	case ActivityShareFileResponse:
+		x := new(ShareFileResponse)
+		x.readJSON(r)
+		return x
+	case ActivityHeroCardSubmission:
+		x := new(HeroCardSubmission)
+		x.readJSON(r)
+		return x
+	case ActivityHeroCardQuickReply:
+		x := new(HeroCardQuickReply)
+		x.readJSON(r)
+		return x
+	case ActivityObtainCrmIdentity:
+		x := new(ObtainCrmIdentity)
+		x.readJSON(r)
+		return x
+	case ActivityObtainCrmIdentityResponse:
+		x := new(ObtainCrmIdentityResponse)
+		x.readJSON(r)
+		return x
+	case ActivityAssignCrmIdentity:
+		x := new(AssignCrmIdentity)
+		x.readJSON(r)
+		return x
+	case ActivityAssignCrmIdentityResponse:
+		x := new(AssignCrmIdentityResponse)
+		x.readJSON(r)
+		return x
+	case ActivitySetTag:
+		x := new(SetTag)
+		x.readJSON(r)
+		return x
+	case ActivityUnsetTag:
+		x := new(UnsetTag)
+		x.readJSON(r)
+		return x
+	case ActivityRequestLocation:
+		x := new(RequestLocation)
+		x.readJSON(r)
+		return x
+	case ActivityGuestLocation:
+		x := new(GuestLocation)
+		x.readJSON(r)
+		return x
 	}
 	return nil
 }
@@ -566,7 +843,20 @@ func (x *Message) readJSON(r *jsonReader) {
 			}
 		case 11:
 			if equalFold(k, "attachments") {
-				x.Attachments = readSlice(r, readAttachment)
+				x.Attachments = func(r *jsonReader) []Attachment {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []Attachment{}
+					}
+					out := make([]Attachment, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readAttachment(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("attachments")
 				continue
 			}
@@ -615,7 +905,20 @@ func (x *RichCardList) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 5:
 			if equalFold(k, "items") {
-				x.Items = readSlice(r, readRichCard)
+				x.Items = func(r *jsonReader) []RichCard {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []RichCard{}
+					}
+					out := make([]RichCard, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readRichCard(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("items")
 				continue
 			}
@@ -752,7 +1055,20 @@ func (x *GetAvailableOperatorsResponse) readJSON(r *jsonReader) {
 			}
 		case 18:
 			if equalFold(k, "availableOperators") {
-				x.AvailableOperators = readSlice(r, readAvailableOperator)
+				x.AvailableOperators = func(r *jsonReader) []AvailableOperator {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []AvailableOperator{}
+					}
+					out := make([]AvailableOperator, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readAvailableOperator(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("availableOperators")
 				continue
 			}
@@ -790,7 +1106,20 @@ func (x *GetAvailableGroups) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 8:
 			if equalFold(k, "groupIds") {
-				x.GroupIDs = readSlice(r, (*jsonReader).int32)
+				x.GroupIDs = func(r *jsonReader) []int32 {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []int32{}
+					}
+					out := make([]int32, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, r.int32())
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("groupIds")
 				continue
 			}
@@ -870,7 +1199,20 @@ func (x *GetAvailableGroupsResponse) readJSON(r *jsonReader) {
 			}
 		case 15:
 			if equalFold(k, "availableGroups") {
-				x.AvailableGroups = readSlice(r, readAvailableGroup)
+				x.AvailableGroups = func(r *jsonReader) []AvailableGroup {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []AvailableGroup{}
+					}
+					out := make([]AvailableGroup, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readAvailableGroup(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("availableGroups")
 				continue
 			}
@@ -977,7 +1319,21 @@ func (x *GetCallParamsResponse) readJSON(r *jsonReader) {
 			}
 		case 10:
 			if equalFold(k, "callParams") {
-				x.CallParams = readMap(r, (*jsonReader).looseStr)
+				x.CallParams = func(r *jsonReader) map[string]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = r.looseStr()
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("callParams")
 				continue
 			}
@@ -1028,7 +1384,21 @@ func (x *SetCallParams) readJSON(r *jsonReader) {
 			}
 		case 10:
 			if equalFold(k, "callParams") {
-				x.CallParams = readMap(r, (*jsonReader).looseStr)
+				x.CallParams = func(r *jsonReader) map[string]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = r.looseStr()
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("callParams")
 				continue
 			}
@@ -1772,7 +2142,20 @@ func (x *GetHeroCardsResponse) readJSON(r *jsonReader) {
 				continue
 			}
 			if equalFold(k, "heroCards") {
-				x.HeroCards = readSlice(r, readHeroCardInfo)
+				x.HeroCards = func(r *jsonReader) []HeroCardInfo {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []HeroCardInfo{}
+					}
+					out := make([]HeroCardInfo, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readHeroCardInfo(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("heroCards")
 				continue
 			}
@@ -1829,7 +2212,21 @@ func (x *SendHeroCard) readJSON(r *jsonReader) {
 			}
 		case 13:
 			if equalFold(k, "initialParams") {
-				x.InitialParams = readMap(r, (*jsonReader).looseStr)
+				x.InitialParams = func(r *jsonReader) map[string]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = r.looseStr()
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("initialParams")
 				continue
 			}
@@ -1840,9 +2237,34 @@ func (x *SendHeroCard) readJSON(r *jsonReader) {
 				continue
 			}
 			if equalFold(k, "additionalParams") {
-				x.AdditionalParams = readMap(r, func(r *jsonReader) []string {
-					return readSlice(r, (*jsonReader).looseStr)
-				})
+				x.AdditionalParams = func(r *jsonReader) map[string][]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string][]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = func(r *jsonReader) []string {
+							if !r.beginArray() {
+								return nil
+							}
+							if r.emptyList() {
+								return []string{}
+							}
+							out := make([]string, 0, 4) // most lists mluvii sends are short
+							for i := 0; r.nextElem(i); i++ {
+								out = append(out, r.looseStr())
+								r.atIndex(i)
+							}
+							return out
+						}(r)
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("additionalParams")
 				continue
 			}
@@ -2418,7 +2840,20 @@ func (x *GetMediaObjectsResponse) readJSON(r *jsonReader) {
 			}
 		case 14:
 			if equalFold(k, "fileStoreItems") {
-				x.FileStoreItems = readSlice(r, readFileStoreItem)
+				x.FileStoreItems = func(r *jsonReader) []FileStoreItem {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []FileStoreItem{}
+					}
+					out := make([]FileStoreItem, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readFileStoreItem(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("fileStoreItems")
 				continue
 			}
@@ -2586,7 +3021,21 @@ func (x *HeroCardSubmission) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 6:
 			if equalFold(k, "params") {
-				x.Params = readMap(r, (*jsonReader).looseStr)
+				x.Params = func(r *jsonReader) map[string]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = r.looseStr()
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("params")
 				continue
 			}
@@ -2677,15 +3126,54 @@ func (x *HeroCardQuickReply) readJSON(r *jsonReader) {
 			}
 		case 11:
 			if equalFold(k, "fieldValues") {
-				x.FieldValues = readMap(r, (*jsonReader).looseStr)
+				x.FieldValues = func(r *jsonReader) map[string]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = r.looseStr()
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("fieldValues")
 				continue
 			}
 		case 16:
 			if equalFold(k, "additionalParams") {
-				x.AdditionalParams = readMap(r, func(r *jsonReader) []string {
-					return readSlice(r, (*jsonReader).looseStr)
-				})
+				x.AdditionalParams = func(r *jsonReader) map[string][]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string][]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = func(r *jsonReader) []string {
+							if !r.beginArray() {
+								return nil
+							}
+							if r.emptyList() {
+								return []string{}
+							}
+							out := make([]string, 0, 4) // most lists mluvii sends are short
+							for i := 0; r.nextElem(i); i++ {
+								out = append(out, r.looseStr())
+								r.atIndex(i)
+							}
+							return out
+						}(r)
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("additionalParams")
 				continue
 			}
@@ -2798,7 +3286,20 @@ func (x *ObtainCrmIdentityResponse) readJSON(r *jsonReader) {
 			}
 		case 20:
 			if equalFold(k, "matchedCrmIdentities") {
-				x.MatchedCrmIdentities = readSlice(r, readCrmIdentityMatch)
+				x.MatchedCrmIdentities = func(r *jsonReader) []CrmIdentityMatch {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []CrmIdentityMatch{}
+					}
+					out := make([]CrmIdentityMatch, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readCrmIdentityMatch(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("matchedCrmIdentities")
 				continue
 			}
@@ -3230,13 +3731,39 @@ func (x *Card) readJSON(r *jsonReader) {
 			}
 		case 6:
 			if equalFold(k, "images") {
-				x.Images = readSlice(r, readCardImage)
+				x.Images = func(r *jsonReader) []CardImage {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []CardImage{}
+					}
+					out := make([]CardImage, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readCardImage(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("images")
 				continue
 			}
 		case 7:
 			if equalFold(k, "buttons") {
-				x.Buttons = readSlice(r, readCardAction)
+				x.Buttons = func(r *jsonReader) []CardAction {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []CardAction{}
+					}
+					out := make([]CardAction, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readCardAction(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("buttons")
 				continue
 			}
@@ -3342,7 +3869,20 @@ func (x *SuggestedActions) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 7:
 			if equalFold(k, "actions") {
-				x.Actions = readSlice(r, readCardAction)
+				x.Actions = func(r *jsonReader) []CardAction {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []CardAction{}
+					}
+					out := make([]CardAction, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readCardAction(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("actions")
 				continue
 			}
@@ -3581,7 +4121,20 @@ func (x *HeroCardInfo) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 9:
 			if equalFold(k, "languages") {
-				x.Languages = readSlice(r, (*jsonReader).str)
+				x.Languages = func(r *jsonReader) []string {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []string{}
+					}
+					out := make([]string, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, r.str())
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("languages")
 				continue
 			}
@@ -3655,9 +4208,34 @@ func (x *CrmIdentityMatch) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 4:
 			if equalFold(k, "data") {
-				x.Data = readMap(r, func(r *jsonReader) []string {
-					return readSlice(r, (*jsonReader).looseStr)
-				})
+				x.Data = func(r *jsonReader) map[string][]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string][]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = func(r *jsonReader) []string {
+							if !r.beginArray() {
+								return nil
+							}
+							if r.emptyList() {
+								return []string{}
+							}
+							out := make([]string, 0, 4) // most lists mluvii sends are short
+							for i := 0; r.nextElem(i); i++ {
+								out = append(out, r.looseStr())
+								r.atIndex(i)
+							}
+							return out
+						}(r)
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("data")
 				continue
 			}

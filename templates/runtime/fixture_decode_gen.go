@@ -20,23 +20,25 @@ func Decode(body []byte) (Activity, error) {
 // are substrings of s. The dispatcher passes a body it owns as s without
 // copying it, so that a queued event holds its body once.
 func decodeString(s string, body []byte) (Activity, error) {
+	// The reader stays on the stack: readActivity calls each type's reader
+	// directly, and no reader lets r escape.
+	r := jsonReader{s: s}
 	// Usually the name comes first: read the body once. A later, different
 	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := newActivity(firstMember(s, DiscriminatorKey), ""); a != nil {
-		r := newJSONReader(s)
-		a.readJSON(r)
+	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
 		r.end()
 		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
 			a.setRaw(s)
 			return a, nil
 		}
+		r = jsonReader{s: s}
 	}
-	r := newJSONReader(s)
-	name, match := scanActivityName(r)
+	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
-	a := newActivity(name, match)
+	r.pos = 0
+	a := readActivity(&r, canonicalName(name, match))
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -44,8 +46,6 @@ func decodeString(s string, body []byte) (Activity, error) {
 			SessionID: lenientInt64(s, "sessionId"),
 		}, nil
 	}
-	r.pos = 0
-	a.readJSON(r)
 	r.end()
 	if r.err != nil {
 		return nil, r.result(body, a.ActivityName())
@@ -90,46 +90,80 @@ func scanActivityName(r *jsonReader) (name, match string) {
 
 // canonicalName returns the wire name of the activity called name (or, for
 // an unnamed body, identified by match), or "" when the spec does not know it.
+// Names are grouped by length, so most are rejected by one compare.
 func canonicalName(name, match string) string {
-	switch {
-	case equalFold(name, "Ping"):
-		return ActivityPing
-	case equalFold(name, "ConversationStarted"):
-		return ActivityConversationStarted
-	case equalFold(name, "ConversationEnded"):
-		return ActivityConversationEnded
-	case equalFold(name, "Text"):
-		return ActivityText
-	case equalFold(name, "GetAvailableGroups"):
-		return ActivityGetAvailableGroups
-	case equalFold(name, "GetAvailableGroupsResponse"):
-		return ActivityGetAvailableGroupsResponse
-	case equalFold(name, "GetCallParams"):
-		return ActivityGetCallParams
-	case equalFold(name, "GetCallParamsResponse"):
-		return ActivityGetCallParamsResponse
-	case equalFold(name, "SetCallParams"):
-		return ActivitySetCallParams
-	case equalFold(name, "SetCallParamsResponse"):
-		return ActivitySetCallParamsResponse
-	case equalFold(name, "Forward"):
-		return ActivityForward
-	case equalFold(name, "HandOff"):
-		return ActivityHandOff
-	case equalFold(name, "Typing"):
-		return ActivityTyping
-	case equalFold(name, "DisableGuestInput"):
-		return ActivityDisableGuestInput
-	case equalFold(name, "EnableGuestInput"):
-		return ActivityEnableGuestInput
-	case equalFold(name, "GuestInputChangeResponse"):
-		return ActivityGuestInputChangeResponse
-	case equalFold(name, "SetTag"):
-		return ActivitySetTag
-	case equalFold(name, "ChatbotOpenFileUploadPrompt"):
-		return ActivityChatbotOpenFileUploadPrompt
-	case equalFold(name, "ChatbotOpenFileUploadPromptResponse"):
-		return ActivityChatbotOpenFileUploadPromptResponse
+	switch len(name) {
+	case 0:
+	case 4:
+		if equalFold(name, "Ping") {
+			return ActivityPing
+		}
+		if equalFold(name, "Text") {
+			return ActivityText
+		}
+	case 6:
+		if equalFold(name, "Typing") {
+			return ActivityTyping
+		}
+		if equalFold(name, "SetTag") {
+			return ActivitySetTag
+		}
+	case 7:
+		if equalFold(name, "Forward") {
+			return ActivityForward
+		}
+		if equalFold(name, "HandOff") {
+			return ActivityHandOff
+		}
+	case 13:
+		if equalFold(name, "GetCallParams") {
+			return ActivityGetCallParams
+		}
+		if equalFold(name, "SetCallParams") {
+			return ActivitySetCallParams
+		}
+	case 16:
+		if equalFold(name, "EnableGuestInput") {
+			return ActivityEnableGuestInput
+		}
+	case 17:
+		if equalFold(name, "ConversationEnded") {
+			return ActivityConversationEnded
+		}
+		if equalFold(name, "DisableGuestInput") {
+			return ActivityDisableGuestInput
+		}
+	case 18:
+		if equalFold(name, "GetAvailableGroups") {
+			return ActivityGetAvailableGroups
+		}
+	case 19:
+		if equalFold(name, "ConversationStarted") {
+			return ActivityConversationStarted
+		}
+	case 21:
+		if equalFold(name, "GetCallParamsResponse") {
+			return ActivityGetCallParamsResponse
+		}
+		if equalFold(name, "SetCallParamsResponse") {
+			return ActivitySetCallParamsResponse
+		}
+	case 24:
+		if equalFold(name, "GuestInputChangeResponse") {
+			return ActivityGuestInputChangeResponse
+		}
+	case 26:
+		if equalFold(name, "GetAvailableGroupsResponse") {
+			return ActivityGetAvailableGroupsResponse
+		}
+	case 27:
+		if equalFold(name, "ChatbotOpenFileUploadPrompt") {
+			return ActivityChatbotOpenFileUploadPrompt
+		}
+	case 35:
+		if equalFold(name, "ChatbotOpenFileUploadPromptResponse") {
+			return ActivityChatbotOpenFileUploadPromptResponse
+		}
 	}
 	return ""
 }
@@ -175,6 +209,91 @@ func newActivity(name, match string) activityReader {
 		return &ChatbotOpenFileUploadPrompt{}
 	case ActivityChatbotOpenFileUploadPromptResponse:
 		return &ChatbotOpenFileUploadPromptResponse{}
+	}
+	return nil
+}
+
+// readActivity reads the activity whose wire name is name (from canonicalName)
+// from r, or returns nil for "". Each reader is called directly, not through
+// activityReader, so that r does not escape.
+func readActivity(r *jsonReader, name string) activityReader {
+	switch name {
+	case ActivityPing:
+		x := new(Ping)
+		x.readJSON(r)
+		return x
+	case ActivityConversationStarted:
+		x := new(ConversationStarted)
+		x.readJSON(r)
+		return x
+	case ActivityConversationEnded:
+		x := new(ConversationEnded)
+		x.readJSON(r)
+		return x
+	case ActivityText:
+		x := new(Text)
+		x.readJSON(r)
+		return x
+	case ActivityGetAvailableGroups:
+		x := new(GetAvailableGroups)
+		x.readJSON(r)
+		return x
+	case ActivityGetAvailableGroupsResponse:
+		x := new(GetAvailableGroupsResponse)
+		x.readJSON(r)
+		return x
+	case ActivityGetCallParams:
+		x := new(GetCallParams)
+		x.readJSON(r)
+		return x
+	case ActivityGetCallParamsResponse:
+		x := new(GetCallParamsResponse)
+		x.readJSON(r)
+		return x
+	case ActivitySetCallParams:
+		x := new(SetCallParams)
+		x.readJSON(r)
+		return x
+	case ActivitySetCallParamsResponse:
+		x := new(SetCallParamsResponse)
+		x.readJSON(r)
+		return x
+	case ActivityForward:
+		x := new(Forward)
+		x.readJSON(r)
+		return x
+	case ActivityHandOff:
+		x := new(HandOff)
+		x.readJSON(r)
+		return x
+	case ActivityTyping:
+		x := new(Typing)
+		x.readJSON(r)
+		return x
+	case ActivityDisableGuestInput:
+		x := new(DisableGuestInput)
+		x.readJSON(r)
+		return x
+	case ActivityEnableGuestInput:
+		x := new(EnableGuestInput)
+		x.readJSON(r)
+		return x
+	case ActivityGuestInputChangeResponse:
+		x := new(GuestInputChangeResponse)
+		x.readJSON(r)
+		return x
+	case ActivitySetTag:
+		x := new(SetTag)
+		x.readJSON(r)
+		return x
+	case ActivityChatbotOpenFileUploadPrompt:
+		x := new(ChatbotOpenFileUploadPrompt)
+		x.readJSON(r)
+		return x
+	case ActivityChatbotOpenFileUploadPromptResponse:
+		x := new(ChatbotOpenFileUploadPromptResponse)
+		x.readJSON(r)
+		return x
 	}
 	return nil
 }
@@ -421,7 +540,20 @@ func (x *GetAvailableGroups) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 8:
 			if equalFold(k, "groupIds") {
-				x.GroupIDs = readSlice(r, (*jsonReader).int32)
+				x.GroupIDs = func(r *jsonReader) []int32 {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []int32{}
+					}
+					out := make([]int32, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, r.int32())
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("groupIds")
 				continue
 			}
@@ -501,7 +633,20 @@ func (x *GetAvailableGroupsResponse) readJSON(r *jsonReader) {
 			}
 		case 15:
 			if equalFold(k, "availableGroups") {
-				x.AvailableGroups = readSlice(r, readAvailableGroup)
+				x.AvailableGroups = func(r *jsonReader) []AvailableGroup {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []AvailableGroup{}
+					}
+					out := make([]AvailableGroup, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readAvailableGroup(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("availableGroups")
 				continue
 			}
@@ -608,7 +753,21 @@ func (x *GetCallParamsResponse) readJSON(r *jsonReader) {
 			}
 		case 10:
 			if equalFold(k, "callParams") {
-				x.CallParams = readMap(r, (*jsonReader).looseStr)
+				x.CallParams = func(r *jsonReader) map[string]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = r.looseStr()
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("callParams")
 				continue
 			}
@@ -659,7 +818,21 @@ func (x *SetCallParams) readJSON(r *jsonReader) {
 			}
 		case 10:
 			if equalFold(k, "callParams") {
-				x.CallParams = readMap(r, (*jsonReader).looseStr)
+				x.CallParams = func(r *jsonReader) map[string]string {
+					if !r.beginObject() {
+						return nil
+					}
+					out := map[string]string{}
+					for i := 0; r.nextKey(i); i++ {
+						k := r.key
+						if r.null() {
+							continue
+						}
+						out[k] = r.looseStr()
+						r.atKey(k)
+					}
+					return out
+				}(r)
 				r.at("callParams")
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,15 +96,22 @@ func (r *jsonReader) atIndex(i int) {
 }
 
 func (r *jsonReader) ws() {
-	for r.pos < len(r.s) && r.s[r.pos] <= ' ' {
-		switch r.s[r.pos] {
-		case ' ', '\t', '\n', '\r':
-			r.pos++
-		default:
-			return
-		}
+	if r.pos < len(r.s) && r.s[r.pos] <= ' ' {
+		r.skipSpace()
 	}
 }
+
+// skipSpace advances to the next byte that is not JSON white space.
+func (r *jsonReader) skipSpace() {
+	i, s := r.pos, r.s
+	for i < len(s) && jsonSpace[s[i]] {
+		i++
+	}
+	r.pos = i
+}
+
+// jsonSpace marks the bytes JSON counts as white space.
+var jsonSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // peek returns the next non-space byte, or 0 at the end.
 func (r *jsonReader) peek() byte {
@@ -259,16 +267,54 @@ var plainStringByte = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	loBits = 0x0101010101010101
+	hiBits = 0x8080808080808080
+)
+
+// le64 returns the first eight bytes of s as a little-endian word; the
+// compiler makes it one load.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// special8 marks the bytes of w (a little-endian word of string bytes) that
+// are a quote, a backslash or a control character with their high bit. A
+// byte above a marked one may be marked wrongly (a borrow), the lowest mark
+// never is, and no such byte goes unmarked.
+func special8(w uint64) uint64 {
+	hasZero := func(v uint64) uint64 { return (v - loBits) &^ v & hiBits }
+	control := (w - 0x20*loBits) &^ w & hiBits
+	return hasZero(w^('"'*loBits)) | hasZero(w^('\\'*loBits)) | control
+}
+
 // rawString reads a quoted string and returns its unescaped value. Strings
 // without escapes and with valid UTF-8 are returned without copying.
 func (r *jsonReader) rawString() string {
 	r.pos++ // opening quote
 	start, i, s := r.pos, r.pos, r.s
-	var high byte
+	// Eight bytes at a time: the lowest marked byte of a word is the first
+	// quote, backslash or control character (special8). high collects the
+	// bytes before it, to tell whether the string is all ASCII.
+	var high uint64
+	for i+8 <= len(s) {
+		w := le64(s[i : i+8])
+		if m := special8(w); m != 0 {
+			n := bits.TrailingZeros64(m) >> 3
+			high |= w & (1<<(n*8) - 1)
+			i += n
+			goto found
+		}
+		high |= w
+		i += 8
+	}
 	for i < len(s) && plainStringByte[s[i]] {
-		high |= s[i]
+		high |= uint64(s[i])
 		i++
 	}
+found:
 	r.pos = i
 	switch {
 	case i >= len(s):
@@ -282,10 +328,29 @@ func (r *jsonReader) rawString() string {
 	}
 	v := s[start:i]
 	r.pos++
-	if high >= utf8.RuneSelf && !utf8.ValidString(v) {
+	if high&hiBits != 0 && !validUTF8(v) {
 		return string([]rune(v)) // replaces invalid bytes with U+FFFD, as encoding/json does
 	}
 	return v
+}
+
+// validUTF8 is utf8.ValidString with a quick path for what text in Latin
+// scripts is made of, ASCII and two-byte sequences; it hands anything else
+// to utf8.ValidString.
+func validUTF8(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if 0xC2 <= c && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
+		return utf8.ValidString(s[i:])
+	}
+	return true
 }
 
 // escapedString finishes a string that contains escapes, from its start.
@@ -501,6 +566,9 @@ func (r *jsonReader) end() {
 
 // str reads a string; null reads as "".
 func (r *jsonReader) str() string {
+	if r.err == nil && r.peek() == '"' {
+		return r.rawString()
+	}
 	if r.err != nil || r.null() {
 		return ""
 	}
@@ -672,6 +740,9 @@ type enumNumber struct {
 // enumValue reads an open enum value: a string as it is, or a number mapped
 // through numbers.
 func (r *jsonReader) enumValue(numbers []enumNumber) string {
+	if r.err == nil && r.peek() == '"' {
+		return r.rawString()
+	}
 	if r.err != nil || r.null() {
 		return ""
 	}
@@ -687,39 +758,16 @@ func (r *jsonReader) enumValue(numbers []enumNumber) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// readSlice reads a list whose elements elem reads; null reads as nil.
-func readSlice[T any](r *jsonReader, elem func(*jsonReader) T) []T {
-	if !r.beginArray() {
-		return nil
-	}
+// emptyList consumes the ] of a list just begun when the list is empty.
+// The generated list readers (generator/gotypes.go) use it to return an
+// empty, non-nil list for [] without allocating.
+func (r *jsonReader) emptyList() bool {
 	if r.peek() == ']' {
 		r.pos++
 		r.depth--
-		return []T{}
+		return true
 	}
-	out := make([]T, 0, 4) // most lists mluvii sends are short
-	for i := 0; r.nextElem(i); i++ {
-		out = append(out, elem(r))
-		r.atIndex(i)
-	}
-	return out
-}
-
-// readMap reads an object into a map; members whose value is null are absent.
-func readMap[T any](r *jsonReader, elem func(*jsonReader) T) map[string]T {
-	if !r.beginObject() {
-		return nil
-	}
-	out := map[string]T{}
-	for i := 0; r.nextKey(i); i++ {
-		k := r.key
-		if r.null() {
-			continue
-		}
-		out[k] = elem(r)
-		r.atKey(k)
-	}
-	return out
+	return false
 }
 
 // keyIs reports whether the current key is name in any letter case.
@@ -917,10 +965,14 @@ func (r *jsonReader) smallInt() (int64, bool) {
 		i++
 	}
 	start := i
+	end := min(len(s), start+18)
 	var n int64
-	for i < len(s) && isDigit(s[i]) && i-start < 18 {
-		n = n*10 + int64(s[i]-'0')
-		i++
+	for ; i < end; i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			break
+		}
+		n = n*10 + int64(d)
 	}
 	if i == start || (s[start] == '0' && i-start > 1) {
 		return 0, false

@@ -30,18 +30,80 @@ const roundTripLayout = "2006-01-02T15:04:05.0000000Z07:00"
 // fractional digits and an optional Z or ±HH:MM offset.
 func ParseTimestamp(s string) (Timestamp, error) {
 	p := tsParser{s: s}
-	year, month, day := p.num(4, '-'), p.num(2, '-'), p.num(2, 'T')
-	hour, minute, sec := p.num(2, ':'), p.num(2, ':'), p.num(2, 0)
+	var year, month, day, hour, minute, sec int
+	if y, ok := fixedDateTime(s); ok {
+		// The usual layout, read at fixed positions.
+		year, month, day, hour, minute, sec = y[0], y[1], y[2], y[3], y[4], y[5]
+		p.i = len("2006-01-02T15:04:05")
+	} else {
+		year, month, day = p.num(4, '-'), p.num(2, '-'), p.num(2, 'T')
+		hour, minute, sec = p.num(2, ':'), p.num(2, ':'), p.num(2, 0)
+	}
 	nsec := p.fraction()
-	loc, hasOffset := p.offset()
+	loc, offset, hasOffset := p.offset()
 	if p.bad || p.i != len(s) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
 		return Timestamp{}, fmt.Errorf("%q is not a timestamp (want YYYY-MM-DDTHH:MM:SS[.fff][Z|±hh:mm])", s)
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc)
-	if t.Day() != day {
+	if day > daysIn(month, year) {
 		return Timestamp{}, fmt.Errorf("%q is not a valid date", s)
 	}
+	// What time.Date(year, month, …, loc) returns, without its normalisation
+	// and zone lookup: the fields are in range and loc is UTC or fixed.
+	unix := (daysFromCivil(year, month, day)*24+int64(hour))*3600 + int64(minute*60+sec)
+	t := time.Unix(unix-int64(offset), int64(nsec)).In(loc)
 	return Timestamp{t: t, text: s, hasOffset: hasOffset}, nil
+}
+
+// daysIn returns the number of days of month in year (proleptic Gregorian).
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns the days from 1970-01-01 to the date (Howard
+// Hinnant's days_from_civil); year ≥ 0.
+func daysFromCivil(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := int64((month + 9) % 12)
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// fixedDateTime reads the fields of s's leading "YYYY-MM-DDTHH:MM:SS";
+// ok is false when s does not start so, and the general parser reads it.
+func fixedDateTime(s string) (f [6]int, ok bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return f, false
+	}
+	// Each digit minus '0' is at most 9 exactly when it is a digit.
+	d := [14]byte{s[0] - '0', s[1] - '0', s[2] - '0', s[3] - '0', s[5] - '0', s[6] - '0', s[8] - '0',
+		s[9] - '0', s[11] - '0', s[12] - '0', s[14] - '0', s[15] - '0', s[17] - '0', s[18] - '0'}
+	if max(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13]) > 9 {
+		return f, false
+	}
+	f[0] = int(d[0])*1000 + int(d[1])*100 + int(d[2])*10 + int(d[3])
+	for k := 1; k < 6; k++ {
+		f[k] = int(d[2*k+2])*10 + int(d[2*k+3])
+	}
+	return f, true
 }
 
 type tsParser struct {
@@ -94,14 +156,16 @@ func (p *tsParser) fraction() int {
 	return nsec
 }
 
-func (p *tsParser) offset() (*time.Location, bool) {
+// offset reads the zone: its location, its offset in seconds east of UTC,
+// and whether the text has one.
+func (p *tsParser) offset() (*time.Location, int, bool) {
 	if p.i >= len(p.s) {
-		return time.UTC, false
+		return time.UTC, 0, false
 	}
 	switch p.s[p.i] {
 	case 'Z', 'z':
 		p.i++
-		return time.UTC, true
+		return time.UTC, 0, true
 	case '+', '-':
 		sign := 1
 		if p.s[p.i] == '-' {
@@ -112,10 +176,11 @@ func (p *tsParser) offset() (*time.Location, bool) {
 		if h > 23 || m > 59 {
 			p.bad = true
 		}
-		return time.FixedZone("", sign*(h*3600+m*60)), true
+		offset := sign * (h*3600 + m*60)
+		return time.FixedZone("", offset), offset, true
 	}
 	p.bad = true
-	return time.UTC, false
+	return time.UTC, 0, false
 }
 
 // Time returns the instant. Without an offset on the wire it is the wall

@@ -20,23 +20,25 @@ func Decode(body []byte) (Activity, error) {
 // are substrings of s. The dispatcher passes a body it owns as s without
 // copying it, so that a queued event holds its body once.
 func decodeString(s string, body []byte) (Activity, error) {
+	// The reader stays on the stack: readActivity calls each type's reader
+	// directly, and no reader lets r escape.
+	r := jsonReader{s: s}
 	// Usually the name comes first: read the body once. A later, different
 	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := newActivity(firstMember(s, DiscriminatorKey), ""); a != nil {
-		r := newJSONReader(s)
-		a.readJSON(r)
+	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
 		r.end()
 		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
 			a.setRaw(s)
 			return a, nil
 		}
+		r = jsonReader{s: s}
 	}
-	r := newJSONReader(s)
-	name, match := scanActivityName(r)
+	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
-	a := newActivity(name, match)
+	r.pos = 0
+	a := readActivity(&r, canonicalName(name, match))
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -44,8 +46,6 @@ func decodeString(s string, body []byte) (Activity, error) {
 			SessionID: lenientInt64(s, "sessionId"),
 		}, nil
 	}
-	r.pos = 0
-	a.readJSON(r)
 	r.end()
 	if r.err != nil {
 		return nil, r.result(body, a.ActivityName())
@@ -90,12 +90,18 @@ func scanActivityName(r *jsonReader) (name, match string) {
 
 // canonicalName returns the wire name of the activity called name (or, for
 // an unnamed body, identified by match), or "" when the spec does not know it.
+// Names are grouped by length, so most are rejected by one compare.
 func canonicalName(name, match string) string {
-	switch {
-	case name == "GetAvailableGroups":
-		return ActivityGetAvailableGroups
-	case name == "GetAvailableGroupsResponse":
-		return ActivityGetAvailableGroupsResponse
+	switch len(name) {
+	case 0:
+	case 18:
+		if name == "GetAvailableGroups" {
+			return ActivityGetAvailableGroups
+		}
+	case 26:
+		if name == "GetAvailableGroupsResponse" {
+			return ActivityGetAvailableGroupsResponse
+		}
 	}
 	return ""
 }
@@ -110,6 +116,23 @@ func newActivity(name, match string) activityReader {
 	}
 	return nil
 }
+
+// readActivity reads the activity whose wire name is name (from canonicalName)
+// from r, or returns nil for "". Each reader is called directly, not through
+// activityReader, so that r does not escape.
+func readActivity(r *jsonReader, name string) activityReader {
+	switch name {
+	case ActivityGetAvailableGroups:
+		x := new(GetAvailableGroups)
+		x.readJSON(r)
+		return x
+	case ActivityGetAvailableGroupsResponse:
+		x := new(GetAvailableGroupsResponse)
+		x.readJSON(r)
+		return x
+	}
+	return nil
+}
 func (x *GetAvailableGroups) readJSON(r *jsonReader) {
 	if !r.object() {
 		return
@@ -119,7 +142,20 @@ func (x *GetAvailableGroups) readJSON(r *jsonReader) {
 		switch k := r.key; len(k) {
 		case 8:
 			if equalFold(k, "groupIds") {
-				x.GroupIDs = readSlice(r, (*jsonReader).int32)
+				x.GroupIDs = func(r *jsonReader) []int32 {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []int32{}
+					}
+					out := make([]int32, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, r.int32())
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("groupIds")
 				continue
 			}
@@ -188,7 +224,20 @@ func (x *GetAvailableGroupsResponse) readJSON(r *jsonReader) {
 			}
 		case 15:
 			if equalFold(k, "availableGroups") {
-				x.AvailableGroups = readSlice(r, readAvailableGroup)
+				x.AvailableGroups = func(r *jsonReader) []AvailableGroup {
+					if !r.beginArray() {
+						return nil
+					}
+					if r.emptyList() {
+						return []AvailableGroup{}
+					}
+					out := make([]AvailableGroup, 0, 4) // most lists mluvii sends are short
+					for i := 0; r.nextElem(i); i++ {
+						out = append(out, readAvailableGroup(r))
+						r.atIndex(i)
+					}
+					return out
+				}(r)
 				r.at("availableGroups")
 				continue
 			}

@@ -1,0 +1,110 @@
+package mluvii
+
+import (
+	"math/bits"
+	"math/rand"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// ParseTimestamp computes the instant itself instead of calling time.Date;
+// on random dates of years 0000–9999, with and without an offset, it must
+// return exactly what time.Date does, and reject the dates time.Date would
+// normalise into another day (2023-02-30).
+func TestParseTimestampMatchesTimeDate(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 20000; i++ {
+		y, mo, d := rng.Intn(10000), 1+rng.Intn(12), 1+rng.Intn(31)
+		h, mi, se, ns := rng.Intn(24), rng.Intn(60), rng.Intn(60), rng.Intn(1e9)
+		var loc *time.Location = time.UTC
+		off := ""
+		if i%3 == 1 {
+			oh, om := rng.Intn(24), rng.Intn(60)
+			sign := 1
+			if rng.Intn(2) == 0 {
+				sign = -1
+			}
+			loc = time.FixedZone("", sign*(oh*3600+om*60))
+			c := "+"
+			if sign < 0 {
+				c = "-"
+			}
+			off = c + padDigits(oh, 2) + ":" + padDigits(om, 2)
+		}
+		s := padDigits(y, 4) + "-" + padDigits(mo, 2) + "-" + padDigits(d, 2) + "T" + padDigits(h, 2) + ":" + padDigits(mi, 2) + ":" + padDigits(se, 2) + "." + padDigits(ns, 9) + off
+		want := time.Date(y, time.Month(mo), d, h, mi, se, ns, loc)
+		ts, err := ParseTimestamp(s)
+		if want.Day() != d {
+			if err == nil {
+				t.Fatalf("%s: want error", s)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		_, o1 := ts.t.Zone()
+		_, o2 := want.Zone()
+		if !ts.t.Equal(want) || o1 != o2 || (loc == time.UTC && ts.t != want) || ts.t.String() != want.String() {
+			t.Fatalf("%s: got %#v want %#v", s, ts.t, want)
+		}
+	}
+}
+
+func padDigits(n, w int) string {
+	b := make([]byte, w)
+	for i := w - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b)
+}
+
+// special8 must mark the first byte of a word that ends a plain run of a
+// string (a quote, a backslash or a control character) exactly, and mark
+// nothing in a word without one.
+func TestSpecial8FindsTheFirstSpecialByte(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	picks := []byte{'"', '\\', 0, 0x1f, 0x20, 0x21, 'a', 0x7f, 0x80, 0xff, 0xc3, '"' + 1, '\\' - 1}
+	for range 200000 {
+		var b [8]byte
+		for i := range b {
+			if rng.Intn(3) == 0 {
+				b[i] = picks[rng.Intn(len(picks))]
+			} else {
+				b[i] = byte(rng.Intn(256))
+			}
+		}
+		want := 8
+		for i, c := range b {
+			if !plainStringByte[c] {
+				want = i
+				break
+			}
+		}
+		m := special8(le64(string(b[:])))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != want {
+			t.Fatalf("% x: first special byte %d, want %d", b, got, want)
+		}
+	}
+}
+
+// validUTF8 must agree with utf8.ValidString.
+func TestValidUTF8MatchesUTF8(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	picks := []byte{'a', 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f}
+	for range 200000 {
+		b := make([]byte, rng.Intn(12))
+		for i := range b {
+			b[i] = picks[rng.Intn(len(picks))]
+		}
+		if got, want := validUTF8(string(b)), utf8.ValidString(string(b)); got != want {
+			t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", b, got, want)
+		}
+	}
+}

@@ -105,7 +105,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	if _, ok := channel(o.channel); !ok {
-		return o, fmt.Errorf("--channel %q: the spec's channels are %s", o.channel, channelNames())
+		return o, fmt.Errorf("--channel %q%s: the spec's channels are %s", o.channel, channelHint(o.channel), channelNames())
 	}
 	if o.callback != "" {
 		if u, err := url.Parse(o.callback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -252,6 +252,7 @@ Configure the bot with:
   callback URL   %[5]s
 
   for cmd/demobot: MLUVII_BASE_URL=%[1]s MLUVII_CHATBOT_ID=%[2]d MLUVII_CLIENT_ID=%[3]s MLUVII_CLIENT_SECRET=%[4]s
+  (and DEMOBOT_LISTEN for its webhook's address, MLUVII_CALLBACK_SECRET for the secret the callback URL carries)
 
 Limits: the last %[6]s ended sessions for %[7]s, %[8]s transcript entries, %[9]s open sessions;
   %[10]s requests in flight, %[11]s deliveries pending, %[12]s event streams (429/503 beyond; GET /chat/stats)

@@ -358,6 +358,20 @@ func channel(name string) (mluvii.Channel, bool) {
 	return "", false
 }
 
+// channelHint suggests the channel a misspelled name meant.
+func channelHint(name string) string {
+	best, bestDist := "", 3
+	for _, c := range mluvii.AllChannels() {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(string(c))); d < bestDist {
+			best, bestDist = string(c), d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
 func channelNames() string {
 	var names []string
 	for _, c := range mluvii.AllChannels() {

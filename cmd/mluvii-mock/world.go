@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -111,7 +113,7 @@ func parseWorld(data []byte) (world, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return world{}, fmt.Errorf("world: %w", err)
+		return world{}, fmt.Errorf("world: %w", readableYAMLError(err))
 	}
 	w := defaultWorld()
 	w.CallParams, w.Language = f.CallParams, f.Language
@@ -190,4 +192,80 @@ func (g groupYAML) group() (mluviitest.Group, error) {
 func enumValues(name string) []string {
 	t, _ := mluvii.LookupType(name)
 	return t.Values
+}
+
+// unknownField matches yaml.v3's complaint about a key no struct field has.
+var unknownField = regexp.MustCompile(`^(line \d+): field (\S+) not found in type .*$`)
+
+// readableYAMLError rewrites yaml.v3's "field x not found in type
+// main.groupYAML" (a Go type name, no hint) as the spec errors say it:
+// unknown key "x" (did you mean "state"?), keeping the line.
+func readableYAMLError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		if sub := unknownField.FindStringSubmatch(m); sub != nil {
+			m = fmt.Sprintf("%s: unknown key %q", sub[1], sub[2])
+			if best := closestKey(sub[2]); best != "" {
+				m += fmt.Sprintf(" (did you mean %q?)", best)
+			}
+		}
+		msgs[i] = m
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// closestKey returns the key of a world file nearest to key, when it is
+// near enough to be a misspelling.
+func closestKey(key string) string {
+	best, bestDist := "", 3
+	for _, k := range worldKeys(reflect.TypeOf(worldFile{})) {
+		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// worldKeys lists the yaml keys of t and of the structs inside it.
+func worldKeys(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" {
+			keys = append(keys, name)
+		}
+		keys = append(keys, worldKeys(f.Type)...)
+	}
+	return keys
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

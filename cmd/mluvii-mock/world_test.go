@@ -51,7 +51,9 @@ func TestParseWorld(t *testing.T) {
 		"groups:\n  - {id: 1, state: ASLEEP}\n":                       `groups[0]: state "ASLEEP" is none of OFFLINE, ONLINE, BUSY`,
 		"groups:\n  - {id: 1, state: OFFLINE, offlineReasons: [x]}\n": `offline reason "X" is none of`,
 		"heroCards:\n  - {id: x}\n":                                   "line 2",
-		"colour: red\n":                                               "line 1: field colour not found",
+		"colour: red\n":                                               `line 1: unknown key "colour"`,
+		"groups:\n  - {id: 1, nme: x}\n":                              `line 2: unknown key "nme" (did you mean "name"?)`,
+		"groups:\n  - {id: 1, workload: {maxSlot: 1}}\n":              `line 2: unknown key "maxSlot" (did you mean "maxSlots"?)`,
 		"groups: {id: 1}\n":                                           "cannot unmarshal",
 		"groups: [\n":                                                 "yaml",
 	} {

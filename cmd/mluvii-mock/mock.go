@@ -15,6 +15,7 @@ import (
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 	"github.com/mluviigen/mluviigen/generated/mluvii/mluviitest"
+	"github.com/mluviigen/mluviigen/spec"
 )
 
 //go:embed web
@@ -360,16 +361,11 @@ func channel(name string) (mluvii.Channel, bool) {
 
 // channelHint suggests the channel a misspelled name meant.
 func channelHint(name string) string {
-	best, bestDist := "", 3
+	var names []string
 	for _, c := range mluvii.AllChannels() {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(string(c))); d < bestDist {
-			best, bestDist = string(c), d
-		}
+		names = append(names, string(c))
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return spec.DidYouMean(name, names)
 }
 
 func channelNames() string {

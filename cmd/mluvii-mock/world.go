@@ -15,6 +15,7 @@ import (
 
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 	"github.com/mluviigen/mluviigen/generated/mluvii/mluviitest"
+	"github.com/mluviigen/mluviigen/spec"
 )
 
 // world is what --world loads: the fake's tenant (groups, operators, hero
@@ -208,26 +209,11 @@ func readableYAMLError(err error) error {
 	msgs := make([]string, len(te.Errors))
 	for i, m := range te.Errors {
 		if sub := unknownField.FindStringSubmatch(m); sub != nil {
-			m = fmt.Sprintf("%s: unknown key %q", sub[1], sub[2])
-			if best := closestKey(sub[2]); best != "" {
-				m += fmt.Sprintf(" (did you mean %q?)", best)
-			}
+			m = fmt.Sprintf("%s: unknown key %q%s", sub[1], sub[2], spec.DidYouMean(sub[2], worldKeys(reflect.TypeOf(worldFile{}))))
 		}
 		msgs[i] = m
 	}
 	return errors.New(strings.Join(msgs, "; "))
-}
-
-// closestKey returns the key of a world file nearest to key, when it is
-// near enough to be a misspelling.
-func closestKey(key string) string {
-	best, bestDist := "", 3
-	for _, k := range worldKeys(reflect.TypeOf(worldFile{})) {
-		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	return best
 }
 
 // worldKeys lists the yaml keys of t and of the structs inside it.
@@ -247,25 +233,4 @@ func worldKeys(t reflect.Type) []string {
 		keys = append(keys, worldKeys(f.Type)...)
 	}
 	return keys
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

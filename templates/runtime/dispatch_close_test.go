@@ -1,12 +1,9 @@
 package mluvii
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -219,25 +216,11 @@ func TestDispatcherBrokenBodyClosesAtOnce(t *testing.T) {
 	d := newTestDispatcher(t, WithMaxBodyBytes(1000), WithReadTimeout(10*time.Second))
 	srv := httptest.NewServer(d)
 	defer srv.Close()
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	// Over the limit in the first chunk; the chunked body never ends.
-	fmt.Fprintf(conn, "POST /mluvii HTTP/1.1\r\nHost: bot\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n", 1001, strings.Repeat(" ", 1001))
-	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("no answer: %v", err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("status %d, want 413", resp.StatusCode)
-	}
-	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
-		t.Errorf("the connection stayed open: %v", err)
+	head := fmt.Sprintf("POST /mluvii HTTP/1.1\r\nHost: bot\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n", 1001, strings.Repeat(" ", 1001))
+	status, closed := rawExchange(t, srv, head, 3*time.Second)
+	if !strings.HasPrefix(status, "413") || !closed {
+		t.Errorf("got %q, connection closed %v; want 413 and the connection closed at once", status, closed)
 	}
 }
 

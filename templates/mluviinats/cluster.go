@@ -26,7 +26,7 @@ const (
 	DefaultAckWait         = 30 * time.Second
 	DefaultDuplicateWindow = 2 * time.Minute
 	DefaultDoneTTL         = 15 * time.Minute
-	DefaultWaitTTL         = 2 * time.Minute
+	DefaultWaitTTL         = 30 * time.Second
 	DefaultMaxInFlight     = 1024
 	DefaultPullWait        = 5 * time.Second
 	DefaultOfferTimeout    = 500 * time.Millisecond
@@ -68,8 +68,9 @@ type Config struct {
 	// redelivery of an event whose acknowledgement was lost does not run
 	// it again (default 15 min).
 	DoneTTL time.Duration
-	// WaitTTL bounds a …AndWait claim (default 2 min): a claim of a replica
-	// that died is freed after it. Keep it above the longest …AndWait.
+	// WaitTTL is how long the …AndWait claim of a replica that died outlives
+	// it (default 30 s): a live replica rewrites its claims every WaitTTL/3
+	// for as long as the call waits.
 	WaitTTL time.Duration
 	// MaxInFlight is how many events this replica takes and has not
 	// finished at once (default 1024): a replica's capacity. Every replica
@@ -654,25 +655,21 @@ func (c *Cluster) waitSubject(session int64, name string) string {
 }
 
 // Reserve implements WaiterRegistry: it claims the session's response in the
-// WAIT bucket (ErrInFlight when another replica holds it) and listens for the
-// response arriving at another replica until release.
+// WAIT bucket (ErrInFlight when another replica holds it), keeps the claim
+// alive while the call waits, and listens for the response arriving at
+// another replica until release.
 func (c *Cluster) Reserve(session int64, name string, offer func(Activity) bool) (func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
 	defer cancel()
 	key := strconv.FormatInt(session, 10) + "." + name
-	if _, err := c.wait.Create(ctx, key, []byte(c.nc.ConnectedServerId())); err != nil {
+	rev, err := c.wait.Create(ctx, key, []byte(c.nc.ConnectedServerId()))
+	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			return nil, fmt.Errorf("mluviinats: %s of session %d is awaited by another replica: %w", name, session, errInFlight)
 		}
 		return nil, fmt.Errorf("mluviinats: claiming %s of session %d: %w", name, session, err)
 	}
-	unclaim := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
-		defer cancel()
-		if err := c.wait.Delete(ctx, key); err != nil {
-			c.log.Warn("mluviinats: releasing a wait claim; it expires after WaitTTL", "key", key, "err", err)
-		}
-	}
+	cl := &claim{c: c, key: key, rev: rev, stop: make(chan struct{}), stopped: make(chan struct{})}
 	sub, err := c.nc.Subscribe(c.waitSubject(session, name), func(m *nats.Msg) {
 		reply := "no"
 		if a, err := decode(m.Data); err == nil && offer(a) {
@@ -688,13 +685,84 @@ func (c *Cluster) Reserve(session int64, name string, offer func(Activity) bool)
 		if sub != nil {
 			_ = sub.Unsubscribe()
 		}
-		unclaim()
+		close(cl.stopped)
+		cl.release()
 		return nil, fmt.Errorf("mluviinats: listening for %s of session %d: %w", name, session, err)
 	}
+	go cl.keepAlive()
+	var once sync.Once
 	return func() {
-		_ = sub.Unsubscribe()
-		unclaim()
+		once.Do(func() {
+			_ = sub.Unsubscribe()
+			close(cl.stop)
+			<-cl.stopped
+			cl.release()
+		})
 	}, nil
+}
+
+// claim is one …AndWait's key in the WAIT bucket. It is rewritten every
+// WaitTTL/3 while the call waits, so that a wait longer than WaitTTL (a
+// file upload prompt the guest takes minutes to answer) keeps it, while the
+// claim of a replica that died expires after WaitTTL.
+type claim struct {
+	c             *Cluster
+	key           string
+	rev           uint64 // the revision written last; only keepAlive writes it until stopped
+	stop, stopped chan struct{}
+}
+
+func (cl *claim) keepAlive() {
+	defer close(cl.stopped)
+	t := time.NewTicker(cl.c.cfg.WaitTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-cl.stop:
+			return
+		case <-cl.c.closed:
+			return
+		}
+		if !cl.refresh() {
+			return
+		}
+	}
+}
+
+// refresh rewrites the claim and reports whether it is still this call's.
+// A claim that expired during a NATS outage longer than WaitTTL is made
+// again, unless another replica claimed the key meanwhile.
+func (cl *claim) refresh() bool {
+	c := cl.c
+	ctx, cancel := context.WithTimeout(context.Background(), min(c.cfg.OpTimeout, c.cfg.WaitTTL/3))
+	defer cancel()
+	value := []byte(c.nc.ConnectedServerId())
+	rev, err := c.wait.Update(ctx, cl.key, value, cl.rev)
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		rev, err = c.wait.Create(ctx, cl.key, value)
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			c.log.Warn("mluviinats: a wait claim expired and another replica claimed it", "key", cl.key)
+			return false
+		}
+	}
+	if err != nil {
+		c.log.Warn("mluviinats: keeping a wait claim alive; retried", "key", cl.key, "err", err)
+		return true
+	}
+	cl.rev = rev
+	return true
+}
+
+// release deletes the claim, unless it expired and another replica claimed
+// the key since: that claim is not this one's to delete.
+func (cl *claim) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), cl.c.cfg.OpTimeout)
+	defer cancel()
+	err := cl.c.wait.Delete(ctx, cl.key, jetstream.LastRevision(cl.rev))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		cl.c.log.Warn("mluviinats: releasing a wait claim; it expires after WaitTTL", "key", cl.key, "err", err)
+	}
 }
 
 var _ io.Closer = (*Cluster)(nil)

@@ -94,6 +94,7 @@ type ledger struct {
 	overlap   int            // two handlers of one session at once
 	completed atomic.Int64
 	dupNote   []string
+	hold      chan struct{} // when set, handlers start their work once it is closed
 }
 
 func newLedger() *ledger {
@@ -135,6 +136,9 @@ func startReplica(t testing.TB, ts *testServer, name string, cfg Config, l *ledg
 			l.overlap++
 		}
 		l.mu.Unlock()
+		if l.hold != nil {
+			<-l.hold
+		}
 		time.Sleep(work)
 		l.mu.Lock()
 		defer l.mu.Unlock()

@@ -155,3 +155,51 @@ func mustRead(r *http.Request) []byte {
 		}
 	}
 }
+
+// TestWaitClaimOutlivesWaitTTL: a …AndWait that waits longer than WaitTTL
+// keeps its claim (ErrInFlight on another replica all along), and releasing
+// a claim that expired never deletes the claim another replica made since.
+func TestWaitClaimOutlivesWaitTTL(t *testing.T) {
+	checkGoroutines(t)
+	ts := startNATS(t)
+	cfg := testConfig()
+	cfg.WaitTTL = 600 * time.Millisecond
+	l := newLedger()
+	a := startReplica(t, ts, "a", cfg, l, 0)
+	b := startReplica(t, ts, "b", cfg, l, 0)
+	_, cancelA, err := a.d.Waiters().Register(6, mluvii.ActivityGetCallParamsResponse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 { // 3 × WaitTTL
+		time.Sleep(300 * time.Millisecond)
+		if _, _, err := b.d.Waiters().Register(6, mluvii.ActivityGetCallParamsResponse); !errors.Is(err, mluvii.ErrInFlight) {
+			t.Fatalf("registration on B %v after A's: %v, want ErrInFlight", time.Duration(i+1)*300*time.Millisecond, err)
+		}
+	}
+	cancelA()
+	_, cancelB, err := b.d.Waiters().Register(6, mluvii.ActivityGetCallParamsResponse)
+	if err != nil {
+		t.Fatalf("registration on B after A released: %v", err)
+	}
+	defer cancelB()
+
+	// A claim that vanished (expired) and was taken by B: A's release
+	// leaves B's claim alone.
+	release, err := a.c.Reserve(7, mluvii.ActivityGetCallParamsResponse, func(Activity) bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.c.wait.Purge(context.Background(), "7."+mluvii.ActivityGetCallParamsResponse); err != nil {
+		t.Fatal(err)
+	}
+	releaseB, err := b.c.Reserve(7, mluvii.ActivityGetCallParamsResponse, func(Activity) bool { return false })
+	if err != nil {
+		t.Fatalf("B claiming the vanished key: %v", err)
+	}
+	defer releaseB()
+	release()
+	if _, err := a.c.Reserve(7, mluvii.ActivityGetCallParamsResponse, func(Activity) bool { return false }); !errors.Is(err, mluvii.ErrInFlight) {
+		t.Errorf("after A released its lost claim: %v, want ErrInFlight (B's claim kept)", err)
+	}
+}

@@ -54,8 +54,10 @@ twice to the end unless a replica dies between the end of a handler and the
 record.
 
 …AndWait on replica A claims "<session>.<response>" in the WAIT bucket
-(create-only: ErrInFlight cluster-wide; the bucket's TTL frees the claim of a
-replica that died) and subscribes to <prefix>.wait.<session>.<response>. A
+(create-only: ErrInFlight cluster-wide), rewrites the claim every WaitTTL/3
+while the call waits (a guest may take minutes to answer an upload prompt),
+and subscribes to <prefix>.wait.<session>.<response>. The claim of a replica
+that died expires after WaitTTL (the bucket's TTL). A
 response landing on replica B is offered there by a NATS request: A answers
 "taken" when its waiter got it; no responders or no answer within
 OfferTimeout means nobody waits, and the response is queued for its handler.

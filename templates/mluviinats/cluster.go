@@ -635,17 +635,41 @@ func (c *Cluster) Close() error {
 // Offer implements ResponseWaiter: it hands a to the replica waiting for it,
 // if any, and reports whether that replica took it. It makes one request to
 // NATS, answered at once ("no responders") when nobody waits, and bounded by
-// OfferTimeout.
+// OfferTimeout. "No responders" while the WAIT bucket holds a claim for the
+// response means the waiting replica is reconnecting (its subscription is
+// not back yet): the request is made again until OfferTimeout.
 func (c *Cluster) Offer(a Activity) bool {
-	resp, err := c.nc.Request(c.waitSubject(a.Session(), a.ActivityName()), []byte(a.RawJSON()), c.cfg.OfferTimeout)
-	if err != nil {
-		return false
+	deadline := time.Now().Add(c.cfg.OfferTimeout)
+	subject, data := c.waitSubject(a.Session(), a.ActivityName()), []byte(a.RawJSON())
+	for {
+		resp, err := c.nc.Request(subject, data, time.Until(deadline))
+		if err == nil {
+			if string(resp.Data) != replyTaken {
+				return false
+			}
+			c.stats.offered.Add(1)
+			return true
+		}
+		if !errors.Is(err, nats.ErrNoResponders) || time.Until(deadline) < 2*offerPause ||
+			!c.claimed(a.Session(), a.ActivityName(), deadline) {
+			return false
+		}
+		time.Sleep(offerPause)
 	}
-	if string(resp.Data) == replyTaken {
-		c.stats.offered.Add(1)
-		return true
-	}
-	return false
+}
+
+const offerPause = 20 * time.Millisecond
+
+// claimed reports whether some replica claims the session's response.
+func (c *Cluster) claimed(session int64, name string, deadline time.Time) bool {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	_, err := c.wait.Get(ctx, claimKey(session, name))
+	return err == nil
+}
+
+func claimKey(session int64, name string) string {
+	return strconv.FormatInt(session, 10) + "." + name
 }
 
 const replyTaken = "taken"
@@ -661,7 +685,7 @@ func (c *Cluster) waitSubject(session int64, name string) string {
 func (c *Cluster) Reserve(session int64, name string, offer func(Activity) bool) (func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
 	defer cancel()
-	key := strconv.FormatInt(session, 10) + "." + name
+	key := claimKey(session, name)
 	rev, err := c.wait.Create(ctx, key, []byte(c.nc.ConnectedServerId()))
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {

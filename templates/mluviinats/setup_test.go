@@ -5,7 +5,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -20,6 +23,26 @@ func TestSetupErrors(t *testing.T) {
 	closed.Close()
 	if _, err := New(ctx, closed, testConfig()); !errors.Is(err, ErrSetup) || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("closed connection: %v", err)
+	}
+
+	// A server without JetStream.
+	plain, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go plain.Start()
+	defer plain.WaitForShutdown()
+	defer plain.Shutdown()
+	if !plain.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	noJS, err := nats.Connect(plain.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer noJS.Close()
+	if _, err := New(ctx, noJS, testConfig()); !errors.Is(err, ErrSetup) || !strings.Contains(err.Error(), "JetStream is not available") {
+		t.Errorf("server without JetStream: %v", err)
 	}
 
 	nc := ts.connect(t)

@@ -59,8 +59,10 @@ while the call waits (a guest may take minutes to answer an upload prompt),
 and subscribes to <prefix>.wait.<session>.<response>. The claim of a replica
 that died expires after WaitTTL (the bucket's TTL). A
 response landing on replica B is offered there by a NATS request: A answers
-"taken" when its waiter got it; no responders or no answer within
-OfferTimeout means nobody waits, and the response is queued for its handler.
+"taken" when its waiter got it. No responders while no claim exists, or no
+answer within OfferTimeout, means nobody waits, and the response is queued
+for its handler; no responders while a claim exists means the waiting
+replica is reconnecting, and the offer is made again until OfferTimeout.
 */
 package mluviinats
 

@@ -22,8 +22,8 @@ func (b *builder) activities(api *ir.API) {
 		act := &ir.Activity{
 			Wire: a.Name, GoName: goName, Aliases: a.Aliases, Key: a.DiscriminatorKey,
 			Direction: directions[a.Direction], Role: roles[a.Role], HasSession: a.IsSession(),
-			RetrySafe: a.Retry == spec.RetrySafe,
-			Doc:       lines(a.Doc), Docs: a.Docs, Source: a.Source, Deprecated: a.Deprecated,
+			RetrySafe: a.Retry == spec.RetrySafe, EndsSession: a.EndsSession,
+			Doc: lines(a.Doc), Docs: a.Docs, Source: a.Source, Deprecated: a.Deprecated,
 		}
 		if act.Key == "" {
 			act.Key = api.Discriminator

@@ -32,13 +32,15 @@ load balancer; each connects and hands its Cluster to its dispatcher:
 	nc, err := nats.Connect("nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222",
 		nats.MaxReconnects(-1))
 	c, err := %[1]s.New(ctx, nc, %[1]s.Config{Prefix: "mybot"}) // fails loudly, never falls back to memory
-	d := %[2]s.NewDispatcher(append(c.DispatcherOptions(), %[2]s.WithCallbackSecret(secret))...)
+	state := %[2]s.NewSessionState[flow](%[2]s.WithSessionStore(c.SessionStore())) // seen by every replica
+	d := %[2]s.NewDispatcher(append(c.DispatcherOptions(), %[2]s.WithCallbackSecret(secret),
+		%[2]s.WithSessionState(state))...)
 	client := %[2]s.NewClient(base, chatbotID, %[2]s.WithDispatcher(d), …)
 	// on shutdown: d.Close(ctx), then nc.Close()
 
 New creates the stream MYBOT_EVENTS (subjects mybot.events.<partition>) and
-the key-value buckets MYBOT_EVENTS_DONE and MYBOT_EVENTS_WAIT when they are
-missing, and refuses (ErrSetup) a stream made for another spec or another
+the key-value buckets MYBOT_EVENTS_DONE, MYBOT_EVENTS_WAIT and
+MYBOT_EVENTS_STATE (session state) when they are missing, and refuses (ErrSetup) a stream made for another spec or another
 partition count. In mluvii configure one callback URL: the load balancer's.
 Every replica must register the same handlers: an event may run on any.
 
@@ -78,7 +80,7 @@ response landing on replica B is offered there by a NATS request: A answers
 answer within OfferTimeout, means nobody waits, and the response is queued
 for its handler; no responders while a claim exists means the waiting
 replica is reconnecting, and the offer is made again until OfferTimeout.`, NATSPackage, g.pkg))
-	for _, name := range []string{"Activity", "ActivityInfo", "Dispatcher", "DispatcherOption", "Queue", "QueuedEvent", "ResponseWaiter", "WaiterRegistry", "Waiters"} {
+	for _, name := range []string{"Activity", "ActivityInfo", "Dispatcher", "DispatcherOption", "Queue", "QueuedEvent", "ResponseWaiter", "SessionStore", "WaiterRegistry", "Waiters"} {
 		f.Comment(fmt.Sprintf("%s is %s.%s.", name, g.pkg, name))
 		f.Type().Id(name).Op("=").Qual(pkg, name)
 	}
@@ -96,6 +98,7 @@ replica is reconnecting, and the offer is made again until OfferTimeout.`, NATSP
 	for _, n := range [][2]string{
 		{"activities", "Activities"},
 		{"errQueueFull", "ErrQueueFull"},
+		{"defaultSessionTTL", "DefaultSessionTTL"},
 		{"withQueue", "WithQueue"},
 		{"withResponseWaiter", "WithResponseWaiter"},
 		{"withWaiterRegistry", "WithWaiterRegistry"},

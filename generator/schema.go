@@ -94,6 +94,9 @@ func activityInfo(a *ir.Activity) jen.Code {
 		jen.Id("Key"):        jen.Lit(a.Key),
 		jen.Id("RetrySafe"):  jen.Lit(a.RetrySafe),
 	}
+	if a.EndsSession {
+		d[jen.Id("EndsSession")] = jen.True()
+	}
 	if len(a.Aliases) > 0 {
 		d[jen.Id("Aliases")] = stringSlice(a.Aliases)
 	}

@@ -58,7 +58,7 @@ var mergeRules = map[reflect.Type]map[string]mergeRule{
 		"name": ruleName, "goName": ruleSet, "direction": ruleSet, "role": ruleSet,
 		"doc": rulePatch, "docs": rulePatch, "source": rulePatch, "deprecated": rulePatch,
 		"aliases": ruleUnion, "discriminatorKey": ruleSet, "match": ruleSet, "session": ruleSet,
-		"keyAliases": ruleNested, "response": ruleSet, "retry": rulePatch,
+		"keyAliases": ruleNested, "response": ruleSet, "retry": rulePatch, "endsSession": rulePatch,
 		// A patch's channelSource is the source of the cells it patches, or,
 		// when it patches none, the row's new source.
 		"channels": ruleNested, "channelSource": ruleNested,

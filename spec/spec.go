@@ -156,6 +156,9 @@ type Activity struct {
 	Response string `yaml:"response"`
 	// Retry is safe when sending the request twice does no harm.
 	Retry string `yaml:"retry"`
+	// EndsSession marks the activity after which mluvii sends nothing more
+	// for the session: the dispatcher's session state is dropped after it.
+	EndsSession bool `yaml:"endsSession"`
 	// Channels is the support matrix row: channel name → cell.
 	Channels map[string]*Cell `yaml:"channels"`
 	// ChannelSource says where the matrix row comes from.

@@ -33,6 +33,9 @@ func (v *validator) validateActivity(a *Activity, reserved map[string]Pos) {
 	fields := v.fields("activity "+a.Name, a.Fields, reserved)
 	v.response(a)
 	v.retry(a, sends)
+	if a.EndsSession && (a.Direction == ToMluvii || !a.IsSession()) {
+		v.errs.Add(at("endsSession"), "activity %s: endsSession applies only to activities mluvii sends with a session id", a.Name)
+	}
 	v.channelRow(a, sends)
 	v.oneOf(a, fields)
 	v.keyAliases(a, fields, reserved)

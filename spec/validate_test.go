@@ -231,6 +231,18 @@ activities:
 			},
 		},
 		{
+			name: "endsSession",
+			src: `activities:
+  - {name: A, direction: toMluvii, role: request, retry: safe, endsSession: true}
+  - {name: B, direction: fromMluvii, role: event, session: false, endsSession: true}
+  - {name: C, direction: fromMluvii, role: event, endsSession: true}
+`,
+			want: []string{
+				`t.yaml:5:64: activity A: endsSession applies only to activities mluvii sends with a session id`,
+				`t.yaml:6:67: activity B: endsSession applies only to activities mluvii sends with a session id`,
+			},
+		},
+		{
 			name: "bad channel value",
 			src: `channels: [{name: WebChat}, {name: Facebook}]
 activities:

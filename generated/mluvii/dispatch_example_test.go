@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,15 +23,24 @@ import (
 // the webhook; the dispatcher acks it at once and runs the handler, which
 // answers through the client. Asked for an operator, it looks for an online
 // group with GetAvailableGroupsAndWait, whose answer also arrives at the
-// webhook, and hands off.
+// webhook, and hands off. It remembers each conversation's message count in
+// the dispatcher's session state.
 func Example_minimalBot() {
-	d := mluvii.NewDispatcher(mluvii.WithCallbackSecret(os.Getenv("MLUVII_CALLBACK_SECRET")))
+	type conversation struct{ Messages int }
+	state := mluvii.NewSessionState[conversation]() // dropped 30 min after the last message
+	d := mluvii.NewDispatcher(mluvii.WithCallbackSecret(os.Getenv("MLUVII_CALLBACK_SECRET")),
+		mluvii.WithSessionState(state))
 	client := mluvii.NewClient("https://app.mluvii.com", 4005003,
 		mluvii.WithClientCredentials(os.Getenv("MLUVII_CLIENT_ID"), os.Getenv("MLUVII_CLIENT_SECRET")),
 		mluvii.WithDispatcher(d)) // …AndWait calls get their answers from d
 	d.OnText(func(ctx context.Context, a *mluvii.Text) error {
+		conv, err := state.Get(ctx) // this session's; handlers of a session run one at a time
+		if err != nil {
+			return err
+		}
+		conv.Messages++
 		if a.Text != "operator" {
-			return client.SendText(ctx, a.SessionID, "You wrote: "+a.Text)
+			return client.SendText(ctx, a.SessionID, fmt.Sprintf("You wrote: %s (message %d)", a.Text, conv.Messages))
 		}
 		// mluvii answers at the webhook; d hands the answer to the waiting call.
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -89,4 +100,38 @@ func TestReadmeMinimalBot(t *testing.T) {
 	if want := "func main() {\n" + body + "\n}\n"; !ok || !strings.Contains(string(readme), want) {
 		t.Errorf("README.md's minimal bot differs from Example_minimalBot; it should contain:\n%s", want)
 	}
+}
+
+// Session state: the dispatcher gives each session its own value, created on
+// the session's first use, and drops it after ConversationEnded (or the TTL).
+func ExampleSessionState() {
+	type order struct{ Items []string }
+	state := mluvii.NewSessionState[order](mluvii.WithSessionTTL(time.Hour))
+	state.OnEnd(func(session int64, o *order, why mluvii.EndReason) {
+		fmt.Printf("session %d %s with %q\n", session, why, o.Items)
+	})
+	d := mluvii.NewDispatcher(mluvii.WithSessionState(state))
+	d.OnText(func(ctx context.Context, a *mluvii.Text) error {
+		o, err := state.Get(ctx)
+		if err != nil {
+			return err
+		}
+		o.Items = append(o.Items, a.Text)
+		return nil
+	})
+	d.Start()
+	for _, body := range []string{
+		`{"activity":"Text","sessionId":7,"text":"tea"}`,
+		`{"activity":"Text","sessionId":8,"text":"coffee"}`,
+		`{"activity":"Text","sessionId":7,"text":"cake"}`,
+		`{"activity":"ConversationEnded","sessionId":7}`,
+	} {
+		d.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/mluvii", strings.NewReader(body)))
+	}
+	_ = d.Close(context.Background())
+	o, _ := state.Peek(8)
+	fmt.Printf("session 8 has %q; %d session kept\n", o.Items, state.Len())
+	// Output:
+	// session 7 ended with ["tea" "cake"]
+	// session 8 has ["coffee"]; 1 session kept
 }

@@ -4,6 +4,7 @@ package mluvii
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"runtime/debug"
 	"sync"
@@ -139,14 +140,21 @@ func (d *Dispatcher) handle(ev QueuedEvent) bool {
 			return true
 		}
 	}
-	h := hs.lookup(a)
-	if h == nil {
-		d.stats.unhandled.Add(1)
-		return true
+	ctx := d.ctx
+	var sc *sessionScope
+	if d.cfg.sessions != nil && a.Session() != 0 {
+		ctx, sc = d.cfg.sessions.scope(ctx, a.Session())
 	}
-	if err := d.call(h, a); err != nil {
+	if h := hs.lookup(a); h == nil {
+		d.stats.unhandled.Add(1)
+	} else if err := d.call(ctx, h, a); err != nil {
 		d.stats.handlerErrors.Add(1)
 		d.report(hs, err, ev.Body)
+	}
+	if sc != nil {
+		if err := d.cfg.sessions.finish(ctx, sc, a.ActivityName()); err != nil {
+			d.report(hs, err, ev.Body)
+		}
 	}
 	return true
 }
@@ -177,14 +185,14 @@ func (d *Dispatcher) end(ev QueuedEvent) {
 }
 
 // call runs h, turning an error or a panic into a *HandlerError.
-func (d *Dispatcher) call(h handlerFunc, a Activity) (err error) {
+func (d *Dispatcher) call(ctx context.Context, h handlerFunc, a Activity) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			d.stats.panics.Add(1)
 			err = &HandlerError{Activity: a.ActivityName(), SessionID: a.Session(), Panic: v, Stack: debug.Stack()}
 		}
 	}()
-	if err := h(d.ctx, a); err != nil {
+	if err := h(ctx, a); err != nil {
 		return &HandlerError{Activity: a.ActivityName(), SessionID: a.Session(), Err: err}
 	}
 	return nil

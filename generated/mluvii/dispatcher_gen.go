@@ -363,6 +363,9 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 			if d.dedupe != nil {
 				d.dedupe.stop()
 			}
+			if d.cfg.sessions != nil {
+				d.cfg.sessions.stop()
+			}
 			close(d.drained)
 		}()
 	})

@@ -58,8 +58,9 @@ var activityInfos = []ActivityInfo{{
 	Role:       RoleEvent,
 	Sent:       false,
 }, {
-	Doc:  "ConversationEnded tells the bot that the session ended. mluvii marks it\nexperimental and opt-in; how to opt in is not documented.",
-	Docs: "https://github.com/mluvii/mluvii.Chatbot.ChannelActivities/blob/master/ChatbotConversationEnded.cs",
+	Doc:         "ConversationEnded tells the bot that the session ended. mluvii marks it\nexperimental and opt-in; how to opt in is not documented.",
+	Docs:        "https://github.com/mluvii/mluvii.Chatbot.ChannelActivities/blob/master/ChatbotConversationEnded.cs",
+	EndsSession: true,
 	Fields: []FieldInfo{{
 		Doc:      "Timestamp is when the session ended.",
 		GoName:   "Timestamp",

@@ -116,6 +116,9 @@ type ActivityInfo struct {
 	Requests []string
 	// RetrySafe reports whether sending it twice does no harm.
 	RetrySafe bool
+	// EndsSession reports whether mluvii sends nothing more for the
+	// session after it (ConversationEnded): session state is dropped then.
+	EndsSession bool
 	// Channels is the channel-matrix row, in channel order.
 	Channels []ChannelSupport
 	// Fields are its own fields, without the session id and the envelope.

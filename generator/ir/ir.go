@@ -162,6 +162,9 @@ type Activity struct {
 	Requests []*Activity
 	// RetrySafe reports whether sending the activity twice does no harm.
 	RetrySafe bool
+	// EndsSession reports whether mluvii sends nothing more for the
+	// session after it.
+	EndsSession bool
 	// Channels is the matrix row, in channel order; empty for activities without one.
 	Channels []*Cell
 	// OneOf lists groups of fields of which at least one must be set.

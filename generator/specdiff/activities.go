@@ -81,6 +81,14 @@ func (d *differ) activity(o, n *spec.Activity) {
 		op, np := pos("deprecated")
 		d.add(Deprecated, is, op, np, "%s deprecated: %s", what, n.Deprecated)
 	}
+	if o.EndsSession != n.EndsSession {
+		op, np := pos("endsSession")
+		kind, says := SessionEndAdded, "now ends"
+		if o.EndsSession {
+			kind, says = SessionEndRemoved, "no longer ends"
+		}
+		d.add(kind, []Side{Receive}, op, np, "%s %s the session", what, says)
+	}
 	d.sending(o, n, what)
 	d.keyAliases(o, n, what, common)
 	d.fields(what, o.Fields, n.Fields, common)

@@ -33,6 +33,8 @@ const (
 	ResponseChanged      Kind = "response-changed"
 	RetryNowUnsafe       Kind = "retry-unsafe"
 	RetryNowSafe         Kind = "retry-safe"
+	SessionEndAdded      Kind = "session-end-added"
+	SessionEndRemoved    Kind = "session-end-removed"
 	CellLost             Kind = "channel-cell-lost"
 	CellWeakened         Kind = "channel-cell-weakened"
 	CellGained           Kind = "channel-cell-gained"

@@ -169,7 +169,7 @@ func TestCompare(t *testing.T) {
 func TestRulesComplete(t *testing.T) {
 	kinds := []Kind{ActivityAdded, ActivityRemoved, ActivityCase, ActivityGoName, ActivityRole, DirectionGained, DirectionLost,
 		ActivityAliasAdded, ActivityAliasRemoved, ActivitySession, ActivityWireKey, Deprecated, ResponseAdded, ResponseRemoved,
-		ResponseChanged, RetryNowUnsafe, RetryNowSafe, CellLost, CellWeakened, CellGained, OneOfAdded, OneOfRemoved,
+		ResponseChanged, RetryNowUnsafe, RetryNowSafe, SessionEndAdded, SessionEndRemoved, CellLost, CellWeakened, CellGained, OneOfAdded, OneOfRemoved,
 		KeyAliasAdded, KeyAliasRemoved, FieldAdded, FieldAddedRequired, FieldRemoved, FieldType, FieldRequired, FieldOptional,
 		FieldNullable, FieldNotNullable, FieldPointer, FieldGoName, FieldAliasAdded, FieldAliasRemoved, TypeAdded, TypeRemoved,
 		TypeKind, TypeGoName, ValueAdded, ValueRemoved, ValueNumber, ChannelAdded, ChannelRemoved, ChannelSources,

@@ -44,8 +44,8 @@ type Config struct {
 	Prefix string
 	// Stream is the JetStream stream of the events (default PREFIX_EVENTS,
 	// in upper case). Its key-value buckets are <Stream>_DONE (finished
-	// events) and <Stream>_WAIT (…AndWait claims). New creates all three
-	// when they are missing.
+	// events), <Stream>_WAIT (…AndWait claims) and <Stream>_STATE (session
+	// state, see SessionStore). New creates all four when they are missing.
 	Stream string
 	// Partitions is how many partitions the events are spread over by
 	// session (default 64). It is fixed when the stream is created: a
@@ -88,6 +88,9 @@ type Config struct {
 	// MaxBytes bounds the stream (default 1 GiB): a webhook that finds it
 	// full is answered 503, and mluvii retries it.
 	MaxBytes int64
+	// SessionTTL is how long the STATE bucket keeps a session's state after
+	// its last change (default 30 min, as the in-memory SessionState's).
+	SessionTTL time.Duration
 	// Logger gets the cluster's errors (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -132,6 +135,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = defaultSessionTTL
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -192,6 +198,7 @@ type Cluster struct {
 	js      jetstream.JetStream
 	done    jetstream.KeyValue
 	wait    jetstream.KeyValue
+	state   jetstream.KeyValue
 	cons    []jetstream.Consumer
 	msgID   bool
 	log     *slog.Logger
@@ -310,6 +317,11 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		Bucket: cfg.Stream + "_WAIT", TTL: cfg.WaitTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
 	}); err != nil {
 		return nil, fmt.Errorf("%w: key-value bucket %s_WAIT: %w", ErrSetup, cfg.Stream, err)
+	}
+	if c.state, err = js.CreateOrUpdateKeyValue(op(), jetstream.KeyValueConfig{
+		Bucket: cfg.Stream + "_STATE", TTL: cfg.SessionTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
+	}); err != nil {
+		return nil, fmt.Errorf("%w: key-value bucket %s_STATE: %w", ErrSetup, cfg.Stream, err)
 	}
 	c.pullers.Add(cfg.Partitions + 1)
 	for p := range cfg.Partitions {
@@ -787,6 +799,39 @@ func (cl *claim) release() {
 	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		cl.c.log.Warn("mluviinats: releasing a wait claim; it expires after WaitTTL", "key", cl.key, "err", err)
 	}
+}
+
+// SessionStore returns a store for SessionState that keeps each session's
+// state in the STATE bucket, so that whichever replica runs a session's next
+// event sees what the last one saved (the partitions run a session's events
+// one at a time across replicas). A state unchanged for SessionTTL expires
+// with the bucket's TTL; OnEnd is not told of that.
+//
+//	state := mluvii.NewSessionState[flow](mluvii.WithSessionStore(c.SessionStore()))
+func (c *Cluster) SessionStore() SessionStore { return kvSessions{c} }
+
+type kvSessions struct{ c *Cluster }
+
+func stateKey(session int64) string { return "s" + strconv.FormatInt(session, 10) }
+
+func (s kvSessions) Load(ctx context.Context, session int64) ([]byte, error) {
+	e, err := s.c.state.Get(ctx, stateKey(session))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.Value(), nil
+}
+
+func (s kvSessions) Save(ctx context.Context, session int64, state []byte) error {
+	_, err := s.c.state.Put(ctx, stateKey(session), state)
+	return err
+}
+
+func (s kvSessions) Delete(ctx context.Context, session int64) error {
+	return s.c.state.Purge(ctx, stateKey(session))
 }
 
 var _ io.Closer = (*Cluster)(nil)

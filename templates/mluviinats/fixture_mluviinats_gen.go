@@ -17,13 +17,15 @@ load balancer; each connects and hands its Cluster to its dispatcher:
 	nc, err := nats.Connect("nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222",
 		nats.MaxReconnects(-1))
 	c, err := mluviinats.New(ctx, nc, mluviinats.Config{Prefix: "mybot"}) // fails loudly, never falls back to memory
-	d := mluvii.NewDispatcher(append(c.DispatcherOptions(), mluvii.WithCallbackSecret(secret))...)
+	state := mluvii.NewSessionState[flow](mluvii.WithSessionStore(c.SessionStore())) // seen by every replica
+	d := mluvii.NewDispatcher(append(c.DispatcherOptions(), mluvii.WithCallbackSecret(secret),
+		mluvii.WithSessionState(state))...)
 	client := mluvii.NewClient(base, chatbotID, mluvii.WithDispatcher(d), …)
 	// on shutdown: d.Close(ctx), then nc.Close()
 
 New creates the stream MYBOT_EVENTS (subjects mybot.events.<partition>) and
-the key-value buckets MYBOT_EVENTS_DONE and MYBOT_EVENTS_WAIT when they are
-missing, and refuses (ErrSetup) a stream made for another spec or another
+the key-value buckets MYBOT_EVENTS_DONE, MYBOT_EVENTS_WAIT and
+MYBOT_EVENTS_STATE (session state) when they are missing, and refuses (ErrSetup) a stream made for another spec or another
 partition count. In mluvii configure one callback URL: the load balancer's.
 Every replica must register the same handlers: an event may run on any.
 
@@ -89,6 +91,9 @@ type QueuedEvent = mluvii.QueuedEvent
 // ResponseWaiter is mluvii.ResponseWaiter.
 type ResponseWaiter = mluvii.ResponseWaiter
 
+// SessionStore is mluvii.SessionStore.
+type SessionStore = mluvii.SessionStore
+
 // WaiterRegistry is mluvii.WaiterRegistry.
 type WaiterRegistry = mluvii.WaiterRegistry
 
@@ -111,6 +116,9 @@ var activities = mluvii.Activities
 
 // errQueueFull is mluvii.ErrQueueFull.
 var errQueueFull = mluvii.ErrQueueFull
+
+// defaultSessionTTL is mluvii.DefaultSessionTTL.
+var defaultSessionTTL = mluvii.DefaultSessionTTL
 
 // withQueue is mluvii.WithQueue.
 var withQueue = mluvii.WithQueue

@@ -116,12 +116,19 @@ type replica struct {
 
 func startReplica(t testing.TB, ts *testServer, name string, cfg Config, l *ledger, work time.Duration, opts ...DispatcherOption) *replica {
 	t.Helper()
+	return startReplicaWith(t, ts, name, cfg, l, work, func(*Cluster) []DispatcherOption { return opts })
+}
+
+// startReplicaWith is startReplica with dispatcher options that depend on
+// the replica's cluster.
+func startReplicaWith(t testing.TB, ts *testServer, name string, cfg Config, l *ledger, work time.Duration, opts func(*Cluster) []DispatcherOption) *replica {
+	t.Helper()
 	r := &replica{name: name, nc: ts.connect(t), release: make(chan struct{})}
 	var err error
 	if r.c, err = New(context.Background(), r.nc, cfg); err != nil {
 		t.Fatal(err)
 	}
-	r.d = mluvii.NewDispatcher(append(append(r.c.DispatcherOptions(), mluvii.WithDispatchLogger(quiet)), opts...)...)
+	r.d = mluvii.NewDispatcher(append(append(r.c.DispatcherOptions(), mluvii.WithDispatchLogger(quiet)), opts(r.c)...)...)
 	r.d.OnText(func(ctx context.Context, a *mluvii.Text) error {
 		var n int
 		fmt.Sscan(a.Text, &n)

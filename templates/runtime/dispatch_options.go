@@ -50,6 +50,7 @@ type dispatcherConfig struct {
 	dedupe       time.Duration
 	waiters      []ResponseWaiter
 	registry     WaiterRegistry
+	sessions     sessionHook
 }
 
 func defaultDispatcherConfig() dispatcherConfig {
@@ -214,4 +215,12 @@ func WithResponseWaiter(w ResponseWaiter) DispatcherOption {
 // hands responses to the replica waiting for them.
 func WithWaiterRegistry(r WaiterRegistry) DispatcherOption {
 	return func(c *dispatcherConfig) { c.registry = r }
+}
+
+// WithSessionState gives the handlers st: in a handler, st.Get(ctx) returns
+// the state of the event's session. The dispatcher drops a session's state
+// after the handler of an activity that ends the session, and stops its
+// expiry timer on Close. Give a SessionState to one dispatcher.
+func WithSessionState[S any](st *SessionState[S]) DispatcherOption {
+	return func(c *dispatcherConfig) { c.sessions = st }
 }

@@ -52,7 +52,8 @@ var activityInfos = []ActivityInfo{{
 	Role:       RoleEvent,
 	Sent:       false,
 }, {
-	Doc: "ConversationEnded tells the bot that the session ended.",
+	Doc:         "ConversationEnded tells the bot that the session ended.",
+	EndsSession: true,
 	Fields: []FieldInfo{{
 		Doc:      "Timestamp is when the session ended.",
 		GoName:   "Timestamp",

@@ -45,8 +45,17 @@ type Config struct {
 type Bot struct {
 	client *mluvii.Client
 	disp   *mluvii.Dispatcher
+	state  *mluvii.SessionState[Conversation]
 	log    *slog.Logger
 	wait   time.Duration
+}
+
+// Conversation is what the bot remembers of each session, kept by the
+// dispatcher's SessionState: dropped when mluvii ends the conversation, or
+// after 30 minutes without a message.
+type Conversation struct {
+	Messages int    // the guest's messages so far
+	Colour   string // the colour picked last, if any
 }
 
 // Commands the bot understands (in any letter case).
@@ -58,11 +67,12 @@ const (
 	CmdCarousel = "carousel"
 	CmdLocation = "location"
 	CmdBye      = "bye"
+	CmdRecap    = "recap"
 )
 
 // Greeting is the bot's first message in every conversation.
 const Greeting = "Hello! I am the <strong>demo bot</strong>. I echo what you write; " +
-	"try <em>buttons</em>, <em>carousel</em>, <em>card</em>, <em>file</em>, <em>location</em>, <em>operator</em> or <em>bye</em>."
+	"try <em>buttons</em>, <em>carousel</em>, <em>card</em>, <em>file</em>, <em>location</em>, <em>recap</em>, <em>operator</em> or <em>bye</em>."
 
 // New makes the bot: a dispatcher with its handlers and a client that waits
 // for mluvii's answers through it.
@@ -71,7 +81,8 @@ func New(cfg Config) *Bot {
 	if log == nil {
 		log = slog.Default()
 	}
-	dopts := []mluvii.DispatcherOption{mluvii.WithDispatchLogger(log)}
+	state := mluvii.NewSessionState[Conversation]()
+	dopts := []mluvii.DispatcherOption{mluvii.WithDispatchLogger(log), mluvii.WithSessionState(state)}
 	if cfg.CallbackSecret != "" {
 		dopts = append(dopts, mluvii.WithCallbackSecret(cfg.CallbackSecret))
 	}
@@ -86,7 +97,7 @@ func New(cfg Config) *Bot {
 	}
 	b := &Bot{
 		client: mluvii.NewClient(cfg.BaseURL, cfg.ChatbotID, copts...),
-		disp:   disp, log: log, wait: cfg.WaitTimeout,
+		disp:   disp, state: state, log: log, wait: cfg.WaitTimeout,
 	}
 	if b.wait <= 0 {
 		b.wait = 10 * time.Second
@@ -129,6 +140,11 @@ func (b *Bot) started(ctx context.Context, a *mluvii.ConversationStarted) error 
 // text answers the guest's message: a command, a picked colour, or an echo.
 func (b *Bot) text(ctx context.Context, a *mluvii.Text) error {
 	id := a.SessionID
+	conv, err := b.state.Get(ctx)
+	if err != nil {
+		return err
+	}
+	conv.Messages++
 	switch cmd := strings.ToLower(strings.TrimSpace(a.Text)); cmd {
 	case CmdButtons:
 		return b.buttons(ctx, id)
@@ -150,7 +166,14 @@ func (b *Bot) text(ctx context.Context, a *mluvii.Text) error {
 			return err
 		}
 		return b.client.EndConversation(ctx, id)
+	case CmdRecap:
+		colour := "none yet"
+		if conv.Colour != "" {
+			colour = conv.Colour
+		}
+		return b.client.SendText(ctx, id, fmt.Sprintf("Messages so far: %d. Colour picked: %s.", conv.Messages, colour))
 	case "red", "green", "blue":
+		conv.Colour = cmd
 		return b.client.SendText(ctx, id, "You picked <strong>"+cmd+"</strong>.")
 	}
 	b.typing(ctx, a)

@@ -83,6 +83,21 @@ func TestButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 	se.AssertBotSaid("You picked <strong>red</strong>.")
+	// The session's state remembers the pick and counts the messages
+	// ("buttons", the click, "recap").
+	say(t, se, "recap")
+	se.AssertBotSaid("Messages so far: 3. Colour picked: red.")
+}
+
+// TestRecapIsPerSession: each conversation has its own state.
+func TestRecapIsPerSession(t *testing.T) {
+	s := newBot(t)
+	first := startChat(t, s, mluvii.ChannelWebChat)
+	second := startChat(t, s, mluvii.ChannelWebChat)
+	say(t, first, "blue")
+	first.AssertBotSaid("You picked <strong>blue</strong>.")
+	say(t, second, "recap")
+	second.AssertBotSaid("Messages so far: 1. Colour picked: none yet.")
 }
 
 func TestCarousel(t *testing.T) {

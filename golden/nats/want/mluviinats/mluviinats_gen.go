@@ -17,13 +17,15 @@ load balancer; each connects and hands its Cluster to its dispatcher:
 	nc, err := nats.Connect("nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222",
 		nats.MaxReconnects(-1))
 	c, err := mluviinats.New(ctx, nc, mluviinats.Config{Prefix: "mybot"}) // fails loudly, never falls back to memory
-	d := natsbot.NewDispatcher(append(c.DispatcherOptions(), natsbot.WithCallbackSecret(secret))...)
+	state := natsbot.NewSessionState[flow](natsbot.WithSessionStore(c.SessionStore())) // seen by every replica
+	d := natsbot.NewDispatcher(append(c.DispatcherOptions(), natsbot.WithCallbackSecret(secret),
+		natsbot.WithSessionState(state))...)
 	client := natsbot.NewClient(base, chatbotID, natsbot.WithDispatcher(d), …)
 	// on shutdown: d.Close(ctx), then nc.Close()
 
 New creates the stream MYBOT_EVENTS (subjects mybot.events.<partition>) and
-the key-value buckets MYBOT_EVENTS_DONE and MYBOT_EVENTS_WAIT when they are
-missing, and refuses (ErrSetup) a stream made for another spec or another
+the key-value buckets MYBOT_EVENTS_DONE, MYBOT_EVENTS_WAIT and
+MYBOT_EVENTS_STATE (session state) when they are missing, and refuses (ErrSetup) a stream made for another spec or another
 partition count. In mluvii configure one callback URL: the load balancer's.
 Every replica must register the same handlers: an event may run on any.
 
@@ -89,6 +91,9 @@ type QueuedEvent = natsbot.QueuedEvent
 // ResponseWaiter is natsbot.ResponseWaiter.
 type ResponseWaiter = natsbot.ResponseWaiter
 
+// SessionStore is natsbot.SessionStore.
+type SessionStore = natsbot.SessionStore
+
 // WaiterRegistry is natsbot.WaiterRegistry.
 type WaiterRegistry = natsbot.WaiterRegistry
 
@@ -111,6 +116,9 @@ var activities = natsbot.Activities
 
 // errQueueFull is natsbot.ErrQueueFull.
 var errQueueFull = natsbot.ErrQueueFull
+
+// defaultSessionTTL is natsbot.DefaultSessionTTL.
+var defaultSessionTTL = natsbot.DefaultSessionTTL
 
 // withQueue is natsbot.WithQueue.
 var withQueue = natsbot.WithQueue

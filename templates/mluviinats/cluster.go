@@ -195,10 +195,12 @@ type Cluster struct {
 	cons    []jetstream.Consumer
 	msgID   bool
 	log     *slog.Logger
-	out     chan flight    // events pulled, not taken yet
-	slots   chan struct{}  // one per event pulled and not Done
-	closed  chan struct{}  // closed by Close
-	pullers sync.WaitGroup // the partitions' pullers and the heartbeat
+	out     chan flight   // events pulled, not taken yet
+	slots   chan struct{} // one per event pulled and not Done
+	closed  chan struct{} // closed by Close
+	idle    chan struct{} // closed once closed and no event is held: the heartbeat stops
+	idleOne sync.Once
+	pullers sync.WaitGroup // the partitions' pullers
 	mu      sync.Mutex     // guards flights and finished
 	flights map[uint64]flight
 	// finished holds the events this replica finished, with when, so that
@@ -279,7 +281,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("%w: JetStream is not available on %s (start nats-server with -js): %w", ErrSetup, nc.ConnectedUrlRedacted(), err)
 	}
 	c := &Cluster{cfg: cfg, nc: nc, js: js, log: cfg.Logger, msgID: cfg.DuplicateWindow > 0,
-		out: make(chan flight), slots: make(chan struct{}, cfg.MaxInFlight), closed: make(chan struct{}),
+		out: make(chan flight), slots: make(chan struct{}, cfg.MaxInFlight), closed: make(chan struct{}), idle: make(chan struct{}),
 		flights: map[uint64]flight{}, finished: map[uint64]time.Time{}}
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	if err := c.setupStream(op); err != nil {
@@ -311,7 +313,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("%w: key-value bucket %s_WAIT: %w", ErrSetup, cfg.Stream, err)
 	}
-	c.pullers.Add(cfg.Partitions + 1)
+	c.pullers.Add(cfg.Partitions)
 	for p := range cfg.Partitions {
 		go c.pull(p)
 	}
@@ -458,7 +460,26 @@ func (c *Cluster) fetch(p int) {
 	seq := meta.Sequence.Stream
 	if meta.NumDelivered > 1 {
 		c.stats.redelivered.Add(1)
-		if c.isFinished(seq) {
+		c.mu.Lock()
+		if f, held := c.flights[seq]; held {
+			// This replica still holds it (its heartbeats were lost for
+			// AckWait: a NATS outage): keep it alive and ack it under the
+			// new delivery, and do not hand it out a second time.
+			f.msg = msg
+			c.flights[seq] = f
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		finished, err := c.isFinished(seq)
+		if err != nil {
+			// Unknown: running it might run it twice. Deliver it again soon.
+			c.log.Warn("mluviinats: looking up a redelivered event; delivered again", "seq", seq, "err", err)
+			_ = msg.NakWithDelay(100 * time.Millisecond)
+			c.pause()
+			return
+		}
+		if finished {
 			c.stats.skipped.Add(1)
 			c.ack(seq, msg)
 			return
@@ -502,18 +523,21 @@ func (c *Cluster) pause() {
 }
 
 // isFinished reports whether the event was run to the end already, here or
-// by another replica.
-func (c *Cluster) isFinished(seq uint64) bool {
+// by another replica; an error means it could not tell.
+func (c *Cluster) isFinished(seq uint64) (bool, error) {
 	c.mu.Lock()
 	_, ok := c.finished[seq]
 	c.mu.Unlock()
 	if ok {
-		return true
+		return true, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
 	defer cancel()
 	_, err := c.done.Get(ctx, doneKey(seq))
-	return err == nil
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func doneKey(seq uint64) string { return "e" + strconv.FormatUint(seq, 10) }
@@ -521,14 +545,19 @@ func doneKey(seq uint64) string { return "e" + strconv.FormatUint(seq, 10) }
 // heartbeat tells JetStream that the events this replica holds are still
 // being worked on, so that only a replica that stopped responding loses
 // them; and forgets finished events after DoneTTL.
+//
+// It outlives Close while the dispatcher drains: the handlers still running
+// keep their events until Done (or until the NATS connection is closed).
 func (c *Cluster) heartbeat() {
-	defer c.pullers.Done()
 	t := time.NewTicker(c.cfg.AckWait / 3)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-		case <-c.closed:
+		case <-c.idle:
+			return
+		}
+		if c.nc.IsClosed() {
 			return
 		}
 		now := time.Now()
@@ -587,6 +616,22 @@ func (c *Cluster) Done(e QueuedEvent) {
 	}
 	c.ack(e.ID, f.msg)
 	<-c.slots
+	c.checkIdle()
+}
+
+// checkIdle stops the heartbeat once the cluster is closed and holds no event.
+func (c *Cluster) checkIdle() {
+	select {
+	case <-c.closed:
+	default:
+		return
+	}
+	c.mu.Lock()
+	n := len(c.flights)
+	c.mu.Unlock()
+	if n == 0 {
+		c.idleOne.Do(func() { close(c.idle) })
+	}
 }
 
 // retry calls op until it succeeds, for up to AckWait, pausing 50 ms
@@ -621,13 +666,16 @@ func (c *Cluster) ack(seq uint64, m jetstream.Msg) {
 func (c *Cluster) Len() int { return len(c.slots) }
 
 // Close implements Queue: it stops pulling; Take then returns
-// ErrQueueClosed, and Put fails. Done still acknowledges the events being
-// handled, so close the NATS connection only after the dispatcher's Close.
+// ErrQueueClosed, and Put fails. The events being handled are still kept
+// alive (heartbeat) and acknowledged by Done, and the claims of …AndWait
+// calls still waiting are kept, so close the NATS connection only after the
+// dispatcher's Close.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.closed)
 		c.stop()
 		c.pullers.Wait()
+		c.checkIdle()
 	})
 	return nil
 }
@@ -745,10 +793,10 @@ func (cl *claim) keepAlive() {
 		case <-t.C:
 		case <-cl.stop:
 			return
-		case <-cl.c.closed:
-			return
 		}
-		if !cl.refresh() {
+		// Not stopped by Close: a handler blocked in …AndWait while the
+		// dispatcher drains still holds its claim.
+		if cl.c.nc.IsClosed() || !cl.refresh() {
 			return
 		}
 	}

@@ -329,3 +329,35 @@ func TestNATSOutageLongerThanAckWaitDuringHandler(t *testing.T) {
 		t.Errorf("lost %d, duplicated %d, Len %d; want 0, 0, 0 (%+v)", lost, dup, a.c.Len(), a.c.Stats())
 	}
 }
+
+// TestReplicasWithDifferentAckWait: New checks that replicas agree on the
+// spec and the partition count, but CreateOrUpdateConsumer silently rewrites
+// the shared consumers with the AckWait of the replica that started last. A
+// replica configured with a longer AckWait (heartbeat every AckWait/3) then
+// loses the events its handlers are running, and another replica runs them
+// at the same time. (Same with WaitTTL and the WAIT bucket's TTL.)
+func TestReplicasWithDifferentAckWait(t *testing.T) {
+	checkGoroutines(t)
+	ts := startNATS(t)
+	l := newLedger()
+	slow := testConfig()
+	slow.AckWait = 6 * time.Second // heartbeat every 2 s
+	a := startReplica(t, ts, "a", slow, l, 3*time.Second)
+	b := startReplica(t, ts, "b", testConfig(), l, 5*time.Millisecond) // AckWait 1 s: rewrites the consumers
+	f := newFront(a)
+	defer f.close()
+	if !f.post(textBody(3, 0)) {
+		t.Fatal("event not acked")
+	}
+	l.mu.Lock()
+	l.acked["3/0"] = true
+	l.mu.Unlock()
+	_, lost, dup := l.settle(t)
+	time.Sleep(3 * time.Second)
+	l.mu.Lock()
+	dup, overlap := l.done["3/0"]-1, l.overlap
+	l.mu.Unlock()
+	if lost != 0 || dup != 0 || overlap != 0 {
+		t.Errorf("lost %d, duplicated %d, overlapping %d; want 0, 0, 0 — or New of b failing with ErrSetup (b: %+v)", lost, dup, overlap, b.c.Stats())
+	}
+}

@@ -361,3 +361,26 @@ func TestReplicasWithDifferentAckWait(t *testing.T) {
 		t.Errorf("lost %d, duplicated %d, overlapping %d; want 0, 0, 0 — or New of b failing with ErrSetup (b: %+v)", lost, dup, overlap, b.c.Stats())
 	}
 }
+
+// TestPartitionConsumerDeleted: a partition's durable consumer deleted under
+// a running cluster (an operator, a tool, a stream edit) stops that
+// partition silently: Put still stores and mluvii gets 200, the puller's
+// errors are neither logged nor counted, and nothing recreates the consumer,
+// so the partition's acked events are never handled.
+func TestPartitionConsumerDeleted(t *testing.T) {
+	checkGoroutines(t)
+	ts := startNATS(t)
+	cfg := testConfig()
+	cfg.Partitions = 1
+	c := newTestCluster(t, ts, cfg)
+	ctx := context.Background()
+	if err := c.js.DeleteConsumer(ctx, cfg.withDefaults().Stream, "p000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(ctx, QueuedEvent{SessionID: 1, Name: "Text", Body: textBody(1, 0), Received: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := takeWithin(c, 3*time.Second); err != nil {
+		t.Errorf("an acked event of a partition whose consumer was deleted is never handled: %v (%+v)", err, c.Stats())
+	}
+}

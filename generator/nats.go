@@ -40,9 +40,13 @@ load balancer; each connects and hands its Cluster to its dispatcher:
 
 New creates the stream MYBOT_EVENTS (subjects mybot.events.<partition>) and
 the key-value buckets MYBOT_EVENTS_DONE, MYBOT_EVENTS_WAIT and
-MYBOT_EVENTS_STATE (session state) when they are missing, and refuses (ErrSetup) a stream made for another spec or another
-partition count. In mluvii configure one callback URL: the load balancer's.
-Every replica must register the same handlers: an event may run on any.
+MYBOT_EVENTS_STATE (session state) when they are missing, and refuses
+(ErrSetup) a stream made for another spec or partition count, and consumers
+or buckets made with another AckWait or TTL: give every replica the same
+Config. In mluvii configure one callback URL: the load balancer's. Every
+replica must register the same handlers: an event may run on any. A webhook
+body larger than one NATS message (the server's max_payload, 1 MiB by
+default) is answered 413: raise max_payload to take larger ones.
 
 # Design
 
@@ -68,7 +72,10 @@ outage. A redelivered event is looked up there first and, when it ran to the
 end already, acknowledged without running again. An event whose replica died
 during its handler runs again elsewhere: handlers see at least once, never
 twice to the end unless a replica dies between the end of a handler and the
-record.
+record, or is cut off from NATS for longer than AckWait while its handler
+runs (another replica then runs the event too). Stats counts redeliveries,
+pull errors and messages on the event subjects that Put did not publish
+(removed: the stream takes only the partitions' subjects).
 
 …AndWait on replica A claims "<session>.<response>" in the WAIT bucket
 (create-only: ErrInFlight cluster-wide), rewrites the claim every WaitTTL/3
@@ -102,6 +109,7 @@ replica is reconnecting, and the offer is made again until OfferTimeout.`, NATSP
 		{"withQueue", "WithQueue"},
 		{"withResponseWaiter", "WithResponseWaiter"},
 		{"withWaiterRegistry", "WithWaiterRegistry"},
+		{"withMaxBodyBytes", "WithMaxBodyBytes"},
 	} {
 		f.Comment(fmt.Sprintf("%s is %s.%s.", n[0], g.pkg, n[1]))
 		f.Var().Id(n[0]).Op("=").Qual(pkg, n[1])

@@ -111,6 +111,7 @@ func (c Config) withDefaults() Config {
 	if c.AckWait <= 0 {
 		c.AckWait = DefaultAckWait
 	}
+	c.AckWait = max(c.AckWait, minTimer)
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = DefaultDuplicateWindow
 	}
@@ -120,6 +121,7 @@ func (c Config) withDefaults() Config {
 	if c.WaitTTL <= 0 {
 		c.WaitTTL = DefaultWaitTTL
 	}
+	c.WaitTTL = max(c.WaitTTL, minTimer)
 	if c.MaxInFlight <= 0 {
 		c.MaxInFlight = DefaultMaxInFlight
 	}
@@ -144,6 +146,10 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// minTimer is the least AckWait and WaitTTL: their heartbeats tick at a
+// third of them.
+const minTimer = 100 * time.Millisecond
 
 func upper(s string) string {
 	b := []byte(s)
@@ -185,6 +191,8 @@ type Stats struct {
 	Acked       int64 // finished events acknowledged
 	AckErrors   int64 // acknowledgements that failed (the event is redelivered and skipped)
 	Offered     int64 // responses handed to a waiter on another replica
+	PullErrors  int64 // pulls that failed (NATS down, a consumer deleted)
+	Foreign     int64 // messages on an event subject that Put did not publish (removed)
 }
 
 // Cluster is one replica's view of the bot's shared state on NATS: the
@@ -202,20 +210,24 @@ type Cluster struct {
 	cons    []jetstream.Consumer
 	msgID   bool
 	log     *slog.Logger
-	out     chan flight    // events pulled, not taken yet
-	slots   chan struct{}  // one per event pulled and not Done
-	closed  chan struct{}  // closed by Close
-	pullers sync.WaitGroup // the partitions' pullers and the heartbeat
+	out     chan flight   // events pulled, not taken yet
+	slots   chan struct{} // one per event pulled and not Done
+	closed  chan struct{} // closed by Close
+	idle    chan struct{} // closed once closed and no event is held: the heartbeat stops
+	idleOne sync.Once
+	pullers sync.WaitGroup // the partitions' pullers
 	mu      sync.Mutex     // guards flights and finished
 	flights map[uint64]flight
 	// finished holds the events this replica finished, with when, so that
 	// a redelivery caused by a lost ack is skipped without a round trip.
-	finished  map[uint64]time.Time
-	closeOnce sync.Once
-	ctx       context.Context // cancelled by Close: pulls stop waiting
-	stop      context.CancelFunc
-	stats     struct {
-		put, taken, redelivered, skipped, acked, ackErrors, offered atomic.Int64
+	finished map[uint64]time.Time
+	// pullLogged is when each partition's last pull error was logged.
+	pullLogged []time.Time
+	closeOnce  sync.Once
+	ctx        context.Context // cancelled by Close: pulls stop waiting
+	stop       context.CancelFunc
+	stats      struct {
+		put, taken, redelivered, skipped, acked, ackErrors, offered, pullErrors, foreign atomic.Int64
 	}
 }
 
@@ -286,49 +298,86 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("%w: JetStream is not available on %s (start nats-server with -js): %w", ErrSetup, nc.ConnectedUrlRedacted(), err)
 	}
 	c := &Cluster{cfg: cfg, nc: nc, js: js, log: cfg.Logger, msgID: cfg.DuplicateWindow > 0,
-		out: make(chan flight), slots: make(chan struct{}, cfg.MaxInFlight), closed: make(chan struct{}),
-		flights: map[uint64]flight{}, finished: map[uint64]time.Time{}}
+		out: make(chan flight), slots: make(chan struct{}, cfg.MaxInFlight), closed: make(chan struct{}), idle: make(chan struct{}),
+		flights: map[uint64]flight{}, finished: map[uint64]time.Time{}, pullLogged: make([]time.Time, cfg.Partitions)}
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	if err := c.setupStream(op); err != nil {
 		return nil, err
 	}
 	for p := range cfg.Partitions {
-		cons, err := js.CreateOrUpdateConsumer(op(), cfg.Stream, jetstream.ConsumerConfig{
-			Durable:       fmt.Sprintf("p%03d", p),
-			FilterSubject: c.eventSubject(p),
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       cfg.AckWait,
-			MaxAckPending: 1, // one event of the partition at a time, cluster-wide
-			MaxDeliver:    -1,
-			DeliverPolicy: jetstream.DeliverAllPolicy,
-			Replicas:      cfg.StreamReplicas,
-		})
+		cons, err := c.consumer(op(), p)
 		if err != nil {
-			return nil, fmt.Errorf("%w: consumer of partition %d on stream %s: %w", ErrSetup, p, cfg.Stream, err)
+			return nil, err
 		}
 		c.cons = append(c.cons, cons)
 	}
-	if c.done, err = js.CreateOrUpdateKeyValue(op(), jetstream.KeyValueConfig{
-		Bucket: cfg.Stream + "_DONE", TTL: cfg.DoneTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
-	}); err != nil {
-		return nil, fmt.Errorf("%w: key-value bucket %s_DONE: %w", ErrSetup, cfg.Stream, err)
+	for _, b := range []struct {
+		kv   *jetstream.KeyValue
+		name string
+		ttl  time.Duration
+	}{{&c.done, "_DONE", cfg.DoneTTL}, {&c.wait, "_WAIT", cfg.WaitTTL}, {&c.state, "_STATE", cfg.SessionTTL}} {
+		if *b.kv, err = c.bucket(op(), cfg.Stream+b.name, b.ttl); err != nil {
+			return nil, err
+		}
 	}
-	if c.wait, err = js.CreateOrUpdateKeyValue(op(), jetstream.KeyValueConfig{
-		Bucket: cfg.Stream + "_WAIT", TTL: cfg.WaitTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
-	}); err != nil {
-		return nil, fmt.Errorf("%w: key-value bucket %s_WAIT: %w", ErrSetup, cfg.Stream, err)
-	}
-	if c.state, err = js.CreateOrUpdateKeyValue(op(), jetstream.KeyValueConfig{
-		Bucket: cfg.Stream + "_STATE", TTL: cfg.SessionTTL, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.StreamReplicas,
-	}); err != nil {
-		return nil, fmt.Errorf("%w: key-value bucket %s_STATE: %w", ErrSetup, cfg.Stream, err)
-	}
-	c.pullers.Add(cfg.Partitions + 1)
+	c.pullers.Add(cfg.Partitions)
 	for p := range cfg.Partitions {
 		go c.pull(p)
 	}
 	go c.heartbeat()
 	return c, nil
+}
+
+// consumerConfig is partition p's durable consumer.
+func (c *Cluster) consumerConfig(p int) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       fmt.Sprintf("p%03d", p),
+		FilterSubject: c.eventSubject(p),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.cfg.AckWait,
+		MaxAckPending: 1, // one event of the partition at a time, cluster-wide
+		MaxDeliver:    -1,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		Replicas:      c.cfg.StreamReplicas,
+	}
+}
+
+// consumer finds or creates partition p's consumer. One made with another
+// AckWait is refused: a replica whose heartbeat is slower than the
+// consumer's AckWait would lose the events its handlers run.
+func (c *Cluster) consumer(ctx context.Context, p int) (jetstream.Consumer, error) {
+	cc := c.consumerConfig(p)
+	cons, err := c.js.CreateConsumer(ctx, c.cfg.Stream, cc)
+	if errors.Is(err, jetstream.ErrConsumerExists) {
+		if old, gerr := c.js.Consumer(ctx, c.cfg.Stream, cc.Durable); gerr == nil && old.CachedInfo().Config.AckWait != cc.AckWait {
+			return nil, fmt.Errorf("%w: consumer %s of stream %s has AckWait %v, this replica is configured for %v: give every replica the same Config (or delete the consumers while no replica runs)",
+				ErrSetup, cc.Durable, c.cfg.Stream, old.CachedInfo().Config.AckWait, cc.AckWait)
+		}
+		return nil, fmt.Errorf("%w: consumer %s of stream %s was made with other settings: give every replica the same Config (or delete the consumers while no replica runs): %w", ErrSetup, cc.Durable, c.cfg.Stream, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: consumer of partition %d on stream %s: %w", ErrSetup, p, c.cfg.Stream, err)
+	}
+	return cons, nil
+}
+
+// bucket finds or creates a key-value bucket; one made with another TTL is
+// refused, as for the consumers.
+func (c *Cluster) bucket(ctx context.Context, name string, ttl time.Duration) (jetstream.KeyValue, error) {
+	kv, err := c.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: name, TTL: ttl, History: 1, Storage: jetstream.FileStorage, Replicas: c.cfg.StreamReplicas,
+	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		if old, gerr := c.js.KeyValue(ctx, name); gerr == nil {
+			if st, serr := old.Status(ctx); serr == nil && st.TTL() != ttl {
+				return nil, fmt.Errorf("%w: key-value bucket %s has TTL %v, this replica is configured for %v: give every replica the same Config", ErrSetup, name, st.TTL(), ttl)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: key-value bucket %s: %w", ErrSetup, name, err)
+	}
+	return kv, nil
 }
 
 // setupStream finds the stream or creates it, and checks that it was made for
@@ -341,7 +390,7 @@ func (c *Cluster) setupStream(op func() context.Context) error {
 		sc := jetstream.StreamConfig{
 			Name:        cfg.Stream,
 			Description: "mluvii webhook events (mluviinats)",
-			Subjects:    []string{cfg.Prefix + ".events.*"},
+			Subjects:    c.eventSubjects(), // exactly: nothing else is stored
 			Retention:   jetstream.WorkQueuePolicy,
 			Storage:     jetstream.FileStorage,
 			Replicas:    cfg.StreamReplicas,
@@ -370,15 +419,25 @@ func (c *Cluster) setupStream(op func() context.Context) error {
 
 // DispatcherOptions returns the options that make a Dispatcher use c: its
 // queue, its response waiter and its waiter registry.
+//
+// They also bound webhook bodies to what one NATS message carries (the
+// server's max_payload, 1 MiB by default, less room for headers): a larger
+// body gets 413 at once, where it would otherwise get 503 and be retried by
+// mluvii forever. Raise max_payload on the server to take larger bodies.
 func (c *Cluster) DispatcherOptions() []DispatcherOption {
-	return []DispatcherOption{withQueue(c), withResponseWaiter(c), withWaiterRegistry(c)}
+	return []DispatcherOption{withQueue(c), withResponseWaiter(c), withWaiterRegistry(c),
+		withMaxBodyBytes(max(c.nc.MaxPayload()-headerRoom, 1))}
 }
+
+// headerRoom is what a stored event's headers and subject may take of a
+// NATS message, besides the body.
+const headerRoom = 4 << 10
 
 // Stats returns the counters.
 func (c *Cluster) Stats() Stats {
 	return Stats{Put: c.stats.put.Load(), Taken: c.stats.taken.Load(), Redelivered: c.stats.redelivered.Load(),
 		Skipped: c.stats.skipped.Load(), Acked: c.stats.acked.Load(), AckErrors: c.stats.ackErrors.Load(),
-		Offered: c.stats.offered.Load()}
+		Offered: c.stats.offered.Load(), PullErrors: c.stats.pullErrors.Load(), Foreign: c.stats.foreign.Load()}
 }
 
 // Partition returns the partition of a session: a mix of its bits modulo n.
@@ -390,6 +449,15 @@ func Partition(session int64, n int) int {
 	x *= 0xc4ceb9fe1a85ec53
 	x ^= x >> 33
 	return int(x % uint64(n))
+}
+
+// eventSubjects lists the partitions' subjects.
+func (c *Cluster) eventSubjects() []string {
+	subjects := make([]string, c.cfg.Partitions)
+	for p := range subjects {
+		subjects[p] = c.eventSubject(p)
+	}
+	return subjects
 }
 
 func (c *Cluster) eventSubject(p int) string { return c.cfg.Prefix + ".events." + strconv.Itoa(p) }
@@ -414,8 +482,16 @@ func (c *Cluster) Put(ctx context.Context, e QueuedEvent) error {
 		h.Write(e.Body)
 		opts = append(opts, jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)[:16])))
 	}
+	// The Queue contract: an event is taken whenever there is room, even
+	// with ctx done (a body that was slow to arrive). Whether the stream has
+	// room only the publish tells, so it gets at least putFloor.
+	if deadline, ok := ctx.Deadline(); ctx.Err() != nil || ok && time.Until(deadline) < putFloor {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), putFloor)
+		defer cancel()
+	}
 	if _, err := c.js.PublishMsg(ctx, m, opts...); err != nil {
-		if errors.Is(err, jetstream.ErrMaxBytesExceeded) {
+		if isStreamFull(err) {
 			return fmt.Errorf("%w: stream %s: %w", errQueueFull, c.cfg.Stream, err)
 		}
 		return fmt.Errorf("mluviinats: storing %s of session %d: %w", e.Name, e.SessionID, err)
@@ -423,6 +499,19 @@ func (c *Cluster) Put(ctx context.Context, e QueuedEvent) error {
 	c.stats.put.Add(1)
 	return nil
 }
+
+// putFloor is the least time a publish gets, whatever the caller's context.
+const putFloor = 250 * time.Millisecond
+
+// isStreamFull reports whether a publish failed because the stream reached
+// MaxBytes (the server's "maximum bytes exceeded", error code 10077).
+func isStreamFull(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.Is(err, jetstream.ErrMaxBytesExceeded) ||
+		errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStreamFull
+}
+
+const errCodeStreamFull jetstream.ErrorCode = 10077
 
 // pull fetches partition p's events one at a time and hands them to Take.
 // A pull waits on the server without holding one of the replica's in-flight
@@ -448,7 +537,7 @@ func (c *Cluster) fetch(p int) {
 	defer cancel()
 	batch, err := c.cons[p].Fetch(1, jetstream.FetchContext(ctx))
 	if err != nil {
-		c.pause()
+		c.pullFailed(p, err)
 		return
 	}
 	var msg jetstream.Msg
@@ -457,7 +546,7 @@ func (c *Cluster) fetch(p int) {
 	}
 	if msg == nil {
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
-			c.pause()
+			c.pullFailed(p, err)
 		}
 		return
 	}
@@ -470,15 +559,42 @@ func (c *Cluster) fetch(p int) {
 	seq := meta.Sequence.Stream
 	if meta.NumDelivered > 1 {
 		c.stats.redelivered.Add(1)
-		if c.isFinished(seq) {
+		c.mu.Lock()
+		if f, held := c.flights[seq]; held {
+			// This replica still holds it (its heartbeats were lost for
+			// AckWait: a NATS outage): keep it alive and ack it under the
+			// new delivery, and do not hand it out a second time.
+			f.msg = msg
+			c.flights[seq] = f
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		finished, err := c.isFinished(seq)
+		if err != nil {
+			// Unknown: running it might run it twice. Deliver it again soon.
+			c.log.Warn("mluviinats: looking up a redelivered event; delivered again", "seq", seq, "err", err)
+			_ = msg.NakWithDelay(100 * time.Millisecond)
+			c.pause()
+			return
+		}
+		if finished {
 			c.stats.skipped.Add(1)
 			c.ack(seq, msg)
 			return
 		}
 	}
 	h := msg.Headers()
-	session, _ := strconv.ParseInt(h.Get(hdrSession), 10, 64)
+	session, err := strconv.ParseInt(h.Get(hdrSession), 10, 64)
 	received, _ := strconv.ParseInt(h.Get(hdrReceived), 10, 64)
+	if err != nil || Partition(session, c.cfg.Partitions) != p {
+		// Not published by Put (someone else with publish rights on the
+		// subject): its session would not be ordered with its partition's.
+		c.stats.foreign.Add(1)
+		c.log.Error("mluviinats: a message Put did not publish, removed", "subject", msg.Subject(), "seq", seq)
+		_ = msg.Term()
+		return
+	}
 	f := flight{ev: QueuedEvent{ID: seq, SessionID: session, Name: h.Get(hdrName), Body: msg.Data(), Received: time.Unix(0, received)}, msg: msg}
 	c.mu.Lock()
 	c.flights[seq] = f // from now on the heartbeat keeps it
@@ -505,6 +621,35 @@ func (c *Cluster) fetch(p int) {
 	}
 }
 
+// pullFailed counts and logs a failed pull (at most once a minute per
+// partition), makes partition p's consumer again when it was deleted, and
+// pauses.
+func (c *Cluster) pullFailed(p int, err error) {
+	c.stats.pullErrors.Add(1)
+	c.mu.Lock()
+	logIt := time.Since(c.pullLogged[p]) > time.Minute
+	if logIt {
+		c.pullLogged[p] = time.Now()
+	}
+	c.mu.Unlock()
+	if logIt {
+		c.log.Warn("mluviinats: pulling events", "partition", p, "err", err)
+	}
+	// A pull to a consumer that is gone finds no responder.
+	if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, nats.ErrNoResponders) {
+		ctx, cancel := context.WithTimeout(c.ctx, c.cfg.OpTimeout)
+		cons, cerr := c.js.CreateConsumer(ctx, c.cfg.Stream, c.consumerConfig(p))
+		cancel()
+		if cerr == nil {
+			c.log.Warn("mluviinats: the consumer of a partition did not answer; made sure it exists", "partition", p)
+			c.cons[p] = cons // only this partition's puller uses it
+			return
+		}
+		c.log.Error("mluviinats: making a deleted consumer again", "partition", p, "err", cerr)
+	}
+	c.pause()
+}
+
 // pause waits a little after a failed pull (NATS down, reconnecting).
 func (c *Cluster) pause() {
 	select {
@@ -514,18 +659,21 @@ func (c *Cluster) pause() {
 }
 
 // isFinished reports whether the event was run to the end already, here or
-// by another replica.
-func (c *Cluster) isFinished(seq uint64) bool {
+// by another replica; an error means it could not tell.
+func (c *Cluster) isFinished(seq uint64) (bool, error) {
 	c.mu.Lock()
 	_, ok := c.finished[seq]
 	c.mu.Unlock()
 	if ok {
-		return true
+		return true, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.OpTimeout)
 	defer cancel()
 	_, err := c.done.Get(ctx, doneKey(seq))
-	return err == nil
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func doneKey(seq uint64) string { return "e" + strconv.FormatUint(seq, 10) }
@@ -533,14 +681,19 @@ func doneKey(seq uint64) string { return "e" + strconv.FormatUint(seq, 10) }
 // heartbeat tells JetStream that the events this replica holds are still
 // being worked on, so that only a replica that stopped responding loses
 // them; and forgets finished events after DoneTTL.
+//
+// It outlives Close while the dispatcher drains: the handlers still running
+// keep their events until Done (or until the NATS connection is closed).
 func (c *Cluster) heartbeat() {
-	defer c.pullers.Done()
 	t := time.NewTicker(c.cfg.AckWait / 3)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-		case <-c.closed:
+		case <-c.idle:
+			return
+		}
+		if c.nc.IsClosed() {
 			return
 		}
 		now := time.Now()
@@ -583,7 +736,9 @@ func (c *Cluster) Done(e QueuedEvent) {
 	c.mu.Lock()
 	f, ok := c.flights[e.ID]
 	delete(c.flights, e.ID)
-	c.finished[e.ID] = time.Now()
+	if ok {
+		c.finished[e.ID] = time.Now()
+	}
 	c.mu.Unlock()
 	if !ok {
 		return
@@ -597,8 +752,30 @@ func (c *Cluster) Done(e QueuedEvent) {
 	}); err != nil {
 		c.log.Warn("mluviinats: recording a finished event", "seq", e.ID, "err", err)
 	}
-	c.ack(e.ID, f.msg)
+	if c.ack(e.ID, f.msg) {
+		// Acknowledged: JetStream delivers it no more, so only the events
+		// whose ack failed stay in memory (for DoneTTL).
+		c.mu.Lock()
+		delete(c.finished, e.ID)
+		c.mu.Unlock()
+	}
 	<-c.slots
+	c.checkIdle()
+}
+
+// checkIdle stops the heartbeat once the cluster is closed and holds no event.
+func (c *Cluster) checkIdle() {
+	select {
+	case <-c.closed:
+	default:
+		return
+	}
+	c.mu.Lock()
+	n := len(c.flights)
+	c.mu.Unlock()
+	if n == 0 {
+		c.idleOne.Do(func() { close(c.idle) })
+	}
 }
 
 // retry calls op until it succeeds, for up to AckWait, pausing 50 ms
@@ -619,13 +796,14 @@ func (c *Cluster) retry(op func(context.Context) error) error {
 	}
 }
 
-func (c *Cluster) ack(seq uint64, m jetstream.Msg) {
+func (c *Cluster) ack(seq uint64, m jetstream.Msg) bool {
 	if err := c.retry(m.DoubleAck); err != nil {
 		c.stats.ackErrors.Add(1)
 		c.log.Warn("mluviinats: acknowledging a finished event; it will be delivered again and skipped", "seq", seq, "err", err)
-		return
+		return false
 	}
 	c.stats.acked.Add(1)
+	return true
 }
 
 // Len implements Queue: the events this replica holds (pulled, not Done).
@@ -633,13 +811,16 @@ func (c *Cluster) ack(seq uint64, m jetstream.Msg) {
 func (c *Cluster) Len() int { return len(c.slots) }
 
 // Close implements Queue: it stops pulling; Take then returns
-// ErrQueueClosed, and Put fails. Done still acknowledges the events being
-// handled, so close the NATS connection only after the dispatcher's Close.
+// ErrQueueClosed, and Put fails. The events being handled are still kept
+// alive (heartbeat) and acknowledged by Done, and the claims of …AndWait
+// calls still waiting are kept, so close the NATS connection only after the
+// dispatcher's Close.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.closed)
 		c.stop()
 		c.pullers.Wait()
+		c.checkIdle()
 	})
 	return nil
 }
@@ -757,10 +938,10 @@ func (cl *claim) keepAlive() {
 		case <-t.C:
 		case <-cl.stop:
 			return
-		case <-cl.c.closed:
-			return
 		}
-		if !cl.refresh() {
+		// Not stopped by Close: a handler blocked in …AndWait while the
+		// dispatcher drains still holds its claim.
+		if cl.c.nc.IsClosed() || !cl.refresh() {
 			return
 		}
 	}

@@ -50,6 +50,8 @@ type builder struct {
 	fieldPos map[*ir.Field]spec.Pos
 	// pos positions activities and channels likewise.
 	pos map[any]spec.Pos
+	// channels are the API's channels, in the spec's order.
+	channels []*ir.Channel
 }
 
 // pkgScope holds the package-level names of the generated package.
@@ -151,6 +153,7 @@ func (b *builder) build() *ir.API {
 		b.pos[ch] = c.Pos
 		api.Channels = append(api.Channels, ch)
 	}
+	b.channels = api.Channels
 	// Declare named types first so fields can refer to them in any order.
 	for _, t := range s.Types {
 		switch t.Kind {
@@ -275,10 +278,26 @@ func (b *builder) fields(owner string, fs []*spec.Field) []*ir.Field {
 		fl := &ir.Field{
 			Wire: f.Name, GoName: goName, Aliases: f.Aliases, Type: b.resolve(te),
 			Optional: f.Optional, Nullable: f.Nullable, Doc: lines(f.Doc),
-			Source: f.Source, Deprecated: f.Deprecated,
+			Source: f.Source, Deprecated: f.Deprecated, Channels: b.cells(f.Channels, f.ChannelSource),
 		}
 		b.fieldPos[fl] = f.Pos
 		out = append(out, fl)
+	}
+	return out
+}
+
+// cells turns a channel row (an activity's, or a field's partial one) into
+// cells in channel order; row is the source of cells without their own.
+func (b *builder) cells(row map[string]*spec.Cell, rowSource string) []*ir.Cell {
+	var out []*ir.Cell
+	for _, c := range b.channels {
+		if cell := row[c.Name]; cell != nil {
+			src := cell.Source
+			if src == "" {
+				src = rowSource
+			}
+			out = append(out, &ir.Cell{Channel: c, Support: supports[cell.Support], Source: src})
+		}
 	}
 	return out
 }

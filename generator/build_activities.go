@@ -39,15 +39,7 @@ func (b *builder) activities(api *ir.API) {
 		b.activityNames(api, act, a)
 		b.keyAliases(api, act, a)
 		b.oneOf(act, a)
-		for _, c := range api.Channels {
-			if cell := a.Channels[c.Name]; cell != nil {
-				src := cell.Source
-				if src == "" {
-					src = a.ChannelSource
-				}
-				act.Channels = append(act.Channels, &ir.Cell{Channel: c, Support: supports[cell.Support], Source: src})
-			}
-		}
+		act.Channels = b.cells(a.Channels, a.ChannelSource)
 		byWire[a.Name] = act
 		api.Activities = append(api.Activities, act)
 	}

@@ -139,9 +139,33 @@ func docFields(fs []*ir.Field) []docField {
 		if f.Deprecated != "" {
 			df.Doc += " **Deprecated:** " + oneLine([]string{f.Deprecated})
 		}
+		if len(f.Channels) > 0 {
+			df.Doc += " **Channels when set:** " + fieldCells(f.Channels)
+		}
 		out = append(out, df)
 	}
 	return out
+}
+
+// fieldCells renders a field's own channel cells, each with its source.
+func fieldCells(cells []*ir.Cell) string {
+	var parts []string
+	for _, c := range cells {
+		parts = append(parts, fmt.Sprintf("%s %s", c.Channel.Name, supportMark(c.Support)))
+	}
+	sources := map[string]bool{}
+	var srcs []string
+	for _, c := range cells {
+		if c.Source != "" && !sources[c.Source] {
+			sources[c.Source] = true
+			srcs = append(srcs, c.Source)
+		}
+	}
+	out := strings.Join(parts, ", ")
+	if len(srcs) > 0 {
+		out += " (" + strings.Join(srcs, "; ") + ")"
+	}
+	return oneLine([]string{out})
 }
 
 // oneLine joins doc lines for a table cell (pipes escaped).

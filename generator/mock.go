@@ -115,16 +115,21 @@ func (g *gen) mockConvert(f *jen.File, pkg string) {
 			jen.Id("sent"): a("Sent"), jen.Id("received"): a("Received"), jen.Id("hasSession"): a("HasSession"),
 			jen.Id("response"): a("Response"), jen.Id("fields"): jen.Id("convertFields").Call(a("Fields")),
 			jen.Id("oneOf"): a("OneOf"), jen.Id("matchKey"): a("MatchKey"), jen.Id("matchValues"): a("MatchValues"),
-			jen.Id("aliases"): a("Aliases"),
+			jen.Id("aliases"): a("Aliases"), jen.Id("channels"): jen.Id("convertCells").Call(a("Channels")),
 		}),
-		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Add(a("Channels"))).Block(
-			jen.Id("info").Dot("channels").Op("=").Append(jen.Id("info").Dot("channels"), jen.Id(mt.CellInfo).Values(jen.Dict{
+		jen.Return(jen.Id("info")),
+	)
+	f.Line()
+	f.Func().Id("convertCells").Params(jen.Id("cs").Index().Qual(pkg, rt.ChannelSupport)).Index().Id(mt.CellInfo).Block(
+		jen.Var().Id("out").Index().Id(mt.CellInfo),
+		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Id("cs")).Block(
+			jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id(mt.CellInfo).Values(jen.Dict{
 				jen.Id("channel"): jen.String().Call(jen.Id("c").Dot("Channel")),
 				jen.Id("support"): jen.String().Call(jen.Id("c").Dot("Support")),
 				jen.Id("source"):  jen.Id("c").Dot("Source"),
 			})),
 		),
-		jen.Return(jen.Id("info")),
+		jen.Return(jen.Id("out")),
 	)
 	f.Line()
 	f.Func().Id("convertFields").Params(jen.Id("fs").Index().Qual(pkg, rt.FieldInfo)).Index().Id(mt.FieldInfo).Block(
@@ -133,7 +138,7 @@ func (g *gen) mockConvert(f *jen.File, pkg string) {
 			jen.Id("out").Index(jen.Id("i")).Op("=").Id(mt.FieldInfo).Values(jen.Dict{
 				jen.Id("name"): jen.Id("f").Dot("Name"), jen.Id("aliases"): jen.Id("f").Dot("Aliases"),
 				jen.Id("typ"): jen.Id("convertType").Call(jen.Id("f").Dot("TypeRef")), jen.Id("required"): jen.Id("f").Dot("Required"),
-				jen.Id("nullable"): jen.Id("f").Dot("Nullable"),
+				jen.Id("nullable"): jen.Id("f").Dot("Nullable"), jen.Id("channels"): jen.Id("convertCells").Call(jen.Id("f").Dot("Channels")),
 			}),
 		),
 		jen.Return(jen.Id("out")),

@@ -115,11 +115,7 @@ func activityInfo(a *ir.Activity) jen.Code {
 		d[jen.Id("Requests")] = stringSlice(names)
 	}
 	if len(a.Channels) > 0 {
-		d[jen.Id("Channels")] = jen.Index().Id(rt.ChannelSupport).ValuesFunc(func(v *jen.Group) {
-			for _, c := range a.Channels {
-				v.Values(jen.Id("Channel"+c.Channel.GoName), jen.Id(supportConst(c.Support)), jen.Lit(c.Source))
-			}
-		})
+		d[jen.Id("Channels")] = channelRow(a.Channels)
 	}
 	if len(a.Fields) > 0 {
 		d[jen.Id("Fields")] = fieldInfos(a.Fields)
@@ -139,6 +135,15 @@ func activityInfo(a *ir.Activity) jen.Code {
 	return jen.Values(d)
 }
 
+// channelRow is the ChannelSupport list of a channel row.
+func channelRow(cells []*ir.Cell) jen.Code {
+	return jen.Index().Id(rt.ChannelSupport).ValuesFunc(func(v *jen.Group) {
+		for _, c := range cells {
+			v.Values(jen.Id("Channel"+c.Channel.GoName), jen.Id(supportConst(c.Support)), jen.Lit(c.Source))
+		}
+	})
+}
+
 func fieldInfos(fs []*ir.Field) jen.Code {
 	return jen.Index().Id(rt.FieldInfo).ValuesFunc(func(v *jen.Group) {
 		for _, fl := range fs {
@@ -155,6 +160,9 @@ func fieldInfos(fs []*ir.Field) jen.Code {
 			}
 			if len(fl.Doc) > 0 {
 				d[jen.Id("Doc")] = jen.Lit(strings.Join(fl.Doc, "\n"))
+			}
+			if len(fl.Channels) > 0 {
+				d[jen.Id("Channels")] = channelRow(fl.Channels)
 			}
 			v.Values(d)
 		}

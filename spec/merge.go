@@ -67,6 +67,7 @@ var mergeRules = map[reflect.Type]map[string]mergeRule{
 	reflect.TypeFor[Field](): {
 		"name": ruleName, "goName": ruleSet, "type": ruleSet, "optional": ruleSet, "nullable": ruleSet,
 		"aliases": ruleUnion, "doc": rulePatch, "source": rulePatch, "deprecated": rulePatch,
+		"channels": ruleNested, "channelSource": ruleNested,
 	},
 }
 
@@ -134,7 +135,21 @@ func (m *merger) typ(dst, src *Type) {
 }
 
 func (m *merger) fields(owner string, dst, src []*Field) []*Field {
-	return byName(dst, src, func(d, s *Field) { m.keys(fmt.Sprintf("field %q of %s", d.Name, owner), d, s) })
+	return byName(dst, src, func(d, s *Field) {
+		what := fmt.Sprintf("field %q of %s", d.Name, owner)
+		nested := m.keys(what, d, s)
+		for _, key := range nested {
+			switch key {
+			case "channels":
+				m.cells(what, &d.Channels, &d.Keys, s.Channels, s.Keys, s.ChannelSource)
+			case "channelSource":
+				if !slices.Contains(nested, "channels") {
+					d.ChannelSource = s.ChannelSource
+					setKey(&d.Keys, "channelSource", s.Keys["channelSource"])
+				}
+			}
+		}
+	})
 }
 
 func (m *merger) activity(dst, src *Activity) {
@@ -147,7 +162,7 @@ func (m *merger) activity(dst, src *Activity) {
 		case "keyAliases":
 			m.keyAliases(what, dst, src)
 		case "channels":
-			m.cells(what, dst, src)
+			m.cells(what, &dst.Channels, &dst.Keys, src.Channels, src.Keys, src.ChannelSource)
 		case "channelSource":
 			if !slices.Contains(nested, "channels") {
 				dst.ChannelSource = src.ChannelSource
@@ -160,21 +175,21 @@ func (m *merger) activity(dst, src *Activity) {
 // cells patches a matrix row cell by cell. A patched cell must say where its
 // support value comes from (its source or the patch's channelSource): the
 // base row's source does not vouch for it.
-func (m *merger) cells(what string, dst, src *Activity) {
-	if dst.Channels == nil {
-		dst.Channels = map[string]*Cell{}
-		setKey(&dst.Keys, "channels", src.Keys["channels"])
+func (m *merger) cells(what string, dst *map[string]*Cell, dstKeys *map[string]Pos, src map[string]*Cell, srcKeys map[string]Pos, srcSource string) {
+	if *dst == nil {
+		*dst = map[string]*Cell{}
+		setKey(dstKeys, "channels", srcKeys["channels"])
 	}
-	for _, name := range sortedKeys(src.Channels) {
-		cell := src.Channels[name]
+	for _, name := range sortedKeys(src) {
+		cell := src[name]
 		if cell.Source == "" {
-			cell.Source = src.ChannelSource
+			cell.Source = srcSource
 		}
 		if cell.Source == "" {
 			m.errs.Add(cell.Pos, "%s: channel %s: a patched cell needs a source (give the cell one, or set channelSource in the overlay)", what, name)
 			continue // the cell keeps what it was
 		}
-		dst.Channels[name] = cell
+		(*dst)[name] = cell
 	}
 }
 

@@ -216,6 +216,13 @@ type Field struct {
 	Doc        string   `yaml:"doc"`
 	Source     string   `yaml:"source"`
 	Deprecated string   `yaml:"deprecated"`
+	// Channels narrows the activity's channel row when the field is set
+	// (non-empty): channel name → cell. Channels it leaves out follow the
+	// activity's row.
+	Channels map[string]*Cell `yaml:"channels"`
+	// ChannelSource says where the field's cells come from; cells without
+	// their own source use it.
+	ChannelSource string `yaml:"channelSource"`
 
 	Pos  Pos            `yaml:"-"`
 	Keys map[string]Pos `yaml:"-"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/mluviigen/mluviigen/spec/kind"
@@ -281,8 +282,36 @@ func (v *validator) fields(owner string, fs []*Field, reserved map[string]Pos) m
 			v.errs.Add(v.at(f.Keys, "goName", f.Pos), "%s: goName %q is not an identifier", owner, f.GoName)
 		}
 		v.typeRef(f)
+		v.fieldCells(owner, f)
 	}
 	return byKey
+}
+
+// fieldCells checks a field's channel cells: known channels, valid support
+// values, a source for each. Unlike an activity's row it may be partial.
+func (v *validator) fieldCells(owner string, f *Field) {
+	names := make([]string, 0, len(f.Channels))
+	for name := range f.Channels {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var declared []string
+	for _, c := range v.s.Channels {
+		declared = append(declared, c.Name)
+	}
+	for _, name := range names {
+		cell := f.Channels[name]
+		switch {
+		case v.channels[name] == nil:
+			v.errs.Add(cell.Pos, "%s: field %s: unknown channel %q%s", owner, f.Name, name, didYouMean(name, declared))
+			continue
+		case cell.Support != SupportYes && cell.Support != SupportNo && cell.Support != SupportUnverified:
+			v.errs.Add(cell.Pos, "%s: field %s: channel %s: %q must be yes, no or unverified", owner, f.Name, name, cell.Support)
+		}
+		if cell.Source == "" && f.ChannelSource == "" {
+			v.errs.Add(cell.Pos, "%s: field %s: channel %s has no source (set channelSource or the cell's source)", owner, f.Name, name)
+		}
+	}
 }
 
 func (v *validator) typeRef(f *Field) {

@@ -128,6 +128,7 @@ var activityInfos = []ActivityInfo{{
 		Type:     "timestamp",
 		TypeRef:  TypeRef{Kind: "timestamp"},
 	}, {
+		Channels: []ChannelSupport{{ChannelWebChat, SupportYes, "D1 channel table: adaptive cards (hero-card attachments) ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelFacebook, SupportYes, "D1 channel table: adaptive cards (hero-card attachments) ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelWhatsApp, SupportNo, "D1 channel table: adaptive cards (hero-card attachments) ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelApple, SupportNo, "D1 channel table: adaptive cards (hero-card attachments) ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelVK, SupportNo, "D1 channel table: adaptive cards (hero-card attachments) ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}},
 		Doc:      "Attachments are hero or thumbnail cards. D1: cards render on WebChat and\nFacebook only.",
 		GoName:   "Attachments",
 		Name:     "attachments",
@@ -153,6 +154,7 @@ var activityInfos = []ActivityInfo{{
 			Name: "AttachmentLayout",
 		},
 	}, {
+		Channels: []ChannelSupport{{ChannelWebChat, SupportYes, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelFacebook, SupportYes, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelWhatsApp, SupportNo, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelApple, SupportNo, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelVK, SupportNo, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}},
 		Doc:      "SuggestedActions are quick-reply buttons that hide the guest's text input (D7).",
 		GoName:   "SuggestedActions",
 		Name:     "suggestedActions",
@@ -1399,6 +1401,7 @@ var typeInfos = []TypeInfo{{
 			Kind: "list",
 		},
 	}, {
+		Channels: []ChannelSupport{{ChannelWebChat, SupportYes, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelFacebook, SupportYes, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelWhatsApp, SupportNo, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelApple, SupportNo, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}, {ChannelVK, SupportNo, "D1 channel table: buttons ✔ WebChat, Facebook; ✘ WhatsApp, Apple, VK"}},
 		Doc:      "Buttons are the card's buttons; a click comes back as a Text event.",
 		GoName:   "Buttons",
 		Name:     "buttons",

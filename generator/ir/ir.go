@@ -226,6 +226,9 @@ type Field struct {
 	Doc        []string
 	Source     string
 	Deprecated string
+	// Channels narrows the owner's channel row when the field is set, for
+	// the channels it names (in channel order).
+	Channels []*Cell
 }
 
 // Keys returns the wire key followed by its aliases.

@@ -1,6 +1,7 @@
 package specdiff
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -122,21 +123,32 @@ func (d *differ) sending(o, n *spec.Activity, what string) {
 
 // cells compares a matrix row, channel by channel, in NEW's channel order.
 func (d *differ) cells(o, n *spec.Activity, what string) {
+	d.row(o.Channels, n.Channels, false, what, []Side{Send}, [3]Kind{CellLost, CellWeakened, CellGained})
+}
+
+// row compares two channel rows. A partial row is a field's: a missing cell
+// means "as the activity's row", compared as yes; in an activity's row a
+// missing cell is the validator's business.
+func (d *differ) row(was, is map[string]*spec.Cell, partial bool, what string, on []Side, kinds [3]Kind) {
+	yes := &spec.Cell{Support: spec.SupportYes}
 	for _, c := range d.new.Channels {
-		oc, nc := o.Channels[c.Name], n.Channels[c.Name]
+		oc, nc := was[c.Name], is[c.Name]
+		if partial {
+			oc, nc = cmp.Or(oc, yes), cmp.Or(nc, yes)
+		}
 		if oc == nil || nc == nil || oc.Support == nc.Support {
 			continue
 		}
 		var kind Kind
 		switch {
 		case nc.Support == spec.SupportNo:
-			kind = CellLost
+			kind = kinds[0]
 		case oc.Support == spec.SupportYes && nc.Support == spec.SupportUnverified:
-			kind = CellWeakened
+			kind = kinds[1]
 		default:
-			kind = CellGained
+			kind = kinds[2]
 		}
-		d.add(kind, []Side{Send}, oc.Pos, nc.Pos, "%s: channel %s %s → %s", what, c.Name, oc.Support, nc.Support)
+		d.add(kind, on, oc.Pos, nc.Pos, "%s: channel %s %s → %s", what, c.Name, oc.Support, nc.Support)
 	}
 }
 

@@ -67,6 +67,7 @@ func (d *differ) field(what string, o, n *spec.Field, on []Side) {
 	}
 	op, np = pos("aliases")
 	d.stringSet(FieldAliasAdded, FieldAliasRemoved, on, o.Aliases, n.Aliases, op, np, what+": key alias %s")
+	d.row(o.Channels, n.Channels, true, what, on, [3]Kind{FieldCellLost, FieldCellWeakened, FieldCellGained})
 }
 
 // pointer mirrors the generator: a field of a named struct type that may be

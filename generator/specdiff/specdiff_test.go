@@ -120,6 +120,18 @@ func TestCompare(t *testing.T) {
 			"compatible | channel-cell-weakened | activity Put: channel WebChat yes → unverified | send",
 		},
 	}, {
+		name: "a field's own channel cells, and ending the session",
+		edit: [][2]string{
+			{"{name: text, type: string}", "{name: text, type: string, channels: {WhatsApp: no}, channelSource: docs}"},
+			{"{name: a, type: int32, optional: true}", "{name: a, type: int32, optional: true, channels: {WebChat: unverified}, channelSource: docs}"},
+			{"    role: response\n", "    role: response\n    endsSession: true\n"},
+		},
+		want: []string{
+			"wire-breaking | field-channel-cell-lost | activity Put: field text: channel WhatsApp yes → no | send",
+			"compatible | field-channel-cell-weakened | activity Get: field a: channel WebChat yes → unverified | send",
+			"compatible | session-end-added | activity GetResponse now ends the session | receive",
+		},
+	}, {
 		name: "a struct field: required on the send side, pointer in Go",
 		edit: [][2]string{{"fields: [{name: title, type: string}]", "fields: [{name: title, type: string}, {name: url, type: string}]"}, {"{name: card, type: Card, optional: true}", "{name: card, type: Card}"}},
 		want: []string{
@@ -169,7 +181,7 @@ func TestCompare(t *testing.T) {
 func TestRulesComplete(t *testing.T) {
 	kinds := []Kind{ActivityAdded, ActivityRemoved, ActivityCase, ActivityGoName, ActivityRole, DirectionGained, DirectionLost,
 		ActivityAliasAdded, ActivityAliasRemoved, ActivitySession, ActivityWireKey, Deprecated, ResponseAdded, ResponseRemoved,
-		ResponseChanged, RetryNowUnsafe, RetryNowSafe, SessionEndAdded, SessionEndRemoved, CellLost, CellWeakened, CellGained, OneOfAdded, OneOfRemoved,
+		ResponseChanged, RetryNowUnsafe, RetryNowSafe, SessionEndAdded, SessionEndRemoved, FieldCellLost, FieldCellWeakened, FieldCellGained, CellLost, CellWeakened, CellGained, OneOfAdded, OneOfRemoved,
 		KeyAliasAdded, KeyAliasRemoved, FieldAdded, FieldAddedRequired, FieldRemoved, FieldType, FieldRequired, FieldOptional,
 		FieldNullable, FieldNotNullable, FieldPointer, FieldGoName, FieldAliasAdded, FieldAliasRemoved, TypeAdded, TypeRemoved,
 		TypeKind, TypeGoName, ValueAdded, ValueRemoved, ValueNumber, ChannelAdded, ChannelRemoved, ChannelSources,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -129,7 +130,21 @@ func (s *Server) sessionProblems(chk *checked, ss *sessionState, warnings *[]str
 	default:
 		*warnings = append(*warnings, fmt.Sprintf("%s on channel %s is unverified (%s)", name, ss.channel, cell.source))
 	}
-	return nil
+	var problems []string
+	for _, use := range chk.uses {
+		i := slices.IndexFunc(use.cells, func(c cellInfo) bool { return c.channel == ss.channel })
+		if i < 0 {
+			continue // the field follows the activity's row on this channel
+		}
+		switch c := use.cells[i]; c.support {
+		case "no":
+			problems = append(problems, fmt.Sprintf("%s: not supported on channel %s (session %d, source %q); the spec says no (%s)",
+				use.path, ss.channel, ss.id, ss.source, c.source))
+		case "unverified":
+			*warnings = append(*warnings, fmt.Sprintf("%s on channel %s is unverified (%s)", use.path, ss.channel, c.source))
+		}
+	}
+	return problems
 }
 
 // answer writes the HTTP answer (recording e first if nothing has) and then

@@ -37,6 +37,8 @@ type fieldInfo struct {
 	typ      *typeRef
 	required bool
 	nullable bool
+	// channels narrows the activity's row when the field is set.
+	channels []cellInfo
 }
 
 // typeRef is a parsed type expression, as the generated package's run-time

@@ -248,6 +248,7 @@ var activityInfos = []ActivityInfo{{
 		Type:     "int32",
 		TypeRef:  TypeRef{Kind: "int32"},
 	}, {
+		Channels: []ChannelSupport{{ChannelFacebook, SupportUnverified, "fixture"}, {ChannelWhatsApp, SupportNo, "fixture"}},
 		Doc:      "UserID is the target operator.",
 		GoName:   "UserID",
 		Name:     "userId",

@@ -63,6 +63,10 @@ type FieldInfo struct {
 	Required bool
 	Nullable bool
 	Doc      string
+	// Channels narrows the channel row of the activity (or of every activity
+	// the struct occurs in) when the field is set, for the channels listed:
+	// Message attachments render on WebChat and Facebook only.
+	Channels []ChannelSupport
 }
 
 // TypeRef is a parsed type expression.

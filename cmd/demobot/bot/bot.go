@@ -130,11 +130,16 @@ func (b *Bot) started(ctx context.Context, a *mluvii.ConversationStarted) error 
 	if err := b.client.SendText(ctx, a.SessionID, Greeting); err != nil {
 		return err
 	}
-	return b.client.SendMessage(ctx, a.SessionID,
-		mluvii.WithText("What shall we try?"),
-		mluvii.WithSuggestedActions(mluvii.NewSuggestedActions(
+	offer := &mluvii.Message{SessionID: a.SessionID, Text: "What shall we try?",
+		SuggestedActions: mluvii.NewSuggestedActions(
 			mluvii.IMBack("Buttons", CmdButtons), mluvii.IMBack("Hero card", CmdCard), mluvii.IMBack("Talk to a person", CmdOperator),
-		)))
+		)}
+	// Quick-reply buttons render on WebChat and Facebook only (the spec's
+	// field cells): elsewhere the bot says the commands instead.
+	if err := mluvii.CheckChannel(offer, mluvii.ChannelOf(string(a.Source))); err != nil {
+		return b.client.SendText(ctx, a.SessionID, "What shall we try? Type buttons, card or operator.")
+	}
+	return b.client.Send(ctx, offer)
 }
 
 // text answers the guest's message: a command, a picked colour, or an echo.

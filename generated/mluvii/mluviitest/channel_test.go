@@ -88,3 +88,42 @@ func lastFromBot(sess *Session) Entry {
 	}
 	return Entry{}
 }
+
+// TestFieldChannels: a Message is supported on WhatsApp, but its cards and
+// buttons are not (the spec's field cells): set, they are rejected naming
+// the field and the channel; left out or empty, the Message passes. On
+// WebChat everything passes.
+func TestFieldChannels(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	newTestBot(t, srv, nil)
+	wa, _ := srv.StartConversation(mluvii.ChannelWhatsApp)
+	web, _ := srv.StartConversation(mluvii.ChannelWebChat)
+	card := `{"contentType":"application/vnd.microsoft.card.hero","content":{"title":"Pick","buttons":[{"type":"imBack","title":"Red","value":"red"}]}}`
+	for _, tc := range []struct {
+		body string
+		want string // "" for 200
+	}{
+		{`{"type":"message","sessionId":SID,"text":"hi"}`, ""},
+		{`{"type":"message","sessionId":SID,"text":"hi","attachments":[]}`, ""},
+		{`{"type":"message","sessionId":SID,"attachments":[` + card + `]}`, "attachments: not supported on channel WhatsApp"},
+		{`{"type":"message","sessionId":SID,"text":"hi","suggestedActions":{"actions":[{"type":"imBack","title":"A","value":"a"}]}}`, "suggestedActions: not supported on channel WhatsApp"},
+	} {
+		code, msg := srv.botPost(t, body(wa, tc.body))
+		switch {
+		case tc.want == "" && code != 200:
+			t.Errorf("on WhatsApp %s: %d %s, want 200", tc.body, code, msg)
+		case tc.want != "" && (code != 400 || !strings.Contains(msg, tc.want) || !strings.Contains(msg, "D1 channel table")):
+			t.Errorf("on WhatsApp %s: %d %s, want 400 with %q and the source", tc.body, code, msg, tc.want)
+		}
+		if code, msg := srv.botPost(t, body(web, tc.body)); code != 200 {
+			t.Errorf("on WebChat %s: %d %s, want 200", tc.body, code, msg)
+		}
+	}
+	// The buttons of a card are a field of Card: on WhatsApp both the
+	// attachments and their buttons are named.
+	_, msg := srv.botPost(t, body(wa, `{"type":"message","sessionId":SID,"attachments":[`+card+`]}`))
+	if !strings.Contains(msg, "buttons: not supported on channel WhatsApp") {
+		t.Errorf("nested buttons on WhatsApp not named: %s", msg)
+	}
+}

@@ -78,6 +78,7 @@ func loadSpec() *schema {
 func convertActivity(a mluvii.ActivityInfo) *actInfo {
 	info := &actInfo{
 		aliases:     a.Aliases,
+		channels:    convertCells(a.Channels),
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,
@@ -90,14 +91,19 @@ func convertActivity(a mluvii.ActivityInfo) *actInfo {
 		role:        string(a.Role),
 		sent:        a.Sent,
 	}
-	for _, c := range a.Channels {
-		info.channels = append(info.channels, cellInfo{
+	return info
+}
+
+func convertCells(cs []mluvii.ChannelSupport) []cellInfo {
+	var out []cellInfo
+	for _, c := range cs {
+		out = append(out, cellInfo{
 			channel: string(c.Channel),
 			source:  c.Source,
 			support: string(c.Support),
 		})
 	}
-	return info
+	return out
 }
 
 func convertFields(fs []mluvii.FieldInfo) []fieldInfo {
@@ -105,6 +111,7 @@ func convertFields(fs []mluvii.FieldInfo) []fieldInfo {
 	for i, f := range fs {
 		out[i] = fieldInfo{
 			aliases:  f.Aliases,
+			channels: convertCells(f.Channels),
 			name:     f.Name,
 			nullable: f.Nullable,
 			required: f.Required,

@@ -22,6 +22,15 @@ type checked struct {
 	fields    map[string]any // field values by their spec wire name
 	problems  []string       // each makes mluvii answer 400
 	warnings  []string       // Newtonsoft-lenient deviations mluvii accepts
+	// uses are the set fields with channel cells of their own, judged
+	// against the session's channel (sessionProblems).
+	uses []fieldUse
+}
+
+// fieldUse is a set field whose channel support differs by channel.
+type fieldUse struct {
+	path  string
+	cells []cellInfo
 }
 
 func (c *checked) problem(format string, args ...any) {
@@ -209,7 +218,34 @@ func (sc *schema) checkField(c *checked, path string, f *fieldInfo, v any) {
 	if v == nil {
 		return // absent-or-null is judged by checkPresence
 	}
+	if len(f.channels) > 0 && isSet(v) {
+		c.uses = append(c.uses, fieldUse{path, f.channels})
+	}
 	sc.checkValue(c, path, f.typ, v)
+}
+
+// isSet reports whether a JSON value sets a field: not null, and not an
+// empty string, list or object, false or 0 (the zero values that mean "not
+// set").
+func isSet(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return x != ""
+	case bool:
+		return x
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	case json.Number:
+		f, err := x.Float64()
+		return err != nil || f != 0
+	case float64:
+		return x != 0
+	}
+	return true
 }
 
 // checkValue checks v against a parsed spec type.

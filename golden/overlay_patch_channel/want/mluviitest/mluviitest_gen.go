@@ -72,6 +72,7 @@ func loadSpec() *schema {
 func convertActivity(a patchchannel.ActivityInfo) *actInfo {
 	info := &actInfo{
 		aliases:     a.Aliases,
+		channels:    convertCells(a.Channels),
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,
@@ -84,14 +85,19 @@ func convertActivity(a patchchannel.ActivityInfo) *actInfo {
 		role:        string(a.Role),
 		sent:        a.Sent,
 	}
-	for _, c := range a.Channels {
-		info.channels = append(info.channels, cellInfo{
+	return info
+}
+
+func convertCells(cs []patchchannel.ChannelSupport) []cellInfo {
+	var out []cellInfo
+	for _, c := range cs {
+		out = append(out, cellInfo{
 			channel: string(c.Channel),
 			source:  c.Source,
 			support: string(c.Support),
 		})
 	}
-	return info
+	return out
 }
 
 func convertFields(fs []patchchannel.FieldInfo) []fieldInfo {
@@ -99,6 +105,7 @@ func convertFields(fs []patchchannel.FieldInfo) []fieldInfo {
 	for i, f := range fs {
 		out[i] = fieldInfo{
 			aliases:  f.Aliases,
+			channels: convertCells(f.Channels),
 			name:     f.Name,
 			nullable: f.Nullable,
 			required: f.Required,

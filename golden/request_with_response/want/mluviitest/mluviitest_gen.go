@@ -63,6 +63,7 @@ func loadSpec() *schema {
 func convertActivity(a reqresp.ActivityInfo) *actInfo {
 	info := &actInfo{
 		aliases:     a.Aliases,
+		channels:    convertCells(a.Channels),
 		fields:      convertFields(a.Fields),
 		hasSession:  a.HasSession,
 		key:         a.Key,
@@ -75,14 +76,19 @@ func convertActivity(a reqresp.ActivityInfo) *actInfo {
 		role:        string(a.Role),
 		sent:        a.Sent,
 	}
-	for _, c := range a.Channels {
-		info.channels = append(info.channels, cellInfo{
+	return info
+}
+
+func convertCells(cs []reqresp.ChannelSupport) []cellInfo {
+	var out []cellInfo
+	for _, c := range cs {
+		out = append(out, cellInfo{
 			channel: string(c.Channel),
 			source:  c.Source,
 			support: string(c.Support),
 		})
 	}
-	return info
+	return out
 }
 
 func convertFields(fs []reqresp.FieldInfo) []fieldInfo {
@@ -90,6 +96,7 @@ func convertFields(fs []reqresp.FieldInfo) []fieldInfo {
 	for i, f := range fs {
 		out[i] = fieldInfo{
 			aliases:  f.Aliases,
+			channels: convertCells(f.Channels),
 			name:     f.Name,
 			nullable: f.Nullable,
 			required: f.Required,

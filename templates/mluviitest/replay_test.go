@@ -3,6 +3,7 @@ package mluviitest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -408,4 +409,34 @@ func TestRecorderOptions(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Activities the fake's spec does not know (an overlay's, say, recorded by a
+// bot generated from a larger spec) are replayed and compared by name and
+// body like any other.
+func TestReplayActivitiesTheSpecLacks(t *testing.T) {
+	const file = `{"format":"mluvii-recording","version":1}
+{"t":0,"dir":"in","session":900,"activity":"ConversationStarted","status":200,"body":{"activity":"ConversationStarted","sessionId":900,"source":"WhatsApp"}}
+{"t":5,"dir":"in","session":900,"activity":"GuestRatedChat","status":200,"body":{"activity":"GuestRatedChat","sessionId":900,"stars":5}}
+{"t":9,"dir":"out","session":900,"activity":"Text","status":200,"body":{"activity":"Text","sessionId":900,"text":"5 stars, thanks!"}}
+`
+	srv := NewServer(t)
+	d := mluvii.NewDispatcher(mluvii.WithDispatchLogger(nil))
+	client := mluvii.NewClient(srv.URL, srv.ChatbotID, mluvii.WithClientCredentials(srv.ClientID, srv.ClientSecret), mluvii.WithDispatcher(d))
+	d.OnUnknown(func(ctx context.Context, u *mluvii.Unknown) error {
+		var m struct{ Stars int }
+		if err := json.Unmarshal(u.Raw, &m); err != nil {
+			return err
+		}
+		return client.SendText(ctx, u.SessionID, fmt.Sprintf("%d stars, thanks!", m.Stars))
+	})
+	srv.ServeBot(d, "/mluvii")
+	tb := &captureTB{TB: t}
+	Replay(tb, srv, strings.NewReader(file), ReplaySettle(0))
+	if msg := tb.failure(); msg != "" {
+		t.Fatal(msg)
+	}
+	if st := srv.Session(900).State(); st.Channel != "WhatsApp" {
+		t.Errorf("the replayed session is on %q, want the recorded source's WhatsApp", st.Channel)
+	}
 }

@@ -76,6 +76,7 @@ type Recorder struct {
 	sessions map[int64]*recSession
 	lru      list.List // *recSession, least recently used first
 	closed   bool
+	stopped  bool           // lines is closed: lines finished later are dropped
 	open     sync.WaitGroup // lines begun and not finished
 
 	lines   chan recLine
@@ -88,7 +89,7 @@ type Recorder struct {
 // RecorderStats counts what a Recorder did.
 type RecorderStats struct {
 	Written     uint64 // lines written (headers not counted)
-	Overflow    uint64 // lines dropped: the buffer was full (RecordBufferBytes)
+	Overflow    uint64 // lines dropped: the buffer was full (RecordBufferBytes), or Close gave up waiting for them
 	OverLimit   uint64 // lines dropped: their session had RecordMaxEntries lines
 	WriteErrors uint64 // writes that failed (logged)
 	Sessions    int    // sessions tracked now
@@ -270,6 +271,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 		err = fmt.Errorf("mluvii: recorder: lines still incomplete: %w", ctx.Err())
 	}
 	r.mu.Lock()
+	r.stopped = true
 	close(r.lines)
 	r.mu.Unlock()
 	<-r.drained
@@ -401,6 +403,10 @@ func (e *recEntry) complete(status int, err error) {
 
 // push hands a line to the writer without waiting. Called with r.mu held.
 func (r *Recorder) push(l recLine) {
+	if r.stopped { // Close gave up waiting for this line
+		r.dropped(l, "recorder closed")
+		return
+	}
 	n := int64(len(l.Body))
 	if q := r.queued.Add(n); q > r.cfg.bufBytes && q != n { // one body always fits
 		r.queued.Add(-n)

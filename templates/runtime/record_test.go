@@ -155,3 +155,25 @@ func TestRecordRedactPaths(t *testing.T) {
 		}
 	}
 }
+
+// A line still incomplete when Close gives up is dropped when it completes.
+func TestRecorderCloseGivesUpOnIncompleteLines(t *testing.T) {
+	var buf bytes.Buffer
+	rec := NewRecorder(&buf, RecordLogger(nil))
+	e := rec.sent(5, "Text", []byte(`{"activity":"Text","sessionId":5}`))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := rec.Close(ctx); err == nil {
+		t.Error("Close did not say a line was incomplete")
+	}
+	e.complete(200, nil) // must not panic
+	if rec.sent(5, "Text", []byte(`{}`)) != nil {
+		t.Error("a closed recorder began a line")
+	}
+	if st := rec.Stats(); st.Written != 0 || st.Overflow != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	if err := rec.Close(context.Background()); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}

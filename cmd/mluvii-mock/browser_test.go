@@ -18,6 +18,7 @@ import (
 
 	"github.com/mluviigen/mluviigen/cmd/demobot/bot"
 	"github.com/mluviigen/mluviigen/generated/mluvii"
+	"github.com/mluviigen/mluviigen/generated/mluvii/mluviitest"
 )
 
 // chromium finds a Chromium or Chrome binary: $CHROMIUM, then the usual names.
@@ -137,6 +138,7 @@ type pageFacts struct {
 	greetingHTML, echoed string
 	logEntries           int
 	inputDisabled        bool
+	saveName, saved      string // the Save conversation link's file name, and what it downloads
 }
 
 func (got pageFacts) check(t *testing.T) {
@@ -152,6 +154,15 @@ func (got pageFacts) check(t *testing.T) {
 	}
 	if !got.inputDisabled {
 		t.Error("the text input is enabled after the end")
+	}
+	status, file, _ := strings.Cut(got.saved, "\n")
+	if !strings.HasPrefix(got.saveName, "mluvii-session-") || !strings.HasSuffix(got.saveName, ".jsonl") ||
+		status != `200 attachment; filename="`+got.saveName+`"` {
+		t.Errorf("Save conversation: download %q, answer %q", got.saveName, status)
+	}
+	if rec, err := mluviitest.ReadRecording(strings.NewReader(file)); err != nil || len(rec.Entries) < 10 ||
+		!strings.Contains(file, `"activity":"HeroCardSubmission"`) {
+		t.Errorf("the saved conversation (%v):\n%s", err, file)
 	}
 }
 
@@ -228,6 +239,14 @@ func browserSteps(t *testing.T, m *mock, got *pageFacts) []browserStep {
 			chromedp.Click(chromedp.CSS("#end")),
 			waitText("#messages .msg.system.ended", "has ended (guest)"),
 			into(&got.inputDisabled, chromedp.Evaluate[bool](`document.getElementById('text').disabled`)),
+		}},
+		{"save the conversation: the link downloads a recording", []chromedp.Action[chromedp.Void]{
+			chromedp.WaitVisible(chromedp.CSS("#save")),
+			into(&got.saveName, chromedp.Evaluate[string](`document.getElementById('save').download`)),
+			// What the download gets (a synchronous request from the page, as the link would make).
+			into(&got.saved, chromedp.Evaluate[string](`(() => { const x = new XMLHttpRequest();
+				x.open('GET', document.getElementById('save').href, false); x.send();
+				return x.status + ' ' + x.getResponseHeader('Content-Disposition') + '\n' + x.responseText; })()`)),
 		}},
 		{"on WhatsApp a carousel is rejected with the 400, and shown", []chromedp.Action[chromedp.Void]{
 			chromedp.SetValue(chromedp.CSS("#channel"), "WhatsApp"),

@@ -53,6 +53,7 @@ func everyEndpoint(m *mock, session int64) []endpointCall {
 		{method: "GET", path: "/static/app.js", want: 200},
 		{method: "GET", path: "/chat/info", want: 200},
 		{method: "GET", path: js("/chat/session?id=%d"), want: 200},
+		{method: "GET", path: js("/chat/recording?session=%d"), want: 200},
 		{method: "GET", path: js("/events?session=%d"), want: 200},
 		{method: "POST", path: "/chat/start", ctype: ctJSON, body: `{}`, want: 200},
 		{method: "POST", path: "/chat/text", ctype: ctJSON, body: js(`{"sessionId":%d,"text":"hi"}`), want: 200},

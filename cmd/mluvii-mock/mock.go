@@ -154,6 +154,7 @@ func (m *mock) routes() http.Handler {
 	page("GET /chat/info", m.handleInfo)
 	page("GET /chat/stats", m.handleStats)
 	page("GET /chat/session", m.handleSession)
+	page("GET /chat/recording", m.handleRecording)
 	page("POST /chat/start", m.handleStart)
 	page("POST /chat/text", m.handleText)
 	page("POST /chat/click", m.handleClick)

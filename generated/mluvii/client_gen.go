@@ -34,6 +34,8 @@ type Client struct {
 	retry       RetryPolicy
 	userAgent   string
 	waiters     *Waiters
+	recorder    *Recorder // WithClientRecorder, or the dispatcher's (record.go)
+	recorderSet bool
 }
 
 // A ClientOption configures a Client.
@@ -132,6 +134,9 @@ func WithDispatcher(d *Dispatcher) ClientOption {
 	return func(c *Client) {
 		if d != nil {
 			c.waiters = d.Waiters()
+			if !c.recorderSet {
+				c.recorder = d.cfg.recorder
+			}
 		}
 	}
 }

@@ -25,6 +25,7 @@ type call struct {
 	safe        bool // may be repeated: retry on network errors, 429 and 5xx
 	auth        bool // send a bearer token; refresh it once on a 401
 	wantBody    bool // return the answer's body (else it is drained)
+	status      int  // the last attempt's HTTP status (0: none)
 	logAttrs    []slog.Attr
 }
 
@@ -151,6 +152,7 @@ func (c *Client) attempt(ctx context.Context, k *call, token string, n int) ([]b
 		return nil, 0, fmt.Errorf("mluvii: %s: %w", k.what(), err)
 	}
 	defer resp.Body.Close()
+	k.status = resp.StatusCode
 	c.logf(ctx, slog.LevelDebug, "mluvii: call", k, slog.Int("attempt", n), slog.Int("status", resp.StatusCode),
 		slog.Duration("elapsed", time.Since(start)))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {

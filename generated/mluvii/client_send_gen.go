@@ -121,10 +121,13 @@ var sendInfos = sync.OnceValue(func() map[string]*ActivityInfo {
 
 // post sends a marshalled activity.
 func (c *Client) post(ctx context.Context, a Activity, body []byte, info *ActivityInfo) error {
-	_, err := c.call(ctx, &call{
+	rec := c.recorder.sent(a.Session(), info.Name, body) // nil unless recording (record.go)
+	k := &call{
 		endpoint: "activity", activity: info.Name, session: a.Session(),
 		method: "POST", url: c.activityURL, contentType: "application/json; charset=utf-8",
 		body: body, safe: info.RetrySafe, auth: true,
-	})
+	}
+	_, err := c.call(ctx, k)
+	rec.complete(k.status, err)
 	return err
 }

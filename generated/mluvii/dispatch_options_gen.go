@@ -53,6 +53,7 @@ type dispatcherConfig struct {
 	waiters      []ResponseWaiter
 	registry     WaiterRegistry
 	sessions     sessionHook
+	recorder     *Recorder // WithDispatchRecorder (record.go)
 }
 
 func defaultDispatcherConfig() dispatcherConfig {

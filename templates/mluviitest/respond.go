@@ -62,7 +62,12 @@ func (s *Server) apply(chk *checked, ss *sessionState) (reply, bool) {
 func (s *Server) respond(r reply) {
 	s.mu.Lock()
 	fn := s.cfg.responders[r.req.name]
+	recorded, replayed := r.ss.replayAnswer(r.resp.name) // replay.go
 	s.mu.Unlock()
+	if replayed {
+		_ = s.send(r.ss, r.resp.name, recorded, false, true)
+		return
+	}
 	fields := r.fields
 	if fn != nil {
 		req := &Request{Name: r.req.name, Response: r.resp.name, Session: &Session{s: s, id: r.ss.id, ss: r.ss},

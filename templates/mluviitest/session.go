@@ -33,6 +33,7 @@ type sessionState struct {
 	consumed        map[int]bool // Seq of bot activities a helper has returned
 	out             []outgoing   // pending asynchronous deliveries, in order
 	draining        bool
+	replay          map[string][][]byte // recorded answers by response name (replay.go)
 }
 
 // SessionState is a snapshot of a session as mluvii holds it.
@@ -169,7 +170,33 @@ func (s *Server) Sessions() []*Session {
 // WithMaxOpenSessions or WithMaxDeliveries, it returns nil and an error
 // wrapping ErrOverloaded, and no session is started.
 func (s *Server) StartConversation(channel Channel, opts ...SessionOption) (*Session, error) {
-	name := channelName(channel)
+	se, err := s.openSession(channelName(channel), opts...)
+	if err != nil {
+		return nil, err
+	}
+	if spec.activity("ConversationStarted") == nil {
+		return se, nil
+	}
+	err = se.Send("ConversationStarted", nil)
+	if errors.Is(err, ErrOverloaded) { // nothing was delivered nor recorded
+		s.forget(se.ss)
+		return nil, err
+	}
+	return se, err
+}
+
+// forget removes a session that openSession made and nothing used.
+func (s *Server) forget(ss *sessionState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions[ss.id] == ss {
+		delete(s.sessions, ss.id)
+		s.open--
+	}
+}
+
+// openSession makes a session on the named channel without telling the bot.
+func (s *Server) openSession(name string, opts ...SessionOption) (*Session, error) {
 	ci, ok := spec.channel(name)
 	switch {
 	case !ok && len(spec.channels) == 0: // a spec without channels: anything goes
@@ -213,21 +240,7 @@ func (s *Server) StartConversation(channel Channel, opts ...SessionOption) (*Ses
 	s.sessions[ss.id] = ss
 	s.open++
 	s.mu.Unlock()
-	se := &Session{s: s, id: ss.id, ss: ss}
-	if spec.activity("ConversationStarted") == nil {
-		return se, nil
-	}
-	err := se.Send("ConversationStarted", nil)
-	if errors.Is(err, ErrOverloaded) { // nothing was delivered nor recorded
-		s.mu.Lock()
-		if s.sessions[ss.id] == ss {
-			delete(s.sessions, ss.id)
-			s.open--
-		}
-		s.mu.Unlock()
-		return nil, err
-	}
-	return se, err
+	return &Session{s: s, id: ss.id, ss: ss}, nil
 }
 
 // defaultIdentity is what GetGuestIdentity answers on each channel.

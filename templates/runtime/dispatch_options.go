@@ -51,6 +51,7 @@ type dispatcherConfig struct {
 	waiters      []ResponseWaiter
 	registry     WaiterRegistry
 	sessions     sessionHook
+	recorder     *Recorder // WithDispatchRecorder (record.go)
 }
 
 func defaultDispatcherConfig() dispatcherConfig {

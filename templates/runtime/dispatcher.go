@@ -162,7 +162,9 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, status := d.readBody(w, r)
 	if status == 0 {
+		rec := d.cfg.recorder.received(start, body) // nil unless recording (record.go)
 		status = d.accept(r.Context(), start, body)
+		rec.complete(status, nil)
 	}
 	if status == http.StatusOK {
 		d.stats.acked.Add(1)

@@ -400,6 +400,10 @@ async function start(ev) {
   const r = await api('/chat/start', {channel: $('channel').value, language: $('language').value.trim()});
   if (!r.data.sessionId) return;
   page.session = r.data.sessionId;
+  const save = $('save');
+  save.href = '/chat/recording?session=' + encodeURIComponent(page.session);
+  save.download = 'mluvii-session-' + page.session + '.jsonl';
+  save.hidden = false;
   page.entries.clear();
   page.endedShown = false;
   page.ignoringInput = false;

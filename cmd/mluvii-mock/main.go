@@ -25,6 +25,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +67,8 @@ type options struct {
 	clientID, clientSecret             string
 	allowHosts                         []string
 	quiet                              bool
+	tls                                bool
+	certFile                           string
 	limits                             limits
 }
 
@@ -82,6 +85,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.clientSecret, "client-secret", defaultClientSecret, "API client secret the token endpoint accepts")
 	fs.StringSliceVar(&o.allowHosts, "allow-host", nil, "on a loopback --addr, serve these host `names` too (any port; repeatable, comma-separated), e.g. host.docker.internal for a bot in a container")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log every activity to stderr")
+	fs.BoolVar(&o.tls, "tls", false, "serve https with a certificate made at start (for bots that hard-code https:// for mluvii's base URL); it is written to --tls-cert for the bot to trust")
+	fs.StringVar(&o.certFile, "tls-cert", defaultCertFile(), "with --tls, the `file` the certificate (PEM, public) is written to")
 	d := defaultLimits()
 	fs.DurationVar(&o.limits.retention, "retention", d.retention, "release an ended session this long after it ended (0: only --keep-ended applies)")
 	fs.IntVar(&o.limits.keepEnded, "keep-ended", d.keepEnded, "keep at most the last `N` ended sessions (-1: all)")
@@ -91,7 +96,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.limits.maxDeliveries, "max-deliveries", d.maxDeliveries, "deliveries to the bot pending at once; beyond, guest actions answer 503 and the bot's requests 429 (0: no bound)")
 	fs.IntVar(&o.limits.maxStreams, "max-streams", d.maxStreams, "event streams (GET /events, one per open page) at once; beyond: 503 (0: no bound)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME] [--allow-host NAME,…]\n\n"+
+		fmt.Fprintf(stderr, "Usage: mluvii-mock [--addr 127.0.0.1:8765] --callback URL [--world FILE] [--channel NAME] [--allow-host NAME,…] [--tls [--tls-cert FILE]]\n\n"+
 			"A fake mluvii for local bot development, with a chat page at /.\n\n"+
 			"On a loopback address every endpoint (token, activity, callback URL, the page and its API)\n"+
 			"answers only requests for a loopback host or an --allow-host name, and 403 to others\n"+
@@ -170,6 +175,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mluvii-mock: %v\n", err)
 		return 1
 	}
+	base := baseURL(ln.Addr())
+	if o.tls {
+		cert, err := selfSigned(ln.Addr(), o.allowHosts, o.certFile)
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "mluvii-mock: %v\n", err)
+			return 1
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		base = "https" + strings.TrimPrefix(base, "http")
+	}
 	ch, _ := channel(o.channel)
 	logw := &lockedWriter{w: stderr}
 	localOnly := loopbackHost(ln.Addr().String())
@@ -177,7 +193,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logw.printf("mluvii-mock: --allow-host has no effect: on %s every host is served", ln.Addr())
 	}
 	m := newMock(config{
-		baseURL: baseURL(ln.Addr()), callbackURL: o.callback, channel: ch, world: w,
+		baseURL: base, callbackURL: o.callback, channel: ch, world: w,
 		chatbotID: o.chatbotID, clientID: o.clientID, clientSecret: o.clientSecret,
 		logf:      func(format string, args ...any) { logw.printf(format, args...) },
 		localOnly: localOnly, allowHosts: o.allowHosts, limits: o.limits,
@@ -187,6 +203,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	printBanner(stdout, m)
+	if o.tls {
+		fmt.Fprintf(stdout, "TLS: the certificate is in %s; make the bot trust it (a Go bot: SSL_CERT_FILE=%s, or add it to\n  the RootCAs of its HTTP client's TLS config)\n\n", o.certFile, o.certFile)
+	}
 	if !o.quiet {
 		go logTranscript(m, logw)
 	}

@@ -5,6 +5,7 @@ package mluviitest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -70,6 +71,30 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// NewTLSServer is NewServer serving https, with a certificate made for the
+// test: for bots that hard-code https:// for mluvii's base URL. Give the
+// bot's client an HTTP client that trusts it, TLSClient:
+//
+//	srv := mluviitest.NewTLSServer(t)
+//	client := mluvii.NewClient(srv.URL, srv.ChatbotID, creds, mluvii.WithHTTPClient(srv.TLSClient()))
+func NewTLSServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := newServer(t, opts...)
+	s.ts.StartTLS()
+	s.URL = s.ts.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// TLSClient returns an HTTP client that trusts the certificate of a
+// NewTLSServer (for NewServer, a plain client). It is the server's own: do
+// not change its settings.
+func (s *Server) TLSClient() *http.Client { return s.ts.Client() }
+
+// Certificate returns the certificate a NewTLSServer serves, to add to the
+// roots a bot trusts; nil for NewServer.
+func (s *Server) Certificate() *x509.Certificate { return s.ts.Certificate() }
 
 // newServer builds an unstarted server. tb may be nil (a standalone fake);
 // then logs go nowhere and the t-style helpers panic on failure.

@@ -106,6 +106,11 @@ func New(cfg Config) *Bot {
 	disp.OnText(b.text)
 	disp.OnHeroCardSubmission(b.heroCardSubmitted)
 	disp.OnGuestFileUpload(b.fileUploaded)
+	// A location the guest shares unasked (the page's location button): no
+	// RequestLocationAndWait waits for it, so it comes here.
+	disp.OnGuestLocation(func(ctx context.Context, a *mluvii.GuestLocation) error {
+		return b.client.SendText(ctx, a.SessionID, fmt.Sprintf("Thanks, you shared %.5f, %.5f.", a.Latitude, a.Longitude))
+	})
 	disp.OnConversationEnded(func(_ context.Context, a *mluvii.ConversationEnded) error {
 		log.Info("conversation ended", "session", a.SessionID)
 		return nil

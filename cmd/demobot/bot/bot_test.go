@@ -247,3 +247,14 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("Validate() = %v", err)
 	}
 }
+
+// TestSharedLocation: a location the guest shares without being asked is
+// answered, not dropped.
+func TestSharedLocation(t *testing.T) {
+	s := newBot(t)
+	se := startChat(t, s, mluvii.ChannelWebChat)
+	if err := se.SendLocation(50.0755, 14.4378); err != nil {
+		t.Fatal(err)
+	}
+	se.AssertBotSaid("Thanks, you shared 50.07550, 14.43780.")
+}

@@ -21,7 +21,30 @@ func (se *Session) Next(ctx context.Context) (Entry, error) {
 
 // WaitFor waits for the bot's earliest unconsumed activity of this name.
 func (se *Session) WaitFor(ctx context.Context, name string) (Entry, error) {
-	return se.wait(ctx, name+" from the bot", func(e *Entry) bool { return e.Accepted() && e.Name == name }, false)
+	e, err := se.wait(ctx, name+" from the bot", func(e *Entry) bool { return e.Accepted() && e.Name == name }, false)
+	if err != nil {
+		if why := se.rejected(name); why != "" {
+			// The bot did send it: say so, or the message reads as if it had not.
+			err = fmt.Errorf("%w\nthe bot sent %s, and mluvii rejected it: %s", err, name, why)
+		}
+	}
+	return e, err
+}
+
+// rejected describes the bot's activities of this name that mluvii
+// answered with an error, or returns "".
+func (se *Session) rejected(name string) string {
+	var out []string
+	for _, e := range se.Transcript() {
+		if e.Dir == FromBot && e.Name == name && !e.Accepted() {
+			why := strings.Join(e.Problems, "; ")
+			if why == "" {
+				why = e.Note
+			}
+			out = append(out, fmt.Sprintf("%d %s", e.Status, why))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // WaitForText waits until the bot has said exactly text (a Text or message

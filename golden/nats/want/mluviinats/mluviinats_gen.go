@@ -51,9 +51,11 @@ replica that dies holding an event stops sending its in-progress heartbeats
 replica. Sessions that hash to one partition wait for each other: keep
 Partitions well above the number of events handled at once (default 64).
 
-A finished event is recorded in the DONE bucket (and in memory) before it is
-acknowledged with a confirmed ack (AckSync); both are retried through a NATS
-outage. A redelivered event is looked up there first and, when it ran to the
+A finished event is recorded in the DONE bucket before it is acknowledged
+with a confirmed ack (DoubleAck); both are retried through a NATS outage, and
+an event whose ack failed is remembered in memory too. A replica that is
+closing keeps its heartbeats going until its dispatcher has drained, so a
+rolling deploy does not hand a running event to another replica. A redelivered event is looked up there first and, when it ran to the
 end already, acknowledged without running again. An event whose replica died
 during its handler runs again elsewhere: handlers see at least once, never
 twice to the end unless a replica dies between the end of a handler and the
@@ -66,9 +68,9 @@ pull errors and messages on the event subjects that Put did not publish
 (create-only: ErrInFlight cluster-wide), rewrites the claim every WaitTTL/3
 while the call waits (a guest may take minutes to answer an upload prompt),
 and subscribes to <prefix>.wait.<session>.<response>. The claim of a replica
-that died expires after WaitTTL (the bucket's TTL). A
-response landing on replica B is offered there by a NATS request: A answers
-"taken" when its waiter got it. No responders while no claim exists, or no
+that died expires after WaitTTL (the bucket's TTL). A response landing on
+replica B is offered there by a NATS request: A answers "taken" when its
+waiter got it. No responders while no claim exists, or no
 answer within OfferTimeout, means nobody waits, and the response is queued
 for its handler; no responders while a claim exists means the waiting
 replica is reconnecting, and the offer is made again until OfferTimeout.

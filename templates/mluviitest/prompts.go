@@ -84,8 +84,9 @@ func clonePrompts(ps []Prompt) []Prompt {
 	return out
 }
 
-// errNoPrompt is wrapped when a session has no prompt of the kind answered.
-var errNoPrompt = errors.New("no pending prompt")
+// ErrNoPrompt is wrapped by the errors of UploadToPrompt and CancelPrompt
+// when the session has no pending prompt of the kind.
+var ErrNoPrompt = errors.New("no pending prompt")
 
 // takePrompt removes and returns the oldest pending prompt of a kind.
 // Called with s.mu held.
@@ -96,7 +97,7 @@ func (se *Session) takePrompt(kind PromptKind) (Prompt, error) {
 	}
 	i := slices.IndexFunc(ss.prompts, func(p Prompt) bool { return p.Kind == kind })
 	if i < 0 {
-		return Prompt{}, fmt.Errorf("mluviitest: session %d: %w of kind %s (the bot has not asked, or it was answered)", se.id, errNoPrompt, kind)
+		return Prompt{}, fmt.Errorf("mluviitest: session %d: %w of kind %s (the bot has not asked, or it was answered)", se.id, ErrNoPrompt, kind)
 	}
 	p := ss.prompts[i]
 	ss.prompts = slices.Delete(ss.prompts, i, i+1)

@@ -293,6 +293,8 @@ func browserSteps(t *testing.T, m *mock, got *pageFacts) []browserStep {
 			waitText("#messages .msg.system.routing", "Jana Nováková (Support) took over the conversation."),
 			waitText("#session-label", "ended (HandOff)"),
 			discard(chromedp.Poll[bool](`document.getElementById('text').disabled && document.getElementById('end').disabled`)),
+			// The paper clip is gone (the icon buttons' CSS must not override hidden).
+			discard(chromedp.Poll[bool](`getComputedStyle(document.getElementById('attach')).display === 'none'`)),
 		}},
 	}
 }

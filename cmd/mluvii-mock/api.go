@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -35,6 +34,16 @@ type infoView struct {
 	DefaultChannel string         `json:"defaultChannel"`
 	Channels       []channelView  `json:"channels"`
 	HeroCards      []heroCardView `json:"heroCards"`
+	// MediaObjects are the world's stored files with the URLs the mock
+	// serves them at (what the guest opens when the bot shares one by name).
+	MediaObjects []mediaView `json:"mediaObjects"`
+	// MaxFileBytes bounds a file the guest uploads.
+	MaxFileBytes int64 `json:"maxFileBytes"`
+}
+
+type mediaView struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
 }
 
 type channelView struct {
@@ -44,8 +53,12 @@ type channelView struct {
 	Restrictions []restriction `json:"restrictions"`
 }
 
+// restriction is an activity, or a field of an activity or named type
+// (Message.attachments, Card.buttons), the channel does not plainly support.
 type restriction struct {
-	Activity string `json:"activity"`
+	Activity string `json:"activity,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Field    string `json:"field,omitempty"`
 	Support  string `json:"support"`
 	Source   string `json:"source,omitempty"`
 }
@@ -61,7 +74,13 @@ func (m *mock) handleInfo(w http.ResponseWriter, r *http.Request) {
 	v := infoView{
 		BaseURL: m.cfg.baseURL, ChatbotID: m.cfg.chatbotID, ClientID: m.cfg.clientID,
 		ClientSecret: m.cfg.clientSecret, CallbackURL: m.fake.CallbackURL(),
-		DefaultChannel: string(m.cfg.channel), HeroCards: []heroCardView{},
+		DefaultChannel: string(m.cfg.channel), HeroCards: []heroCardView{}, MediaObjects: []mediaView{},
+		MaxFileBytes: mluviitest.DefaultMaxFileBytes,
+	}
+	for _, o := range m.cfg.world.MediaObjects {
+		if u, ok := m.fake.MediaObjectURL(o.Name); ok {
+			v.MediaObjects = append(v.MediaObjects, mediaView{Name: o.Name, URL: u})
+		}
 	}
 	for _, c := range mluvii.AllChannels() {
 		v.Channels = append(v.Channels, channelView{Name: string(c), Restrictions: restrictions(c)})
@@ -74,15 +93,30 @@ func (m *mock) handleInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 // restrictions lists the activities a bot sends that channel c does not
-// plainly support, from the spec's channel matrix.
+// plainly support, from the spec's channel matrix, then the fields with
+// channel cells of their own that narrow a supported activity on c: of the
+// activities the bot sends, and of the named types.
 func restrictions(c mluvii.Channel) []restriction {
 	out := []restriction{}
+	var fields []restriction
+	fieldCells := func(owner restriction, fs []mluvii.FieldInfo) {
+		for _, f := range fs {
+			for _, cell := range f.Channels {
+				if cell.Channel == c && cell.Support != mluvii.SupportYes {
+					r := owner
+					r.Field, r.Support, r.Source = f.Name, string(cell.Support), cell.Source
+					fields = append(fields, r)
+				}
+			}
+		}
+	}
 	for _, a := range mluvii.Activities() {
 		if !a.Sent {
 			continue
 		}
 		sup := a.SupportOn(c)
 		if sup == mluvii.SupportYes {
+			fieldCells(restriction{Activity: a.Name}, a.Fields)
 			continue
 		}
 		r := restriction{Activity: a.Name, Support: string(sup)}
@@ -93,7 +127,10 @@ func restrictions(c mluvii.Channel) []restriction {
 		}
 		out = append(out, r)
 	}
-	return out
+	for _, t := range mluvii.Types() {
+		fieldCells(restriction{Type: t.Name}, t.Fields)
+	}
+	return append(out, fields...)
 }
 
 // stateView is a session's state as the page shows it.
@@ -113,6 +150,35 @@ type stateView struct {
 	HeroCardsSent []int64           `json:"heroCardsSent"`
 	OfflineEmails []map[string]any  `json:"offlineEmails"`
 	SharedFiles   []map[string]any  `json:"sharedFiles"`
+	Prompts       []promptView      `json:"prompts"`
+	Uploads       []uploadView      `json:"uploads"`
+	Routing       *routingView      `json:"routing,omitempty"`
+}
+
+// promptView is a request of the bot waiting for the guest.
+type promptView struct {
+	ID      int            `json:"id"`
+	Kind    string         `json:"kind"`
+	Request string         `json:"request"`
+	Fields  map[string]any `json:"fields"`
+}
+
+type uploadView struct {
+	URL         string `json:"url"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int    `json:"size"`
+}
+
+// routingView is where HandOff or Forward took the session.
+type routingView struct {
+	By           string `json:"by"`
+	Outcome      string `json:"outcome"`
+	GroupID      int32  `json:"groupId,omitempty"`
+	GroupName    string `json:"groupName,omitempty"`
+	OperatorID   int32  `json:"operatorId,omitempty"`
+	OperatorName string `json:"operatorName,omitempty"`
+	Text         string `json:"text"`
 }
 
 func viewState(st mluviitest.SessionState) stateView {
@@ -125,6 +191,17 @@ func viewState(st mluviitest.SessionState) stateView {
 	}
 	if v.CallParams == nil {
 		v.CallParams = map[string]string{}
+	}
+	v.Prompts, v.Uploads = []promptView{}, []uploadView{}
+	for _, p := range st.Prompts {
+		v.Prompts = append(v.Prompts, promptView{ID: p.ID, Kind: string(p.Kind), Request: p.Request, Fields: p.Fields})
+	}
+	for _, f := range st.Uploads {
+		v.Uploads = append(v.Uploads, uploadView{URL: f.URL, Name: f.Name, ContentType: f.ContentType, Size: f.Size})
+	}
+	if r := st.Routing; r != nil {
+		v.Routing = &routingView{By: r.By, Outcome: string(r.Outcome), GroupID: r.GroupID, GroupName: r.GroupName,
+			OperatorID: r.OperatorID, OperatorName: r.OperatorName, Text: r.String()}
 	}
 	return v
 }
@@ -243,30 +320,58 @@ func (m *mock) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	m.act(w, req.SessionID, func(se *mluviitest.Session) error { return se.SubmitHeroCard(req.Params) })
 }
 
-// POST /chat/upload {"sessionId":…,"fileName":"photo.jpg"}: the guest
-// attached a file; the bot gets a file URL on the mock (nothing is stored).
+// POST /chat/upload {"sessionId":…,"fileName":"photo.jpg","contentType":"image/jpeg","data":"<base64>","prompt":false}:
+// the guest attached a file with the paper clip (the bot must have enabled
+// uploads), or with "prompt":true uploaded it in the bot's upload dialog.
+// The mock stores the bytes and the bot gets the URL it serves them at.
 func (m *mock) handleUpload(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		SessionID int64  `json:"sessionId"`
-		FileName  string `json:"fileName"`
+		SessionID   int64  `json:"sessionId"`
+		FileName    string `json:"fileName"`
+		ContentType string `json:"contentType"`
+		Data        []byte `json:"data"`
+		Prompt      bool   `json:"prompt"`
 	}
-	if !readJSON(w, r, &req) {
+	if !readJSONLimit(w, r, &req, uploadBodyLimit) {
 		return
 	}
 	if req.FileName == "" {
 		apiError(w, http.StatusBadRequest, "fileName is empty")
 		return
 	}
-	u := m.cfg.baseURL + "/Storage/Get?source=guestUpload&name=" + url.QueryEscape(req.FileName)
+	f := mluviitest.File{Name: req.FileName, ContentType: req.ContentType, Data: req.Data}
 	m.act(w, req.SessionID, func(se *mluviitest.Session) error {
-		if !se.State().GuestUpload {
-			return errUploadDisabled
+		if req.Prompt {
+			_, err := se.UploadToPrompt(f)
+			return err
 		}
-		return se.UploadFile(u)
+		_, err := se.Upload(f)
+		return err
 	})
 }
 
-var errUploadDisabled = errors.New("guest upload is disabled in this session (the bot sends EnableGuestUpload or ChatbotOpenFileUploadPrompt)")
+// uploadBodyLimit bounds /chat/upload's body: the largest file the fake
+// stores, in base64, and the rest of the object.
+const uploadBodyLimit = mluviitest.DefaultMaxFileBytes/3*4 + 64<<10
+
+// POST /chat/cancel {"sessionId":…,"kind":"upload"}: the guest closed the
+// bot's upload dialog ("upload") or declined its location request
+// ("location").
+func (m *mock) handleCancel(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		SessionID int64  `json:"sessionId"`
+		Kind      string `json:"kind"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	kind := mluviitest.PromptKind(req.Kind)
+	if kind != mluviitest.PromptUpload && kind != mluviitest.PromptLocation {
+		apiError(w, http.StatusBadRequest, fmt.Sprintf("kind %q: want %q or %q", req.Kind, mluviitest.PromptUpload, mluviitest.PromptLocation))
+		return
+	}
+	m.act(w, req.SessionID, func(se *mluviitest.Session) error { return se.CancelPrompt(kind) })
+}
 
 // POST /chat/location {"sessionId":…,"latitude":50.08,"longitude":14.42}
 func (m *mock) handleLocation(w http.ResponseWriter, r *http.Request) {
@@ -309,8 +414,11 @@ func (m *mock) act(w http.ResponseWriter, id int64, do func(*mluviitest.Session)
 	}
 	err := do(se)
 	switch {
-	case errors.Is(err, errUploadDisabled):
+	case errors.Is(err, mluviitest.ErrUploadDisabled), errors.Is(err, mluviitest.ErrNoPrompt):
 		apiError(w, http.StatusConflict, err.Error())
+		return
+	case errors.Is(err, mluviitest.ErrFileTooLarge):
+		apiError(w, http.StatusRequestEntityTooLarge, err.Error())
 		return
 	case errors.Is(err, mluviitest.ErrOverloaded):
 		overloaded(w, err.Error())
@@ -330,15 +438,26 @@ func (m *mock) result(w http.ResponseWriter, se *mluviitest.Session, err error) 
 	writeJSON(w, status, res)
 }
 
-// readJSON decodes a JSON request body strictly, answering the error itself.
+// readJSON decodes a JSON request body of at most 1 MiB strictly,
+// answering the error itself.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	return readJSONLimit(w, r, v, 1<<20)
+}
+
+// readJSONLimit is readJSON for a body of at most limit bytes.
+func readJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		apiError(w, http.StatusUnsupportedMediaType, "send the request as Content-Type: application/json")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", tooBig.Limit))
+			return false
+		}
 		apiError(w, http.StatusBadRequest, "bad JSON body: "+err.Error())
 		return false
 	}

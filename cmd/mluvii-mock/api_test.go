@@ -40,8 +40,24 @@ func TestInfo(t *testing.T) {
 	// that a channel does not plainly support, and only those.
 	for _, ch := range info.Channels {
 		got := map[string]string{}
+		fields := map[string]string{}
 		for _, r := range ch.Restrictions {
-			got[r.Activity] = r.Support
+			switch {
+			case r.Field == "":
+				got[r.Activity] = r.Support
+			case r.Activity != "":
+				fields[r.Activity+"."+r.Field] = r.Support
+			default:
+				fields[r.Type+"."+r.Field] = r.Support
+			}
+		}
+		// Then the fields with channel cells of their own (the spec says
+		// Message.attachments and Card.buttons are "no" on WhatsApp).
+		if ch.Name == string(mluvii.ChannelWhatsApp) && (fields["Message.attachments"] != "no" || fields["Card.buttons"] != "no") {
+			t.Errorf("WhatsApp: field restrictions %v", fields)
+		}
+		if ch.Name == string(mluvii.ChannelWebChat) && len(fields) != 0 {
+			t.Errorf("WebChat: field restrictions %v", fields)
 		}
 		for _, a := range mluvii.Activities() {
 			want := string(a.SupportOn(mluvii.Channel(ch.Name)))

@@ -36,10 +36,11 @@ func chromium() string {
 
 // TestBrowser is the end-to-end test: the mock and cmd/demobot's bot on
 // loopback, the chat page in headless Chromium. It clicks a suggested action
-// and a card button, sends a message, submits a hero card, uploads a file,
-// answers a location request, sees the bot's answers and the activity log,
-// ends the conversation, sees a channel restriction's 400 on WhatsApp, and
-// asks for an operator there.
+// and a card button, sends a message, submits a hero card, uploads a file
+// (which the bot downloads), answers the bot's upload dialog with a file and
+// closes it, answers a location request, sees the bot's answers and the
+// activity log, ends the conversation, sees a channel restriction's 400 on
+// WhatsApp, and asks for an operator there, whom routing finds online.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the browser test is skipped")
@@ -215,20 +216,41 @@ func browserSteps(t *testing.T, m *mock, got *pageFacts) []browserStep {
 			chromedp.Click(chromedp.CSS(`form.herocard button[type="submit"]`)),
 			waitText("#messages .msg.bot", "email=jan@example.com"),
 		}},
-		{"the bot enables uploads; the guest attaches a file", []chromedp.Action[chromedp.Void]{
+		{"the bot enables uploads; the guest attaches a file, the bot downloads it", []chromedp.Action[chromedp.Void]{
 			chromedp.SendKeys(chromedp.CSS("#text"), "file"),
 			chromedp.Click(chromedp.CSS("#send")),
-			chromedp.WaitVisible(chromedp.CSS("#attach")),
+			chromedp.WaitVisible(chromedp.CSS("#attach svg")),
 			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{upload}),
-			waitText("#messages .msg.guest", "name=invoice.pdf"),
-			waitText("#messages .msg.bot", "Got your file: "+m.cfg.baseURL),
+			waitText("#messages .msg.guest a", "invoice.pdf (9 bytes)"),
+			waitText("#messages .msg.bot", "Got your file: 9 bytes of application/pdf."),
 		}},
-		{"the bot asks for the location; mluvii-mock answers it", []chromedp.Action[chromedp.Void]{
+		{"the bot opens the upload dialog; it waits until the guest picks a file", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#text"), "upload"),
+			chromedp.Click(chromedp.CSS("#send")),
+			waitText(`#messages .prompt-box[data-kind="upload"]`, "upload dialog"),
+			discard(chromedp.Poll[bool](`!document.querySelector('.prompt-box[data-kind="upload"]').classList.contains('answered')`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`.prompt-box[data-kind="upload"]:not(.answered) input[type="file"]`), []string{upload}),
+			waitText("#messages .msg.guest a", "Uploaded in the dialog: invoice.pdf"),
+			waitText("#messages .msg.bot", "Got your file: 9 bytes of application/pdf."),
+			discard(chromedp.Poll[bool](`document.querySelector('.prompt-box[data-kind="upload"]').classList.contains('answered')`)),
+		}},
+		{"the guest closes the upload dialog", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#text"), "upload"),
+			chromedp.Click(chromedp.CSS("#send")),
+			clickButton(`.prompt-box[data-kind="upload"]:not(.answered) button`, "Cancel"),
+			waitText("#messages .msg.guest", "Closed the upload dialog"),
+			waitText("#messages .msg.bot", "You closed the upload dialog."),
+		}},
+		{"the bot asks for the location; the guest shares one", []chromedp.Action[chromedp.Void]{
 			chromedp.SendKeys(chromedp.CSS("#text"), "location"),
 			chromedp.Click(chromedp.CSS("#send")),
-			waitText("#messages .msg.system.prompt", "asked for your location"),
-			waitText("#messages .msg.guest", "📍 50.0875726, 14.4189987"),
-			waitText("#messages .msg.bot", "You are at 50.08757, 14.41900."),
+			waitText(`#messages .prompt-box[data-kind="location"]`, "May I see where you are?"),
+			chromedp.SetValue(chromedp.CSS(`.prompt-box[data-kind="location"] .prompt-lat`), "49.1951"),
+			chromedp.SetValue(chromedp.CSS(`.prompt-box[data-kind="location"] .prompt-lon`), "16.6068"),
+			clickButton(`.prompt-box[data-kind="location"] button`, "Share location"),
+			waitText("#messages .msg.guest", "Location: 49.1951, 16.6068"),
+			waitText("#messages .msg.bot", "You are at 49.19510, 16.60680."),
+			discard(chromedp.Poll[bool](`document.querySelector('.prompt-box[data-kind="location"]').classList.contains('answered')`)),
 		}},
 		{"the activity log shows both directions", []chromedp.Action[chromedp.Void]{
 			waitText("#log .log-entry.toBot .name", "HeroCardSubmission"),
@@ -255,6 +277,9 @@ func browserSteps(t *testing.T, m *mock, got *pageFacts) []browserStep {
 			waitText("#messages .msg.bot", "demo bot"),
 			chromedp.WaitEnabled(chromedp.CSS("#text")),
 			waitText("#restrictions .restriction-list.no", "RichCardList"),
+			// Each restriction is an item of its own, fields too.
+			discard(chromedp.Poll[bool](`(() => { const items = [...document.querySelectorAll('#restrictions .restriction-list.no li')].map(li => li.textContent);
+				return items.includes('RichCardList') && items.includes('Message.attachments') && items.includes('Card.buttons'); })()`)),
 			chromedp.SendKeys(chromedp.CSS("#text"), "carousel"),
 			chromedp.Click(chromedp.CSS("#send")),
 			waitText("#messages .msg.system.rejected", "mluvii answered 400 to RichCardList"),
@@ -265,8 +290,11 @@ func browserSteps(t *testing.T, m *mock, got *pageFacts) []browserStep {
 			chromedp.Click(chromedp.CSS("#send")),
 			waitText("#messages .msg.bot strong", "Support"),
 			waitText("#messages .msg.system", "handed the conversation off"),
+			waitText("#messages .msg.system.routing", "Jana Nováková (Support) took over the conversation."),
 			waitText("#session-label", "ended (HandOff)"),
 			discard(chromedp.Poll[bool](`document.getElementById('text').disabled && document.getElementById('end').disabled`)),
+			// The paper clip is gone (the icon buttons' CSS must not override hidden).
+			discard(chromedp.Poll[bool](`getComputedStyle(document.getElementById('attach')).display === 'none'`)),
 		}},
 	}
 }

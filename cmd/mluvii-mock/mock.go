@@ -140,6 +140,7 @@ func (m *mock) routes() http.Handler {
 	fake := m.fake.Handler()
 	mux.Handle("/login/", fake)
 	mux.Handle("/api/v1/", fake)
+	mux.Handle("/Storage/", fake) // the guest's files and the media objects
 
 	static, _ := fs.Sub(webFiles, "web")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -161,6 +162,7 @@ func (m *mock) routes() http.Handler {
 	page("POST /chat/submit", m.handleSubmit)
 	page("POST /chat/upload", m.handleUpload)
 	page("POST /chat/location", m.handleLocation)
+	page("POST /chat/cancel", m.handleCancel)
 	page("POST /chat/end", m.handleEnd)
 	mux.Handle("GET /events", bounded(m.streamSlots, &m.refusedEvent, "event streams", http.HandlerFunc(m.handleEvents)))
 	return mux

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -75,9 +77,14 @@ type heroCardYAML struct {
 }
 
 type mediaYAML struct {
-	ID   int32  `yaml:"id"`
-	Name string `yaml:"name"`
+	ID          int32  `yaml:"id"`
+	Name        string `yaml:"name"`
+	ContentType string `yaml:"contentType"` // default: from the file name's extension
+	File        string `yaml:"file"`        // the bytes served, relative to the world file
 }
+
+// maxMediaBytes bounds a media object's file.
+const maxMediaBytes = 16 << 20
 
 type crmYAML struct {
 	ID    int64               `yaml:"id"`
@@ -100,7 +107,7 @@ func loadWorld(path string) (world, error) {
 	if err != nil {
 		return world{}, err
 	}
-	w, err := parseWorld(data)
+	w, err := parseWorldIn(data, filepath.Dir(path))
 	if err != nil {
 		return world{}, fmt.Errorf("%s: %w", path, err)
 	}
@@ -108,8 +115,11 @@ func loadWorld(path string) (world, error) {
 }
 
 // parseWorld decodes a world file strictly (unknown keys are errors) onto the
-// default world.
-func parseWorld(data []byte) (world, error) {
+// default world; media object files are read relative to the working directory.
+func parseWorld(data []byte) (world, error) { return parseWorldIn(data, ".") }
+
+// parseWorldIn is parseWorld reading media object files relative to dir.
+func parseWorldIn(data []byte, dir string) (world, error) {
 	var f worldFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -145,8 +155,12 @@ func parseWorld(data []byte) (world, error) {
 	}
 	if f.MediaObjects != nil {
 		w.MediaObjects = nil
-		for _, m := range *f.MediaObjects {
-			w.MediaObjects = append(w.MediaObjects, mluviitest.MediaObject{ID: m.ID, Name: m.Name})
+		for i, m := range *f.MediaObjects {
+			obj, err := m.object(dir)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("mediaObjects[%d]: %v", i, err))
+			}
+			w.MediaObjects = append(w.MediaObjects, obj)
 		}
 	}
 	if f.CRMIdentities != nil {
@@ -159,6 +173,36 @@ func parseWorld(data []byte) (world, error) {
 		return world{}, fmt.Errorf("world: %s", strings.Join(problems, "; "))
 	}
 	return w, nil
+}
+
+// object converts a YAML media object, reading its file (at most
+// maxMediaBytes) when it names one.
+func (m mediaYAML) object(dir string) (mluviitest.MediaObject, error) {
+	obj := mluviitest.MediaObject{ID: m.ID, Name: m.Name, ContentType: m.ContentType}
+	if obj.ContentType == "" {
+		obj.ContentType = mime.TypeByExtension(filepath.Ext(m.Name))
+	}
+	if m.File == "" {
+		return obj, nil
+	}
+	p := m.File
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return obj, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxMediaBytes+1))
+	if err != nil {
+		return obj, err
+	}
+	if len(data) > maxMediaBytes {
+		return obj, fmt.Errorf("file %s: over %d bytes", m.File, maxMediaBytes)
+	}
+	obj.Data = data
+	return obj, nil
 }
 
 // group converts a YAML group, checking its state and offline reasons

@@ -25,6 +25,10 @@ func TestExampleWorld(t *testing.T) {
 	if len(w.MediaObjects) != 2 || len(w.CRMIdentities) != 1 || w.CRMIdentities[0].Data["oo1_guest_email"][0] == "" {
 		t.Errorf("media %+v, contacts %+v", w.MediaObjects, w.CRMIdentities)
 	}
+	if m := w.MediaObjects; m[0].ContentType != "application/pdf" || m[1].ContentType != "text/plain" ||
+		!strings.Contains(string(m[1].Data), "mediaObjects:") {
+		t.Errorf("media objects' types and bytes: %q %q %d bytes", m[0].ContentType, m[1].ContentType, len(m[1].Data))
+	}
 	if w.CallParams["customerId"] != "42" || w.Language != "cs" {
 		t.Errorf("call params %v, language %q", w.CallParams, w.Language)
 	}
@@ -56,6 +60,7 @@ func TestParseWorld(t *testing.T) {
 		"groups:\n  - {id: 1, workload: {maxSlot: 1}}\n":              `line 2: unknown key "maxSlot" (did you mean "maxSlots"?)`,
 		"groups: {id: 1}\n":                                           "cannot unmarshal",
 		"groups: [\n":                                                 "yaml",
+		"mediaObjects:\n  - {id: 1, name: a, file: no-such-file}\n":   "mediaObjects[0]: open no-such-file",
 	} {
 		if _, err := parseWorld([]byte(in)); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("parseWorld(%q) = %v, want %q", in, err, msg)

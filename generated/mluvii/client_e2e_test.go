@@ -226,7 +226,7 @@ var everyMethod = map[string]call{
 }
 
 func TestClientEveryActivityEndToEnd(t *testing.T) {
-	b := newBot(t)
+	b := newBot(t, mluviitest.WithAutoAnswer()) // the guest answers prompts at once
 	for _, info := range mluvii.Activities() {
 		if !info.Sent {
 			continue

@@ -103,7 +103,7 @@ func (s *Server) accept(e *Entry, chk *checked, f Fault) []reply {
 	}
 	var out []reply
 	for range 1 + btoi(f.Duplicate) {
-		if r, ok := s.apply(chk, ss); ok {
+		if r, ok := s.apply(chk, ss, e.Seq); ok {
 			out = append(out, r)
 		}
 	}
@@ -118,6 +118,8 @@ func (s *Server) sessionProblems(chk *checked, ss *sessionState, warnings *[]str
 	switch {
 	case ss == nil:
 		return []string{fmt.Sprintf("%s: unknown session %d", name, chk.sessionID)}
+	case ss.ended && ss.routing != nil:
+		return []string{fmt.Sprintf("%s: session %d has ended (%s): %s; the bot can no longer act in it", name, ss.id, ss.endedBy, ss.routing)}
 	case ss.ended:
 		return []string{fmt.Sprintf("%s: session %d has ended (%s); the bot can no longer act in it", name, ss.id, ss.endedBy)}
 	}

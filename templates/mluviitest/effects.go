@@ -36,8 +36,28 @@ var effects = map[string]effect{
 	"UnsetTag":                    unsetTag,
 	"SendGuestOfflineEmail":       offlineEmail,
 	"EndConversation":             endsBy("EndConversation"),
-	"HandOff":                     endsBy("HandOff"),
-	"Forward":                     forward,
+	"HandOff":                     (*Server).handOff, // routing.go
+	"Forward":                     (*Server).forward,
+}
+
+// prompts are the requests mluvii answers only once the guest acts
+// (prompts.go): their answer waits for the guest, and their effect above is
+// the answer WithAutoAnswer gives at once.
+var prompts = map[string]PromptKind{
+	"ChatbotOpenFileUploadPrompt": PromptUpload,
+	"RequestLocation":             PromptLocation,
+}
+
+// promptAnswers are a prompt's response fields for what the guest does.
+var promptAnswers = map[PromptKind]struct {
+	uploaded func(fileURL string) map[string]any
+	canceled map[string]any // the guest closed it; nil: mluvii answers nothing
+}{
+	PromptUpload: {
+		uploaded: func(u string) map[string]any { return map[string]any{"fileUrl": u, "canceledByGuest": false} },
+		canceled: map[string]any{"fileUrl": nil, "canceledByGuest": true},
+	},
+	PromptLocation: {},
 }
 
 // toggle flips a session switch and answers success.
@@ -153,8 +173,14 @@ func (s *Server) sendHeroCard(ss *sessionState, f map[string]any) map[string]any
 	return failure("hero card %d does not exist", id)
 }
 
-func (s *Server) uploadPrompt(_ *sessionState, _ map[string]any) map[string]any {
-	return map[string]any{"fileUrl": s.URL + "/Storage/Get?source=guestUpload&key=" + randomHex(6), "canceledByGuest": false}
+// uploadPrompt is the automatic answer (WithAutoAnswer): the guest uploads
+// a small text file at once.
+func (s *Server) uploadPrompt(ss *sessionState, _ map[string]any) map[string]any {
+	sf, err := s.store(ss, autoUpload)
+	if err != nil { // limits below the stand-in's size: the guest gives up
+		return promptAnswers[PromptUpload].canceled
+	}
+	return promptAnswers[PromptUpload].uploaded(sf.info(s.URL).URL)
 }
 
 func (s *Server) mediaObjects(_ *sessionState, _ map[string]any) map[string]any {
@@ -220,12 +246,6 @@ func setTag(_ *Server, ss *sessionState, f map[string]any) map[string]any {
 func unsetTag(_ *Server, ss *sessionState, f map[string]any) map[string]any {
 	name := textOf(f["name"])
 	ss.tags = slices.DeleteFunc(ss.tags, func(t string) bool { return t == name })
-	return nil
-}
-
-func forward(s *Server, ss *sessionState, f map[string]any) map[string]any {
-	ss.forward = maps.Clone(f)
-	s.end(ss, "Forward")
 	return nil
 }
 

@@ -30,6 +30,10 @@ type config struct {
 	maxTokens       int           // unexpired tokens remembered; <= 0: no bound
 	maxInFlight     int           // requests to the fake's endpoints at once; <= 0: no bound
 	maxDeliveries   int           // deliveries to the bot pending at once; <= 0: no bound
+	autoAnswer      bool          // the guest answers prompts at once (WithAutoAnswer)
+	maxFileBytes    int64         // one stored file at most; <= 0: no bound
+	maxStoredBytes  int64         // every stored file together; <= 0: no bound
+	maxFiles        int           // stored files at once; <= 0: no bound
 }
 
 func defaultConfig() config {
@@ -55,6 +59,9 @@ func defaultConfig() config {
 		maxTokens:       DefaultMaxTokens,
 		maxInFlight:     DefaultMaxInFlight,
 		maxDeliveries:   DefaultMaxDeliveries,
+		maxFileBytes:    DefaultMaxFileBytes,
+		maxStoredBytes:  DefaultMaxStoredBytes,
+		maxFiles:        DefaultMaxStoredFiles,
 	}
 }
 
@@ -140,7 +147,8 @@ type World struct {
 	CRMIdentities []CRMIdentity
 }
 
-// Group is an operator group. State is ONLINE, BUSY or OFFLINE.
+// Group is an operator group. State is ONLINE, BUSY or OFFLINE; it decides
+// where HandOff and Forward take a session (see Routing).
 type Group struct {
 	ID             int32
 	Name           string
@@ -174,10 +182,14 @@ type HeroCard struct {
 	Languages []string
 }
 
-// MediaObject is a file stored in mluvii, shareable by name.
+// MediaObject is a file stored in mluvii, shareable by name. The fake
+// serves Data with ContentType (default application/octet-stream) at the
+// object's URL (Server.MediaObjectURL).
 type MediaObject struct {
-	ID   int32
-	Name string
+	ID          int32
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // CRMIdentity is a contact-directory entry that matches the guest.
@@ -186,6 +198,15 @@ type CRMIdentity struct {
 	Score float64 // 0–100
 	Data  map[string][]string
 }
+
+// pricelistPDF is the default world's stored file: a one-page PDF.
+const pricelistPDF = "%PDF-1.4\n" +
+	"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" +
+	"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 100]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n" +
+	"4 0 obj<</Length 40>>stream\nBT /F1 18 Tf 20 50 Td (Price list) Tj ET\nendstream endobj\n" +
+	"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n" +
+	"trailer<</Root 1 0 R>>\n%%EOF\n"
 
 // DefaultWorld is the world of a server without world options: one online
 // and one offline group, an available operator, a hero card and a stored file.
@@ -200,6 +221,6 @@ func DefaultWorld() World {
 		},
 		Operators:    []Operator{{ID: 101, Name: "Jana Nováková", GroupIDs: []int32{1}, Available: true}},
 		HeroCards:    []HeroCard{{ID: 1, Name: "Contact form", Languages: []string{"cs", "en"}}},
-		MediaObjects: []MediaObject{{ID: 1, Name: "pricelist.pdf"}},
+		MediaObjects: []MediaObject{{ID: 1, Name: "pricelist.pdf", ContentType: "application/pdf", Data: []byte(pricelistPDF)}},
 	}
 }

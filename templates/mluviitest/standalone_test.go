@@ -61,12 +61,19 @@ func TestStandaloneConversation(t *testing.T) {
 	if code, msg := b.mustPost(fmt.Sprintf(`{"activity":"ChatbotOpenFileUploadPrompt","sessionId":%d}`, se.ID())); code != 200 {
 		t.Fatalf("ChatbotOpenFileUploadPrompt: %d %s", code, msg)
 	}
+	u, err := se.UploadToPrompt(File{Name: "a.txt", ContentType: "text/plain", Data: []byte("hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := se.WaitDelivered(ctx, "ChatbotOpenFileUploadPromptResponse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(e.Body), `"fileUrl":"`+s.URL+"/") {
-		t.Errorf("upload prompt answer %s: file URL not on %s", e.Body, s.URL)
+	if !strings.HasPrefix(u, s.URL+"/") || !strings.Contains(string(e.Body), `"fileUrl":"`+u+`"`) {
+		t.Errorf("upload prompt answer %s: file URL %q not on %s", e.Body, u, s.URL)
+	}
+	if got := download(t, u); got != "hello" {
+		t.Errorf("GET %s = %q", u, got)
 	}
 	s.Close()
 	s.Close() // harmless

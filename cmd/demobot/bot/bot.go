@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -39,15 +40,21 @@ type Config struct {
 	HTTPClient *http.Client
 	// WaitTimeout bounds each wait for one of mluvii's answers (default 10 s).
 	WaitTimeout time.Duration
+	// PromptTimeout bounds the wait for an answer that comes from the guest:
+	// a file in the upload dialog, the location (default 2 min).
+	PromptTimeout time.Duration
 }
 
 // Bot is the demo bot. Serve Handler at the callback URL.
 type Bot struct {
+	base   string       // mluvii's address: files under it are downloaded
+	files  *http.Client // downloads the guest's files
 	client *mluvii.Client
 	disp   *mluvii.Dispatcher
 	state  *mluvii.SessionState[Conversation]
 	log    *slog.Logger
 	wait   time.Duration
+	prompt time.Duration // PromptTimeout
 }
 
 // Conversation is what the bot remembers of each session, kept by the
@@ -64,6 +71,7 @@ const (
 	CmdCard     = "card"
 	CmdOperator = "operator"
 	CmdFile     = "file"
+	CmdUpload   = "upload"
 	CmdCarousel = "carousel"
 	CmdLocation = "location"
 	CmdBye      = "bye"
@@ -72,7 +80,7 @@ const (
 
 // Greeting is the bot's first message in every conversation.
 const Greeting = "Hello! I am the <strong>demo bot</strong>. I echo what you write; " +
-	"try <em>buttons</em>, <em>carousel</em>, <em>card</em>, <em>file</em>, <em>location</em>, <em>recap</em>, <em>operator</em> or <em>bye</em>."
+	"try <em>buttons</em>, <em>carousel</em>, <em>card</em>, <em>file</em>, <em>upload</em>, <em>location</em>, <em>recap</em>, <em>operator</em> or <em>bye</em>."
 
 // New makes the bot: a dispatcher with its handlers and a client that waits
 // for mluvii's answers through it.
@@ -95,12 +103,20 @@ func New(cfg Config) *Bot {
 	if cfg.HTTPClient != nil {
 		copts = append(copts, mluvii.WithHTTPClient(cfg.HTTPClient))
 	}
+	files := cfg.HTTPClient
+	if files == nil {
+		files = &http.Client{}
+	}
 	b := &Bot{
+		base: strings.TrimSuffix(cfg.BaseURL, "/"), files: files,
 		client: mluvii.NewClient(cfg.BaseURL, cfg.ChatbotID, copts...),
 		disp:   disp, state: state, log: log, wait: cfg.WaitTimeout,
 	}
 	if b.wait <= 0 {
 		b.wait = 10 * time.Second
+	}
+	if b.prompt = cfg.PromptTimeout; b.prompt <= 0 {
+		b.prompt = 2 * time.Minute
 	}
 	disp.OnConversationStarted(b.started)
 	disp.OnText(b.text)
@@ -167,6 +183,8 @@ func (b *Bot) text(ctx context.Context, a *mluvii.Text) error {
 			return err
 		}
 		return b.client.SendText(ctx, id, "Attach a file with the paper clip, and I will tell you what I got.")
+	case CmdUpload:
+		return b.uploadPrompt(ctx, id)
 	case CmdCarousel:
 		return b.carousel(ctx, id)
 	case CmdLocation:
@@ -270,15 +288,82 @@ func (b *Bot) heroCardSubmitted(ctx context.Context, a *mluvii.HeroCardSubmissio
 	return b.client.SendText(ctx, a.SessionID, "Thanks! The card said: "+strings.Join(parts, ", "))
 }
 
+// fileUploaded downloads the guest's file from mluvii and says what it got.
+// Only files on mluvii's own address are fetched (the URL comes from the
+// webhook), at most maxDownload bytes of them.
 func (b *Bot) fileUploaded(ctx context.Context, a *mluvii.GuestFileUpload) error {
-	return b.client.SendText(ctx, a.SessionID, "Got your file: "+html.EscapeString(a.FileURL))
+	if !strings.HasPrefix(a.FileURL, b.base+"/") {
+		return b.client.SendText(ctx, a.SessionID, "Got your file: "+html.EscapeString(a.FileURL))
+	}
+	return b.describeFile(ctx, a.SessionID, a.FileURL)
+}
+
+// describeFile downloads a file from mluvii and says what it is.
+func (b *Bot) describeFile(ctx context.Context, id int64, u string) error {
+	size, ctype, err := b.download(ctx, u)
+	if err != nil {
+		b.log.Warn("download", "session", id, "url", u, "err", err)
+		return b.client.SendText(ctx, id, "I could not download your file: "+html.EscapeString(err.Error()))
+	}
+	return b.client.SendText(ctx, id, fmt.Sprintf("Got your file: %d bytes of %s.", size, html.EscapeString(ctype)))
+}
+
+// uploadPrompt opens mluvii's upload dialog and waits for the guest to
+// upload a file or close it.
+func (b *Bot) uploadPrompt(ctx context.Context, id int64) error {
+	wctx, cancel := context.WithTimeout(ctx, b.prompt)
+	defer cancel()
+	up, err := b.client.ChatbotOpenFileUploadPromptAndWait(wctx, id)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		return b.client.SendText(ctx, id, "No file came.")
+	case err != nil:
+		return err
+	case up.CanceledByGuest || up.FileURL == "":
+		return b.client.SendText(ctx, id, "You closed the upload dialog.")
+	case !strings.HasPrefix(up.FileURL, b.base+"/"):
+		return b.client.SendText(ctx, id, "Got your file: "+html.EscapeString(up.FileURL))
+	}
+	return b.describeFile(ctx, id, up.FileURL)
+}
+
+// maxDownload bounds what the bot reads of a guest's file.
+const maxDownload = 16 << 20
+
+// download fetches a file and returns its size and content type.
+func (b *Bot) download(ctx context.Context, u string) (int64, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.wait)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := b.files.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, "", fmt.Errorf("mluvii answered %s", resp.Status)
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxDownload+1))
+	if err != nil {
+		return 0, "", err
+	}
+	if n > maxDownload {
+		return 0, "", fmt.Errorf("over %d bytes", maxDownload)
+	}
+	return n, resp.Header.Get("Content-Type"), nil
 }
 
 // location asks for the guest's location and waits for it.
 func (b *Bot) location(ctx context.Context, id int64) error {
-	wctx, cancel := context.WithTimeout(ctx, b.wait)
+	wctx, cancel := context.WithTimeout(ctx, b.prompt)
 	defer cancel()
 	loc, err := b.client.RequestLocationAndWait(wctx, id, mluvii.WithText("May I see where you are?"))
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil { // the guest declined, or is still deciding
+		return b.client.SendText(ctx, id, "You did not share a location.")
+	}
 	if err != nil {
 		return err
 	}

@@ -18,10 +18,16 @@ const secret = "demo-secret"
 // newBot runs the demo bot against a fresh fake mluvii.
 func newBot(t *testing.T, opts ...mluviitest.Option) *mluviitest.Server {
 	t.Helper()
+	return newBotWait(t, 5*time.Second, opts...)
+}
+
+// newBotWait is newBot with the bot waiting at most wait for the guest's answers.
+func newBotWait(t *testing.T, wait time.Duration, opts ...mluviitest.Option) *mluviitest.Server {
+	t.Helper()
 	s := mluviitest.NewServer(t, opts...)
 	b := bot.New(bot.Config{
 		BaseURL: s.URL, ChatbotID: s.ChatbotID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-		CallbackSecret: secret, Logger: slog.New(slog.DiscardHandler), WaitTimeout: 5 * time.Second,
+		CallbackSecret: secret, Logger: slog.New(slog.DiscardHandler), WaitTimeout: 5 * time.Second, PromptTimeout: wait,
 	})
 	ts := httptest.NewServer(b.Handler())
 	t.Cleanup(func() {
@@ -171,6 +177,10 @@ func TestOperatorOnline(t *testing.T) {
 	if !st.Ended || st.EndedBy != "HandOff" || st.CallParams["demobot_handoff"] == "" {
 		t.Errorf("state after the handoff = %+v", st)
 	}
+	// The fake's routing: Support is online and Jana takes the session over.
+	if r := st.Routing; r == nil || r.Outcome != mluviitest.RoutedToOperator || r.GroupID != 1 || r.OperatorName != "Jana Nováková" {
+		t.Errorf("routing = %+v", r)
+	}
 }
 
 func TestOperatorOffline(t *testing.T) {
@@ -205,16 +215,60 @@ func TestFileAndLocation(t *testing.T) {
 	if !se.State().GuestUpload {
 		t.Error("upload not enabled")
 	}
+	// A real file, stored by the fake: the bot downloads it.
+	if _, err := se.Upload(mluviitest.File{Name: "a.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4\n")}); err != nil {
+		t.Fatal(err)
+	}
+	se.AssertBotSaid("Got your file: 9 bytes of application/pdf.")
+	// A file elsewhere is not fetched.
 	if err := se.UploadFile("https://files.example.com/a&b.pdf"); err != nil {
 		t.Fatal(err)
 	}
 	se.AssertBotSaid("Got your file: https://files.example.com/a&amp;b.pdf")
 
+	// The location request waits for the guest, as in mluvii.
 	say(t, se, "location")
 	if rl := se.ExpectRequestLocation(); rl.Text == "" {
 		t.Errorf("RequestLocation = %+v", rl)
 	}
-	se.AssertBotSaid("You are at 50.08757, 14.41900.")
+	if p := se.Prompts(); len(p) != 1 || p[0].Kind != mluviitest.PromptLocation || p[0].Fields["text"] != "May I see where you are?" {
+		t.Fatalf("prompts = %+v", p)
+	}
+	if err := se.SendLocation(49.1951, 16.6068); err != nil {
+		t.Fatal(err)
+	}
+	se.AssertBotSaid("You are at 49.19510, 16.60680.")
+}
+
+// TestUploadPrompt: the upload dialog's answer comes when the guest
+// uploads (the bot downloads the file) or closes it.
+func TestUploadPrompt(t *testing.T) {
+	s := newBot(t)
+	se := startChat(t, s, mluvii.ChannelWebChat)
+	say(t, se, "upload")
+	se.ExpectChatbotOpenFileUploadPrompt()
+	if _, err := se.UploadToPrompt(mluviitest.File{Name: "note.txt", ContentType: "text/plain", Data: []byte("hello")}); err != nil {
+		t.Fatal(err)
+	}
+	se.AssertBotSaid("Got your file: 5 bytes of text/plain.")
+	say(t, se, "upload")
+	se.ExpectChatbotOpenFileUploadPrompt()
+	if err := se.CancelPrompt(mluviitest.PromptUpload); err != nil {
+		t.Fatal(err)
+	}
+	se.AssertBotSaid("You closed the upload dialog.")
+}
+
+// TestLocationDeclined: a guest who declines leaves the bot's wait to time out.
+func TestLocationDeclined(t *testing.T) {
+	s := newBotWait(t, 300*time.Millisecond)
+	se := startChat(t, s, mluvii.ChannelWebChat)
+	say(t, se, "location")
+	se.ExpectRequestLocation()
+	if err := se.CancelPrompt(mluviitest.PromptLocation); err != nil {
+		t.Fatal(err)
+	}
+	se.AssertBotSaid("You did not share a location.")
 }
 
 func TestBye(t *testing.T) {

@@ -17,6 +17,8 @@ const page = {
   ignoringInput: false, // the bot's last Message said inputHint ignoringInput
   typingTimer: 0,
   endedShown: false,
+  routingShown: false,
+  prompts: new Map(), // prompt id (the request's seq) → its bubble
   warned: new Set(), // warnings shown in the chat
 };
 
@@ -83,6 +85,116 @@ function note(text, kind) {
 function guestSaid(text) {
   bubble('guest').textContent = text;
   scrollChat();
+}
+
+// fileLink links a file URL (http(s) only), or shows the text alone.
+function fileLink(url, text) {
+  const u = safeURL(url);
+  if (!u) return el('span', '', text);
+  const link = el('a', '', text);
+  link.href = u;
+  link.target = '_blank';
+  link.rel = 'noopener noreferrer';
+  return link;
+}
+
+// guestFile shows a file the guest sent; nameFiles names it once the
+// session's state lists the upload.
+function guestFile(label, url) {
+  const b = bubble('guest', 'file');
+  const link = fileLink(url, label + (url || 'a file'));
+  link.dataset.label = label;
+  link.dataset.url = url || '';
+  b.appendChild(link);
+  nameFiles(page.state);
+  scrollChat();
+}
+
+function nameFiles(st) {
+  for (const link of document.querySelectorAll('#messages .msg.guest.file [data-url]')) {
+    const f = st && (st.uploads || []).find((x) => x.url === link.dataset.url);
+    if (!f) continue;
+    link.textContent = link.dataset.label + f.name + ' (' + f.size + ' bytes)';
+    delete link.dataset.url;
+  }
+}
+
+// ---- prompts: the bot's requests that wait for the guest ----
+
+// promptBubble shows a prompt with its controls; it stays active while the
+// session's state lists the prompt as pending.
+function promptBubble(id, kind, title) {
+  const box = el('div', 'msg system prompt-box');
+  box.dataset.prompt = String(id);
+  box.dataset.kind = kind;
+  box.appendChild(el('div', 'prompt-title', title));
+  $('messages').appendChild(box);
+  page.prompts.set(id, box);
+  scrollChat();
+  return box;
+}
+
+function promptButton(box, text, onClick) {
+  const b = el('button', 'prompt-button', text);
+  b.type = 'button';
+  b.addEventListener('click', onClick);
+  box.appendChild(b);
+  return b;
+}
+
+function uploadPrompt(id) {
+  const box = promptBubble(id, 'upload', 'The bot opened the upload dialog: choose a file, or close the dialog.');
+  const input = el('input');
+  input.type = 'file';
+  input.className = 'prompt-file';
+  input.addEventListener('change', async () => {
+    const f = input.files[0];
+    input.value = '';
+    if (f) await sendFile('/chat/upload', f, true);
+  });
+  box.appendChild(input);
+  promptButton(box, 'Choose file', () => input.click());
+  promptButton(box, 'Cancel', () => api('/chat/cancel', {sessionId: page.session, kind: 'upload'}));
+}
+
+function locationPrompt(id, text) {
+  const box = promptBubble(id, 'location', 'The bot asks for your location' + (text ? ': ' + text : '.'));
+  const lat = el('input', 'prompt-lat');
+  lat.value = '50.0875726';
+  lat.size = 10;
+  lat.setAttribute('aria-label', 'latitude');
+  const lon = el('input', 'prompt-lon');
+  lon.value = '14.4189987';
+  lon.size = 10;
+  lon.setAttribute('aria-label', 'longitude');
+  box.appendChild(lat);
+  box.appendChild(lon);
+  promptButton(box, 'Share location', () => sendLocation(Number(lat.value), Number(lon.value)));
+  promptButton(box, 'Decline', () => api('/chat/cancel', {sessionId: page.session, kind: 'location'}));
+}
+
+// refreshPrompts closes the prompts the state no longer lists as pending.
+function refreshPrompts(st) {
+  const pending = new Set((st.prompts || []).map((p) => p.id));
+  for (const [id, box] of page.prompts) {
+    if (pending.has(id)) continue;
+    box.classList.add('answered');
+    for (const x of box.querySelectorAll('button, input')) x.disabled = true;
+    page.prompts.delete(id);
+  }
+}
+
+// routingNote says where mluvii's routing took the session.
+function routingNote(r) {
+  const group = r.groupName ? ' (' + r.groupName + ')' : '';
+  switch (r.outcome) {
+    case 'operator':
+      return (r.operatorName || 'An operator') + group + ' took over the conversation.';
+    case 'queued':
+      return 'You are waiting in the queue' + (r.groupName ? ' of ' + r.groupName : '') + ' for an operator.';
+    default:
+      return 'No operator can take the conversation now: mluvii shows the offline form.';
+  }
 }
 
 function botHTML(html) {
@@ -244,34 +356,26 @@ function fromBot(e) {
       break;
     case 'ShareFile': {
       const b = bubble('bot', 'file');
-      const u = safeURL(a.url);
-      if (u) {
-        const link = el('a', '', '📄 ' + a.url);
-        link.href = u;
-        link.target = '_blank';
-        link.rel = 'noopener noreferrer';
-        b.appendChild(link);
-      } else {
-        b.textContent = '📄 ' + (a.name || a.url || 'a file');
-      }
+      const media = a.name && (page.info.mediaObjects || []).find((m) => m.name === a.name);
+      b.appendChild(fileLink(media ? media.url : a.url, 'Shared file: ' + (a.name || a.url || 'a file')));
       scrollChat();
       break;
     }
     case 'ChatbotOpenFileUploadPrompt':
-      note('📎 The bot opened the file upload prompt; mluvii-mock answered it with a stand-in file URL (see the log).', 'prompt');
+      uploadPrompt(e.seq);
       break;
     case 'RequestLocation':
-      note('📍 The bot asked for your location; mluvii-mock sends a stand-in location (GuestLocation in the log). The 📍 button sends another.', 'prompt');
+      locationPrompt(e.seq, a.text);
       break;
     case 'EnableGuestInput': note('The bot enabled the text input.'); break;
     case 'DisableGuestInput': note('The bot disabled the text input.'); break;
-    case 'EnableGuestUpload': note('The bot enabled file uploads (📎).'); break;
+    case 'EnableGuestUpload': note('The bot enabled file uploads (the paper clip).'); break;
     case 'DisableGuestUpload': note('The bot disabled file uploads.'); break;
     case 'SetCallParams': note('Call parameters set: ' + describeParams(a.callParams)); break;
     case 'SetTag': note('Tag set: ' + a.name); break;
     case 'UnsetTag': note('Tag removed: ' + a.name); break;
     case 'SendGuestOfflineEmail': note('✉ Offline e-mail to the guest: ' + (a.subject || '')); break;
-    case 'HandOff': note('The bot handed the conversation off to an operator; its part is over.'); break;
+    case 'HandOff': note('The bot handed the conversation off to mluvii\'s routing; its part is over.'); break;
     case 'Forward': note('The bot forwarded the conversation (' + describeParams(a) + '); its part is over.'); break;
     case 'EndConversation': note('The bot ended the conversation.'); break;
     default: break; // requests such as GetCallParams show in the log only
@@ -288,8 +392,12 @@ function toBot(e) {
       break;
     case 'Text': guestSaid(a.text || ''); break;
     case 'HeroCardSubmission': guestSaid('Submitted the card: ' + describeParams(a.params)); break;
-    case 'GuestFileUpload': guestSaid('📎 ' + (a.fileUrl || 'a file')); break;
-    case 'GuestLocation': guestSaid('📍 ' + a.latitude + ', ' + a.longitude); break;
+    case 'GuestFileUpload': guestFile('Sent a file: ', a.fileUrl); break;
+    case 'ChatbotOpenFileUploadPromptResponse':
+      if (a.canceledByGuest || !a.fileUrl) guestSaid('Closed the upload dialog');
+      else guestFile('Uploaded in the dialog: ', a.fileUrl);
+      break;
+    case 'GuestLocation': guestSaid('Location: ' + a.latitude + ', ' + a.longitude); break;
     case 'ConversationEnded': note('The guest ended the conversation.'); break;
     default: break; // responses show in the log only
   }
@@ -370,6 +478,12 @@ function applyState(st) {
   $('state').textContent = JSON.stringify(st, null, 2);
   $('session-label').textContent = 'session ' + st.sessionId + ' · ' + st.channel + ' · ' + st.language +
     (st.ended ? ' · ended (' + st.endedBy + ')' : '');
+  refreshPrompts(st);
+  nameFiles(st);
+  if (st.routing && !page.routingShown) {
+    page.routingShown = true;
+    note(routingNote(st.routing), 'routing ' + st.routing.outcome);
+  }
   if (st.ended && !page.endedShown) {
     page.endedShown = true;
     showSuggested([]);
@@ -406,6 +520,8 @@ async function start(ev) {
   save.hidden = false;
   page.entries.clear();
   page.endedShown = false;
+  page.routingShown = false;
+  page.prompts.clear();
   page.ignoringInput = false;
   page.warned.clear();
   $('messages').replaceChildren();
@@ -440,18 +556,43 @@ function click(value) {
 async function upload() {
   const f = $('file').files[0];
   $('file').value = '';
-  if (f) await api('/chat/upload', {sessionId: page.session, fileName: f.name});
+  if (f) await sendFile('/chat/upload', f, false);
+}
+
+// sendFile uploads a file's bytes (base64 in the JSON body): with the paper
+// clip, or in the bot's upload dialog (inPrompt).
+async function sendFile(path, f, inPrompt) {
+  const limit = page.info.maxFileBytes || 0;
+  if (limit && f.size > limit) {
+    note('The file has ' + f.size + ' bytes; mluvii-mock takes at most ' + limit + '.', 'error');
+    return;
+  }
+  const data = await new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(f);
+  }).catch((err) => {
+    note('Could not read the file: ' + err, 'error');
+    return null;
+  });
+  if (data === null) return;
+  await api(path, {sessionId: page.session, fileName: f.name, contentType: f.type || 'application/octet-stream', data, prompt: inPrompt});
+}
+
+function sendLocation(lat, lon) {
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) {
+    note('Not a location: ' + lat + ', ' + lon, 'error');
+    return Promise.resolve();
+  }
+  return api('/chat/location', {sessionId: page.session, latitude: lat, longitude: lon});
 }
 
 async function locate() {
   const answer = prompt('Location to send as "latitude, longitude"', '50.0875726, 14.4189987');
   if (!answer) return;
   const [lat, lon] = answer.split(',').map((x) => Number(x.trim()));
-  if (!Number.isFinite(lat) || !Number.isFinite(lon)) {
-    note('Not a location: ' + answer, 'error');
-    return;
-  }
-  await api('/chat/location', {sessionId: page.session, latitude: lat, longitude: lon});
+  await sendLocation(lat, lon);
 }
 
 async function end() {
@@ -475,9 +616,9 @@ function showRestrictions() {
     if (!list.length) continue;
     box.appendChild(el('div', 'restriction-title', title));
     const ul = el('ul', 'restriction-list ' + support);
-    for (const r of list) {
-      const li = el('li', '', r.activity);
-      if (r.source) li.title = r.source;
+    for (const r of list) { // each its own item: an activity, or a field of one (Message.attachments) or of a type
+      const li = el('li', r.field ? 'restriction field' : 'restriction', r.field ? (r.activity || r.type) + '.' + r.field : r.activity);
+      li.title = (r.field ? 'when the field is set; ' : '') + (r.source || '');
       ul.appendChild(li);
     }
     box.appendChild(ul);

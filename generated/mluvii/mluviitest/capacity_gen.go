@@ -125,6 +125,7 @@ func (s *Server) end(ss *sessionState, how string) {
 		return
 	}
 	ss.ended, ss.endedBy, ss.endedAt = true, how, s.clock.Now()
+	ss.prompts = nil // no guest answers them any more
 	if s.sessions[ss.id] == ss {
 		s.open--
 		s.endedQ = append(s.endedQ, ss)
@@ -162,6 +163,7 @@ func (s *Server) release(ss *sessionState) {
 		delete(s.sessions, ss.id)
 	}
 	ss.released = true
+	s.forgetFiles(ss)
 	s.releasedSessions++
 	s.log.drop(ss.entries)
 }

@@ -67,15 +67,23 @@ func (se *Session) SubmitHeroCard(params map[string]string) error {
 	return se.Send("HeroCardSubmission", map[string]any{"params": params})
 }
 
-// UploadFile sends a GuestFileUpload: the guest attached a file.
+// UploadFile sends a GuestFileUpload with fileURL as it is: the fake stores
+// nothing and does not check that the bot enabled uploads. Upload is the
+// guest attaching a real file.
 func (se *Session) UploadFile(fileURL string) error {
 	return se.Send("GuestFileUpload", map[string]any{"fileUrl": fileURL})
 }
 
-// SendLocation sends a GuestLocation, as the guest's browser does after
-// RequestLocation.
+// SendLocation sends a GuestLocation, as the guest's browser does: it
+// answers the oldest pending location request (RequestLocation), if any.
 func (se *Session) SendLocation(lat, lon float64) error {
-	return se.Send("GuestLocation", map[string]any{"latitude": lat, "longitude": lon})
+	name := "GuestLocation"
+	se.s.mu.Lock()
+	if p, err := se.takePrompt(PromptLocation); err == nil {
+		name = p.Response
+	}
+	se.s.mu.Unlock()
+	return se.Send(name, map[string]any{"latitude": lat, "longitude": lon})
 }
 
 // End ends the conversation from the guest's side: the bot gets

@@ -94,6 +94,21 @@ func TestEveryRequestAnswered(t *testing.T) {
 			if err := bot.send(sess.ID(), info.Name, sampleFields(a.fields, a.oneOf)); err != nil {
 				t.Fatalf("%s: %v", info.Name, err)
 			}
+			// A prompt waits for the guest: answer it as the guest would.
+			for _, p := range sess.Prompts() {
+				var err error
+				switch p.Kind {
+				case PromptUpload:
+					_, err = sess.UploadToPrompt(File{Name: "a.txt", ContentType: "text/plain", Data: []byte("a")})
+				case PromptLocation:
+					err = sess.SendLocation(50.1, 14.4)
+				default:
+					t.Fatalf("%s: a prompt of kind %q this test does not answer", info.Name, p.Kind)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			e := waitDelivered(t, sess, info.Response)
 			if e.Activity == nil || e.Activity.ActivityName() != info.Response {
 				t.Errorf("%s does not decode as %s: %s", e.Name, info.Response, e.Body)

@@ -46,8 +46,12 @@ type reply struct {
 }
 
 // apply makes a request's effect on the session and returns the response due,
-// if any. Called with s.mu held.
-func (s *Server) apply(chk *checked, ss *sessionState) (reply, bool) {
+// if any; a prompt's response waits for the guest (deferPrompt). seq is the
+// request's transcript entry. Called with s.mu held.
+func (s *Server) apply(chk *checked, ss *sessionState, seq int) (reply, bool) {
+	if ss != nil && s.deferPrompt(chk, ss, seq) {
+		return reply{}, false
+	}
 	var fields map[string]any
 	if eff := effects[chk.act.name]; eff != nil && ss != nil {
 		fields = eff(s, ss, chk.fields)

@@ -52,6 +52,7 @@ type Server struct {
 	failingSince time.Time // first failed ack of the current failing streak
 	disabled     bool
 	log          transcript
+	files        fileStore
 
 	open              int             // sessions not ended
 	endedQ            []*sessionState // retained ended sessions, in order of ending
@@ -120,6 +121,7 @@ func newServer(tb testing.TB, opts ...Option) *Server {
 		nextID:      4815162342,
 	}
 	s.log.init()
+	s.files.init(cfg.world.MediaObjects)
 	for name, f := range cfg.faults {
 		s.faults[name] = &faultState{f: f, left: f.Times}
 	}
@@ -139,6 +141,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /login/connect/token", s.handleToken)
 	mux.HandleFunc("POST /api/v1/Chatbot/{chatbotId}/activity", s.handleActivity)
 	mux.HandleFunc("PUT /api/v1/Chatbot/{chatbotId}", s.handleCallbackURL)
+	mux.HandleFunc("GET /Storage/Get", s.handleFile)
 	return s.limitInFlight(mux)
 }
 

@@ -36,6 +36,9 @@ type sessionState struct {
 	out             []outgoing   // pending asynchronous deliveries, in order
 	draining        bool
 	replay          map[string][][]byte // recorded answers by response name (replay.go)
+	prompts         []Prompt            // pending prompts, oldest first (prompts.go)
+	uploads         []*storedFile       // the guest's stored files (files.go)
+	routing         *Routing            // where HandOff or Forward took the session (routing.go)
 }
 
 // SessionState is a snapshot of a session as mluvii holds it.
@@ -60,16 +63,32 @@ type SessionState struct {
 	HeroCardsSent []int64
 	OfflineEmails []map[string]any // SendGuestOfflineEmail requests' fields
 	SharedFiles   []map[string]any // ShareFile requests' fields
+	// Prompts are the bot's requests waiting for the guest (see Prompt).
+	Prompts []Prompt
+	// Uploads are the files the guest uploaded that the fake still serves.
+	Uploads []FileInfo
+	// Routing says where HandOff or Forward took the session: to an
+	// operator, into a queue, or to the offline form (nil before).
+	Routing *Routing
 }
 
-func (ss *sessionState) snapshot() SessionState {
-	return SessionState{
+func (ss *sessionState) snapshot(base string) SessionState {
+	st := SessionState{
 		ID: ss.id, Channel: ss.channel, Source: ss.source, Language: ss.language,
 		CallParams: maps.Clone(ss.params), GuestInput: ss.guestInput, GuestUpload: ss.guestUpload,
 		Tags: slices.Clone(ss.tags), CRMIdentityID: ss.crmID, Ended: ss.ended, EndedBy: ss.endedBy,
 		ForwardedTo: maps.Clone(ss.forward), HeroCardsSent: slices.Clone(ss.heroCards),
 		OfflineEmails: slices.Clone(ss.emails), SharedFiles: slices.Clone(ss.shared),
+		Prompts: clonePrompts(ss.prompts),
 	}
+	for _, f := range ss.uploads {
+		st.Uploads = append(st.Uploads, f.info(base))
+	}
+	if ss.routing != nil {
+		r := *ss.routing
+		st.Routing = &r
+	}
+	return st
 }
 
 // SessionOption configures a session started by StartConversation.
@@ -98,7 +117,8 @@ func SessionIdentity(fields map[string]any) SessionOption {
 	return func(ss *sessionState) { ss.identity = maps.Clone(fields) }
 }
 
-// SessionLocation sets where the guest's browser is (answers RequestLocation).
+// SessionLocation sets where the guest's browser is: the location
+// WithAutoAnswer answers RequestLocation with.
 func SessionLocation(lat, lon float64) SessionOption {
 	return func(ss *sessionState) { ss.lat, ss.lon = lat, lon }
 }
@@ -122,7 +142,7 @@ func (se *Session) Server() *Server { return se.s }
 func (se *Session) State() SessionState {
 	se.s.mu.Lock()
 	defer se.s.mu.Unlock()
-	return se.ss.snapshot()
+	return se.ss.snapshot(se.s.URL)
 }
 
 // SetCallParams changes call parameters as an operator or the web page would.

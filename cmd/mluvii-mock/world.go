@@ -225,7 +225,7 @@ func (g groupYAML) group() (mluviitest.Group, error) {
 		offline = append(offline, r)
 	}
 	return mluviitest.Group{
-		ID: g.ID, Name: g.Name, State: string(state), OfflineReasons: offline,
+		ID: g.ID, Name: g.Name, State: mluviitest.GroupState(state), OfflineReasons: offline,
 		Workload: mluviitest.GroupWorkload{MaxSlots: g.Workload.MaxSlots, UsedSlotsWaiting: g.Workload.UsedSlotsWaiting,
 			UsedSlotsAccepted: g.Workload.UsedSlotsAccepted, FreeSlots: g.Workload.FreeSlots},
 		Queue: mluviitest.QueueWorkload{FreeQueueSlotsCountTotal: g.Queue.FreeQueueSlotsCountTotal,

@@ -71,6 +71,11 @@ func (r Routing) String() string {
 // SetGroups replaces the world's operator groups from now on: later
 // GetAvailableGroups answers and handoffs see them.
 func (s *Server) SetGroups(groups ...Group) {
+	if err := checkGroups(groups); err != nil {
+		s.tb.Helper()
+		s.tb.Fatalf("%v", err)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cfg.world.Groups = slices.Clone(groups)
@@ -87,9 +92,9 @@ func (s *Server) SetOperators(ops ...Operator) {
 func (s *Server) handOff(ss *sessionState, _ map[string]any) map[string]any {
 	r := Routing{By: "HandOff", Outcome: RoutedToOfflineForm}
 	groups := s.cfg.world.Groups
-	if i := slices.IndexFunc(groups, func(g Group) bool { return g.State == "ONLINE" }); i >= 0 {
+	if i := slices.IndexFunc(groups, func(g Group) bool { return g.State == GroupOnline }); i >= 0 {
 		r = s.assign(r, groups[i])
-	} else if i := slices.IndexFunc(groups, func(g Group) bool { return g.State == "BUSY" && !g.Queue.IsQueueFull }); i >= 0 {
+	} else if i := slices.IndexFunc(groups, func(g Group) bool { return g.State == GroupBusy && !g.Queue.IsQueueFull }); i >= 0 {
 		r.Outcome, r.GroupID, r.GroupName = RoutedToQueue, groups[i].ID, groups[i].Name
 	}
 	ss.routing = &r
@@ -116,7 +121,7 @@ func (s *Server) forward(ss *sessionState, f map[string]any) map[string]any {
 		}
 	} else if id, ok := intOf(f["operatorGroupId"]); ok {
 		groups := s.cfg.world.Groups
-		if i := slices.IndexFunc(groups, func(g Group) bool { return int64(g.ID) == id }); i >= 0 && groups[i].State != "OFFLINE" {
+		if i := slices.IndexFunc(groups, func(g Group) bool { return int64(g.ID) == id }); i >= 0 && groups[i].State != GroupOffline {
 			r = s.assign(r, groups[i])
 		}
 	}
@@ -136,13 +141,13 @@ func (s *Server) assign(r Routing, g Group) Routing {
 			continue
 		}
 		members++
-		if op.Available && g.State == "ONLINE" {
+		if op.Available && g.State == GroupOnline {
 			r.Outcome, r.OperatorID, r.OperatorName = RoutedToOperator, op.ID, op.Name
 			return r
 		}
 	}
 	r.Outcome = RoutedToQueue
-	if g.State == "ONLINE" && members == 0 { // an ONLINE group the world has no operators for
+	if g.State == GroupOnline && members == 0 { // an ONLINE group the world has no operators for
 		r.Outcome = RoutedToOperator
 	}
 	return r

@@ -1,6 +1,7 @@
 package mluviitest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -84,3 +85,54 @@ func TestGroupsChangeWhileRunning(t *testing.T) {
 		t.Errorf("GetAvailableGroupsResponse after SetGroups: %s", e.Body)
 	}
 }
+
+// TestGroupStateChecked: a state other than the GroupState constants fails
+// the test naming the group and the value, with the constant meant when only
+// the letter case differs; it no longer acts as offline in silence.
+func TestGroupStateChecked(t *testing.T) {
+	for _, tc := range []struct {
+		state GroupState
+		want  string
+	}{
+		{"online", `group 1 ("Support") has state "online" (did you mean "ONLINE"?): want GroupOnline, GroupBusy or GroupOffline`},
+		{"AWAY", `group 1 ("Support") has state "AWAY": want GroupOnline, GroupBusy or GroupOffline`},
+	} {
+		msg := fatalOf(func(tb testing.TB) { NewServer(tb, WithGroups(Group{ID: 1, Name: "Support", State: tc.state})) })
+		if !strings.Contains(msg, tc.want) {
+			t.Errorf("NewServer with state %q: %q, want %q", tc.state, msg, tc.want)
+		}
+		srv := NewServer(t)
+		msg = fatalOf(func(tb testing.TB) {
+			srv.tb = tb
+			srv.SetGroups(Group{ID: 1, Name: "Support", State: tc.state})
+		})
+		srv.tb = t
+		if !strings.Contains(msg, tc.want) {
+			t.Errorf("SetGroups with state %q: %q, want %q", tc.state, msg, tc.want)
+		}
+	}
+}
+
+// fatalOf runs fn with a testing.TB whose Fatalf ends fn, and returns what
+// it was given.
+func fatalOf(fn func(testing.TB)) (msg string) {
+	tb := &fatalTB{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { _ = recover() }()
+		fn(tb)
+	}()
+	<-done
+	return tb.msg
+}
+
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Helper()                           {}
+func (f *fatalTB) Cleanup(func())                    {}
+func (f *fatalTB) Logf(string, ...any)               {}
+func (f *fatalTB) Fatalf(format string, args ...any) { f.msg = fmt.Sprintf(format, args...); panic(f) }

@@ -109,6 +109,10 @@ func newServer(tb testing.TB, opts ...Option) *Server {
 		tb.Helper()
 		tb.Fatalf("%v", spec.err)
 	}
+	if err := checkGroups(cfg.world.Groups); err != nil {
+		tb.Helper()
+		tb.Fatalf("%v", err)
+	}
 	s := &Server{
 		ChatbotID: cfg.chatbotID, ClientID: cfg.clientID, ClientSecret: cfg.clientSecret,
 		cfg: cfg, tb: tb, clock: cfg.clock,

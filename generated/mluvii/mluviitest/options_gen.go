@@ -2,7 +2,11 @@
 
 package mluviitest
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Option configures a Server.
 type Option func(*config)
@@ -154,10 +158,42 @@ type World struct {
 type Group struct {
 	ID             int32
 	Name           string
-	State          string
+	State          GroupState
 	OfflineReasons []string // e.g. BUSINESS_HOURS, NO_OPERATORS
 	Workload       GroupWorkload
 	Queue          QueueWorkload
+}
+
+// GroupState is a group's state in the fake's world: what GetAvailableGroups
+// answers, and how HandOff and Forward are routed. The server refuses any
+// other value (a test failure naming it), so a misspelled "online" cannot
+// quietly act as offline.
+type GroupState string
+
+// The group states mluvii reports.
+const (
+	GroupOnline  GroupState = "ONLINE"
+	GroupBusy    GroupState = "BUSY"
+	GroupOffline GroupState = "OFFLINE"
+)
+
+// checkGroups reports a group whose state is not one of the GroupState
+// constants, with the one meant when only its letter case differs.
+func checkGroups(groups []Group) error {
+	for _, g := range groups {
+		switch g.State {
+		case GroupOnline, GroupBusy, GroupOffline:
+			continue
+		}
+		hint := ""
+		for _, ok := range []GroupState{GroupOnline, GroupBusy, GroupOffline} {
+			if strings.EqualFold(string(g.State), string(ok)) {
+				hint = fmt.Sprintf(" (did you mean %q?)", ok)
+			}
+		}
+		return fmt.Errorf("mluviitest: group %d (%q) has state %q%s: want GroupOnline, GroupBusy or GroupOffline", g.ID, g.Name, g.State, hint)
+	}
+	return nil
 }
 
 // GroupWorkload is a group's slot usage.
@@ -215,10 +251,10 @@ const pricelistPDF = "%PDF-1.4\n" +
 func DefaultWorld() World {
 	return World{
 		Groups: []Group{
-			{ID: 1, Name: "Support", State: "ONLINE",
+			{ID: 1, Name: "Support", State: GroupOnline,
 				Workload: GroupWorkload{MaxSlots: 10, UsedSlotsAccepted: 2, FreeSlots: 8},
 				Queue:    QueueWorkload{FreeQueueSlotsCountTotal: 20}},
-			{ID: 2, Name: "Sales", State: "OFFLINE", OfflineReasons: []string{"BUSINESS_HOURS"},
+			{ID: 2, Name: "Sales", State: GroupOffline, OfflineReasons: []string{"BUSINESS_HOURS"},
 				Queue: QueueWorkload{IsQueueFull: true}},
 		},
 		Operators:    []Operator{{ID: 101, Name: "Jana Nováková", GroupIDs: []int32{1}, Available: true}},

@@ -380,14 +380,14 @@ types:
 		},
 		{
 			name: "invalid YAML: a tab as indentation",
-			src: "activities:\n\t- name: A\n",
+			src:  "activities:\n\t- name: A\n",
 			want: []string{
 				`t.yaml:5:1: invalid YAML: found character that cannot start any token (YAML does not allow tabs for indentation; use spaces)`,
 			},
 		},
 		{
 			name: "invalid YAML: a tab after spaces, reported on the line before",
-			src: "activities:\n  - name: A\n  \tdirection: fromMluvii\n",
+			src:  "activities:\n  - name: A\n  \tdirection: fromMluvii\n",
 			want: []string{
 				`t.yaml:6:3: invalid YAML: found a tab character that violates indentation (YAML does not allow tabs for indentation; use spaces)`,
 			},

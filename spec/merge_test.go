@@ -471,10 +471,10 @@ func TestPosRelativeTo(t *testing.T) {
 	// Downstream, the embedded spec is no file the user has: it is named in
 	// words, with the command that prints it.
 	e := Pos{File: EmbeddedName, Line: 352, Col: 22}
-	if got, want := e.RelativeTo(Pos{File: "extra.yaml", Line: 3}), "the embedded spec (see `mluviigen spec`), line 352"; got != want {
+	if got, want := e.RelativeTo(Pos{File: "extra.yaml", Line: 3}), "line 352 of the embedded spec (see `mluviigen spec`)"; got != want {
 		t.Errorf("embedded spec: %q, want %q", got, want)
 	}
-	if got, want := (&Error{Pos: e, Msg: "m"}).Error(), "the embedded spec (see `mluviigen spec`), line 352: m"; got != want {
+	if got, want := (&Error{Pos: e, Msg: "m"}).Error(), "line 352 of the embedded spec (see `mluviigen spec`): m"; got != want {
 		t.Errorf("an error in the embedded spec: %q, want %q", got, want)
 	}
 }

@@ -24,7 +24,7 @@ type command struct {
 // is filled in init because the commands' run functions refer back to it.
 var commands []*command
 
-func init() { commands = []*command{generateCmd, checkCmd, diffCmd, specCmd} }
+func init() { commands = []*command{generateCmd, checkCmd, diffCmd, specCmd, schemaCmd} }
 
 func lookup(name string) *command {
 	for _, cmd := range commands {

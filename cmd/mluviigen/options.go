@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"go/token"
 	"os"
@@ -85,6 +86,9 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 	if o.pkg != "" && (!token.IsIdentifier(o.pkg) || o.pkg == "_") {
 		return fmt.Errorf("--package %q is not a valid Go package name", o.pkg)
 	}
+	if o.pkg == "main" {
+		return fmt.Errorf("--package main: a package main cannot be imported, and the generated mluviitest imports it; name the package, e.g. --package mluvii")
+	}
 	if fs.Changed("import-path") && !validImportPath(o.importPath) {
 		return fmt.Errorf("--import-path %q is not a valid import path", o.importPath)
 	}
@@ -111,27 +115,51 @@ func validImportPath(p string) bool {
 	return !strings.ContainsAny(p, " \t\\:\"'`")
 }
 
-// readSpec returns the spec's name for positions and headers, its bytes, and
-// the overlays, named the same way.
-func (o *options) readSpec() (name string, data []byte, overlays []spec.Source, err error) {
-	name, data = spec.DefaultPath, spec.DefaultYAML
+// readSpec returns the spec's name for headers, its name for positions (they
+// differ only for the embedded spec, see embeddedPosName), its bytes, and the
+// overlays, named the same way.
+func (o *options) readSpec() (name, posName string, data []byte, overlays []spec.Source, err error) {
+	name, posName, data = spec.DefaultPath, embeddedPosName(), spec.DefaultYAML
 	if o.specFile != "" {
-		if data, err = os.ReadFile(o.specFile); err != nil {
-			return "", nil, nil, err
+		if data, err = readInput("--spec", o.specFile); err != nil {
+			return "", "", nil, nil, err
 		}
 		name = specName(o.specFile)
+		posName = name
 	}
-	if overlays, err = readOverlays(o.overlays); err != nil {
-		return "", nil, nil, err
+	if overlays, err = readOverlays("--overlay", o.overlays); err != nil {
+		return "", "", nil, nil, err
 	}
-	return name, data, overlays, nil
+	return name, posName, data, overlays, nil
 }
 
-// readOverlays reads overlay files, named like the spec.
-func readOverlays(files []string) ([]spec.Source, error) {
+// embeddedPosName names the embedded spec in error positions: spec/mluvii.yaml
+// where that file (relative to the working directory) is the embedded spec,
+// as in a checkout of mluviigen, so editors can open it; elsewhere
+// spec.EmbeddedName, which renders as "line N of the embedded spec (see
+// `mluviigen spec`)", since a downstream user has no such file.
+func embeddedPosName() string {
+	if data, err := os.ReadFile(filepath.FromSlash(spec.DefaultPath)); err == nil && bytes.Equal(data, spec.DefaultYAML) {
+		return spec.DefaultPath
+	}
+	return spec.EmbeddedName
+}
+
+// readInput reads a file named on the command line; an error names the flag
+// (or argument) that named it, e.g. "--overlay x.yaml: open x.yaml: …".
+func readInput(flag, file string) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", flag, file, err)
+	}
+	return data, nil
+}
+
+// readOverlays reads the overlay files a flag named, named like the spec.
+func readOverlays(flag string, files []string) ([]spec.Source, error) {
 	var overlays []spec.Source
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := readInput(flag, f)
 		if err != nil {
 			return nil, err
 		}

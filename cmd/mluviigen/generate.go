@@ -24,8 +24,9 @@ file:line:col: message, one per line, and then nothing is written.`,
 	examples: `  # Regenerate generated/mluvii from the embedded spec (in a mluviigen checkout):
   go run ./cmd/mluviigen
 
-  # From your own package directory, via go generate (put this in a .go file there):
-  //go:generate go run github.com/mluviigen/mluviigen/cmd/mluviigen --out .
+  # In your own module, after go mod edit -tool=github.com/mluviigen/mluviigen/cmd/mluviigen
+  # (or go get -tool …), in a .go file of the package's directory:
+  //go:generate go tool mluviigen --out .
 
   # Your own spec, package and directory; remove generated files no longer produced:
   mluviigen --spec api/mluvii.yaml --out internal/mluvii --package mluvii --clean

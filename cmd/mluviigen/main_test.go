@@ -140,9 +140,9 @@ func TestHelp(t *testing.T) {
 	}
 	r := runCLI("generate", "--help")
 	for _, want := range []string{
-		"mluviigen [generate] [flags]", "--spec FILE", "--out DIR", `(default "generated/mluvii")`,
+		"mluviigen [generate] [flags]", "--spec FILE", "--out DIR", "required, except in mluviigen's own module, where it defaults to generated/mluvii",
 		"--package NAME", "--import-path PATH", "--channel LIST", "--strict-channels", "--clean", "-h, --help",
-		"Examples:", "go run ./cmd/mluviigen\n", "//go:generate go run github.com/mluviigen/mluviigen/cmd/mluviigen --out .",
+		"Examples:", "go run ./cmd/mluviigen\n", "//go:generate go tool mluviigen --out .",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("generate --help lacks %q:\n%s", want, r.stdout)

@@ -174,13 +174,16 @@ func (c *cli) runCheck(cmd *command, o *options, args []string) int {
 }
 
 // regenerateCommand is the command line that makes --out fresh: mluviigen (in
-// a checkout of mluviigen, "go run ./cmd/mluviigen") with every output-changing
+// a checkout of mluviigen "go run ./cmd/mluviigen", in a module that has it as
+// a tool "go tool mluviigen") with every output-changing
 // flag that was given
 // (those addFlags marks), plus --clean when the diff deletes stale files.
 func regenerateCommand(o *options, diff string) string {
 	cmd := []string{"mluviigen"}
 	if _, err := os.Stat(filepath.Join("cmd", "mluviigen", "main.go")); err == nil {
 		cmd[0] = "go run ./cmd/mluviigen" // in a checkout of mluviigen
+	} else if _, gomod := currentModule(); hasToolDirective(gomod) {
+		cmd[0] = "go tool mluviigen"
 	}
 	o.flags.VisitAll(func(f *pflag.Flag) {
 		if !f.Changed || f.Annotations[outputFlag] == nil {

@@ -71,6 +71,14 @@ func TestCheck(t *testing.T) {
 	}
 	expect(t, runFake(args...), exitOK)
 	expect(t, runFake(check...), exitOK)
+
+	// Where go.mod has mluviigen as a tool, the hint runs it that way.
+	writeFile(t, "go.mod", "module example.com/bot\n\ngo 1.26\n\ntool (\n\tgithub.com/mluviigen/mluviigen/cmd/mluviigen\n)\n")
+	writeFile(t, name, "edited\n")
+	r = runFake(check...)
+	if want := "mluviigen check: out is stale; regenerate it with: go tool mluviigen --spec spec.yaml --out out\n"; r.stderr != want {
+		t.Errorf("check hint with the tool directive = %q, want %q", r.stderr, want)
+	}
 }
 
 // TestClean checks that a stale generated file makes check fail and that only

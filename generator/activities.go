@@ -19,6 +19,12 @@ func (g *gen) activities(f *jen.File) {
 		f.PackageComment("")
 		f.PackageComment("See " + g.api.Docs + " and ACTIVITIES.md for the channel matrix.")
 	}
+	if doc := g.channelPackageDoc(); doc != nil {
+		f.PackageComment("")
+		for _, l := range doc {
+			f.PackageComment(l)
+		}
+	}
 	f.Comment("Activity is implemented by every activity of the protocol: the typed")
 	f.Comment("ones below and *Unknown for names this package does not know.")
 	f.Type().Id("Activity").Interface(

@@ -74,6 +74,40 @@ func (g *gen) onClient(a *ir.Activity) bool {
 	return true
 }
 
+// leftOutOfClient lists the activities a bot sends that the --channel Client
+// has no method for, in spec order.
+func (g *gen) leftOutOfClient() []string {
+	var left []string
+	for _, a := range g.api.Activities {
+		if a.Direction.Sent() && !g.onClient(a) {
+			left = append(left, a.GoName)
+		}
+	}
+	return left
+}
+
+// channelPackageDoc is the paragraph of the package documentation of a
+// package generated with --channel: go doc shows it first, so a missing
+// Client method is explained where a user looks. Nil without --channel.
+func (g *gen) channelPackageDoc() []string {
+	if len(g.channels) == 0 {
+		return nil
+	}
+	var names []string
+	for _, c := range g.channels {
+		names = append(names, c.Name)
+	}
+	on := "on " + names[0]
+	if len(names) > 1 {
+		on = "on all of " + strings.Join(names, ", ")
+	}
+	doc := "This package was generated with --channel " + strings.Join(names, ",") + ": its Client has methods only for the activities supported " + on + "."
+	if left := g.leftOutOfClient(); len(left) > 0 {
+		doc += " Left out of it: " + strings.Join(left, ", ") + "; send those with Client.Send (see ClientChannels)."
+	}
+	return wrap(doc)
+}
+
 // channelViews emits channels_gen.go.
 func (g *gen) channelViews(f *jen.File) {
 	g.clientChannelsVar(f)
@@ -106,13 +140,7 @@ func (g *gen) clientChannelsVar(f *jen.File) {
 		doc += ". It is empty: this package was generated for every channel, and the per-channel views (" + g.api.Channels[0].ViewGoName + ", …) restrict the Client instead."
 	} else {
 		doc += ". This package was generated with --channel " + strings.Join(names, ",") + "; Client.Send still sends any activity, and Decode and the Dispatcher still understand every activity."
-		var left []string
-		for _, a := range g.api.Activities {
-			if a.Direction.Sent() && !g.onClient(a) {
-				left = append(left, a.GoName)
-			}
-		}
-		if len(left) > 0 {
+		if left := g.leftOutOfClient(); len(left) > 0 {
 			doc += " Left out of the Client (not supported on every one of these channels): " + strings.Join(left, ", ") + "."
 		}
 	}

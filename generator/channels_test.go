@@ -117,6 +117,31 @@ func goCommand(dir string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// TestChannelPackageDoc: a package generated with --channel says in its
+// package documentation (what go doc shows first) which Client methods it
+// left out, so that "c.Typing undefined" has an answer a go doc away.
+func TestChannelPackageDoc(t *testing.T) {
+	files, err := FromSpec(spec.DefaultPath, spec.DefaultYAML, Options{ImportPath: "example.com/bot/wa", Package: "wa", Channels: []string{"whatsapp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := files.Lookup("activities_gen.go")
+	pkgDoc, _, _ := strings.Cut(string(src), "\npackage wa\n")
+	pkgDoc = strings.Join(strings.Fields(strings.ReplaceAll(pkgDoc, "//", "")), " ")
+	want := "This package was generated with --channel WhatsApp: its Client has methods only for the activities supported on WhatsApp. " +
+		"Left out of it: RichCardList, Typing, DisableGuestInput, EnableGuestInput; send those with Client.Send (see ClientChannels)."
+	if !strings.Contains(pkgDoc, want) {
+		t.Errorf("the package doc lacks %q:\n%s", want, pkgDoc)
+	}
+	files, err = FromSpec(spec.DefaultPath, spec.DefaultYAML, Options{ImportPath: "example.com/bot/mluvii"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src, _ := files.Lookup("activities_gen.go"); strings.Contains(string(src), "generated with --channel") {
+		t.Error("the package without --channel says it was generated with --channel")
+	}
+}
+
 // TestChannelSelection checks which methods the Client and the views get from
 // the matrix, with and without --strict-channels.
 func TestChannelSelection(t *testing.T) {

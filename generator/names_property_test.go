@@ -284,6 +284,18 @@ func randomSpec(seed uint64) []byte {
 		_ = i
 		acts = append(acts, a)
 	}
+	// A response no request names is a spec error; unnamed, it is an event.
+	named := map[string]bool{}
+	for _, a := range acts {
+		if resp, ok := a.(map[string]any)["response"].(string); ok {
+			named[strings.ToLower(resp)] = true
+		}
+	}
+	for _, a := range acts {
+		if a := a.(map[string]any); a["role"] == "response" && !named[strings.ToLower(a["name"].(string))] {
+			a["role"] = "event"
+		}
+	}
 	doc["activities"] = acts
 	out, err := yaml.Marshal(doc)
 	if err != nil {

@@ -12,9 +12,19 @@ type Pos struct {
 	Line, Col int
 }
 
-// String renders the position as file:line:col.
+// EmbeddedName is the file name that stands for the embedded default spec
+// where no file holds it (a downstream module has no spec/mluvii.yaml): a
+// position in it renders in words, naming the command that prints the spec,
+// e.g. "line 352 of the embedded spec (see `mluviigen spec`)".
+const EmbeddedName = "embedded:" + DefaultPath
+
+// String renders the position as file:line:col (in words for EmbeddedName).
 func (p Pos) String() string {
 	switch {
+	case p.File == EmbeddedName && p.Line == 0:
+		return "the embedded spec (see `mluviigen spec`)"
+	case p.File == EmbeddedName:
+		return fmt.Sprintf("line %d of the embedded spec (see `mluviigen spec`)", p.Line)
 	case p.Line == 0:
 		return p.File
 	case p.Col == 0:

@@ -399,6 +399,26 @@ activities:
 	}
 }
 
+// TestMergeResponseBeforeItsRequest: a response no request names is an error
+// of the merged spec, not of the file that adds it, so an overlay may add a
+// response before (or without) the request that names it, which a later
+// overlay adds or patches in.
+func TestMergeResponseBeforeItsRequest(t *testing.T) {
+	const response = `activities:
+  - {name: GetResponse, direction: fromMluvii, role: response}
+`
+	if _, errs := overlaid(t, response, "activities:\n  - {name: Get, response: GetResponse}\n"); errs != nil {
+		t.Errorf("a later overlay names the response:\n%s", strings.Join(errs, "\n"))
+	}
+	if _, errs := overlaid(t, response+"  - {name: Put, direction: toMluvii, role: request, retry: safe, response: GetResponse, channels: {WebChat: yes, WhatsApp: yes}, channelSource: ours}\n"); errs != nil {
+		t.Errorf("a request after its response in one overlay:\n%s", strings.Join(errs, "\n"))
+	}
+	_, errs := overlaid(t, response)
+	if want := []string{`o1.yaml:2:48: activity GetResponse: role response, but no request names it (add "response: GetResponse" to the request mluvii answers with it, or make it role event)`}; !slices.Equal(errs, want) {
+		t.Errorf("nothing names the response: got\n%s\nwant\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestMergeLeavesInputsAlone: the embedded default is loaded once and shared.
 func TestMergeLeavesInputsAlone(t *testing.T) {
 	base, err := Load("b.yaml", []byte(mergeBase))
@@ -447,6 +467,15 @@ func TestPosRelativeTo(t *testing.T) {
 	}
 	if got := p.RelativeTo(Pos{File: "b.yaml", Line: 9}); got != "a.yaml:3:5" {
 		t.Errorf("other file: %q", got)
+	}
+	// Downstream, the embedded spec is no file the user has: it is named in
+	// words, with the command that prints it.
+	e := Pos{File: EmbeddedName, Line: 352, Col: 22}
+	if got, want := e.RelativeTo(Pos{File: "extra.yaml", Line: 3}), "line 352 of the embedded spec (see `mluviigen spec`)"; got != want {
+		t.Errorf("embedded spec: %q, want %q", got, want)
+	}
+	if got, want := (&Error{Pos: e, Msg: "m"}).Error(), "line 352 of the embedded spec (see `mluviigen spec`): m"; got != want {
+		t.Errorf("an error in the embedded spec: %q, want %q", got, want)
 	}
 }
 

@@ -31,7 +31,7 @@ func Parse(filename string, data []byte) (*Spec, error) {
 		// base it fails validation; as an overlay it changes nothing.
 		return &Spec{Pos: Pos{File: filename}}, nil
 	} else if err != nil {
-		return nil, ErrorList{syntaxError(filename, err)}
+		return nil, ErrorList{tabHint(syntaxError(filename, err), data)}
 	}
 	var errs ErrorList
 	s := new(Spec)
@@ -61,6 +61,30 @@ func syntaxError(file string, err error) *Error {
 		line++
 	}
 	return &Error{Pos: Pos{File: file, Line: line}, Msg: "invalid YAML: " + msg}
+}
+
+// tabHint explains a syntax error that a tab in the indentation caused:
+// yaml.v3 reports it as a character that cannot start a token, or a tab that
+// violates indentation, on the tab's line or the one before. The error moves
+// to the tab and says what to do.
+func tabHint(e *Error, data []byte) *Error {
+	lines := strings.Split(string(data), "\n")
+	tabAt := func(line int) int { // 1-based column of a tab in line's indentation, or 0
+		if line < 1 || line > len(lines) {
+			return 0
+		}
+		l := lines[line-1]
+		indent := len(l) - len(strings.TrimLeft(l, " \t"))
+		return strings.IndexByte(l[:indent], '\t') + 1
+	}
+	for _, line := range []int{e.Pos.Line, e.Pos.Line + 1} {
+		if col := tabAt(line); col > 0 {
+			e.Pos.Line, e.Pos.Col = line, col
+			e.Msg += " (YAML does not allow tabs for indentation; use spaces)"
+			return e
+		}
+	}
+	return e
 }
 
 // parserProblems are yaml.v3's parser error messages, which it positions one

@@ -91,6 +91,7 @@ type validator struct {
 	errs     *ErrorList
 	types    map[string]*Type
 	acts     map[string]*Activity // by lower-case discriminator value (names and aliases)
+	named    map[string]bool      // lower-case names some activity gives as its response
 	channels map[string]*Channel
 }
 
@@ -174,6 +175,7 @@ func (v *validator) collectChannels() {
 
 func (v *validator) collectActivities() {
 	v.acts = map[string]*Activity{}
+	v.named = map[string]bool{}
 	claim := func(a *Activity, name string, pos Pos) {
 		key := strings.ToLower(name)
 		if first := v.acts[key]; first != nil {
@@ -188,6 +190,11 @@ func (v *validator) collectActivities() {
 			continue
 		}
 		claim(a, a.Name, a.Pos)
+		if a.Response != "" {
+			// Any role counts: a response named by a non-request already has
+			// its error there, and one spelt in another case has its own.
+			v.named[strings.ToLower(a.Response)] = true
+		}
 		for _, alias := range a.Aliases {
 			claim(a, alias, v.at(a.Keys, "aliases", a.Pos))
 		}

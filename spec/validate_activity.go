@@ -32,6 +32,9 @@ func (v *validator) validateActivity(a *Activity, reserved map[string]Pos) {
 	}
 	fields := v.fields("activity "+a.Name, a.Fields, reserved)
 	v.response(a)
+	if a.Role == RoleResponse && a.Direction == FromMluvii && !v.named[strings.ToLower(a.Name)] {
+		v.errs.Add(at("role"), "activity %s: role response, but no request names it (add \"response: %s\" to the request mluvii answers with it, or make it role event)", a.Name, a.Name)
+	}
 	v.retry(a, sends)
 	if a.EndsSession && (a.Direction == ToMluvii || !a.IsSession()) {
 		v.errs.Add(at("endsSession"), "activity %s: endsSession applies only to activities mluvii sends with a session id", a.Name)

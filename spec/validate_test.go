@@ -188,6 +188,17 @@ activities:
 			},
 		},
 		{
+			name: "response no request names",
+			src: `activities:
+  - {name: Get, direction: toMluvii, role: request, retry: safe, response: GetResponse}
+  - {name: GetResponse, direction: fromMluvii, role: response}
+  - {name: Orphan, direction: fromMluvii, role: response}
+`,
+			want: []string{
+				`t.yaml:7:43: activity Orphan: role response, but no request names it (add "response: Orphan" to the request mluvii answers with it, or make it role event)`,
+			},
+		},
+		{
 			name: "empty enum",
 			src: `types:
   - {name: E, kind: enum}
@@ -326,6 +337,7 @@ activities:
     role: response
     keyAliases: {sesionId: sessionId, sucess: success, ok: ok}
     fields: [{name: ok, type: bool}]
+  - {name: Q, direction: toMluvii, role: request, retry: safe, response: R}
 `,
 			want: []string{
 				`t.yaml:8:5: activity R: key alias "ok" is already a key`,
@@ -364,6 +376,20 @@ types:
 `,
 			want: []string{
 				`t.yaml:5: invalid YAML: did not find expected '-' indicator`,
+			},
+		},
+		{
+			name: "invalid YAML: a tab as indentation",
+			src:  "activities:\n\t- name: A\n",
+			want: []string{
+				`t.yaml:5:1: invalid YAML: found character that cannot start any token (YAML does not allow tabs for indentation; use spaces)`,
+			},
+		},
+		{
+			name: "invalid YAML: a tab after spaces, reported on the line before",
+			src:  "activities:\n  - name: A\n  \tdirection: fromMluvii\n",
+			want: []string{
+				`t.yaml:6:3: invalid YAML: found a tab character that violates indentation (YAML does not allow tabs for indentation; use spaces)`,
 			},
 		},
 		{

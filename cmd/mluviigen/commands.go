@@ -24,7 +24,7 @@ type command struct {
 // is filled in init because the commands' run functions refer back to it.
 var commands []*command
 
-func init() { commands = []*command{generateCmd, checkCmd, diffCmd, specCmd} }
+func init() { commands = []*command{generateCmd, checkCmd, diffCmd, specCmd, schemaCmd} }
 
 func lookup(name string) *command {
 	for _, cmd := range commands {
@@ -38,7 +38,7 @@ func lookup(name string) *command {
 // main picks the subcommand (generate when the first argument is a flag or
 // there is none), parses its flags and runs it.
 func (c *cli) main(args []string) int {
-	cmd := commands[0]
+	cmd, given := commands[0], args
 	switch {
 	case len(args) > 0 && isHelpFlag(args[0]):
 		// "mluviigen --help": the overview, then the default command's help.
@@ -64,6 +64,9 @@ func (c *cli) main(args []string) int {
 		return exitOK
 	}
 	if err := o.validate(fs); err != nil {
+		return c.usageError(cmd, "%v", err)
+	}
+	if err := o.resolveOut(fs, given); err != nil {
 		return c.usageError(cmd, "%v", err)
 	}
 	return cmd.run(c, cmd, o, fs.Args())

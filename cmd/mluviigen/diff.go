@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/spf13/pflag"
@@ -54,8 +53,8 @@ func (c *cli) runDiff(cmd *command, o *options, args []string) int {
 	if !slices.Contains([]string{specdiff.FailOnNone, specdiff.FailOnBreaking, specdiff.FailOnGoBreaking}, o.failOn) {
 		return c.usageError(cmd, "--fail-on %q must be breaking, go-breaking or none", o.failOn)
 	}
-	oldName, oldSpec, ok := c.loadForDiff(args[0], o.oldOverlays)
-	newName, newSpec, ok2 := c.loadForDiff(args[1], o.overlays)
+	oldName, oldSpec, ok := c.loadForDiff("OLD", args[0], "--old-overlay", o.oldOverlays)
+	newName, newSpec, ok2 := c.loadForDiff("NEW", args[1], "--overlay", o.overlays)
 	if !ok || !ok2 {
 		return exitFail
 	}
@@ -85,17 +84,18 @@ func (c *cli) runDiff(cmd *command, o *options, args []string) int {
 }
 
 // loadForDiff loads one side of a diff: a spec file or the embedded spec, with
-// overlays. It reports errors itself.
-func (c *cli) loadForDiff(arg string, overlayFiles []string) (string, *spec.Spec, bool) {
+// overlays. It reports errors itself, a file that cannot be read with the
+// argument (OLD, NEW) or flag (overlayFlag) that named it.
+func (c *cli) loadForDiff(argName, arg, overlayFlag string, overlayFiles []string) (string, *spec.Spec, bool) {
 	name, data := spec.DefaultPath, spec.DefaultYAML
 	if arg != embeddedArg {
 		var err error
-		if data, err = os.ReadFile(arg); err != nil {
+		if data, err = readInput(argName, arg); err != nil {
 			return "", nil, c.fail(err)
 		}
 		name = specName(arg)
 	}
-	overlays, err := readOverlays(overlayFiles)
+	overlays, err := readOverlays(overlayFlag, overlayFiles)
 	if err != nil {
 		return "", nil, c.fail(err)
 	}

@@ -67,7 +67,7 @@ func TestDiffErrors(t *testing.T) {
 		{[]string{"diff", "embedded"}, exitUsage, `diff takes two specs, OLD and NEW (a file, or "embedded"), got 1`},
 		{[]string{"diff", "embedded", "embedded", "--format", "yaml"}, exitUsage, `--format "yaml" must be text, markdown or json`},
 		{[]string{"diff", "embedded", "embedded", "--fail-on", "any"}, exitUsage, `--fail-on "any" must be breaking, go-breaking or none`},
-		{[]string{"diff", "missing.yaml", "embedded"}, exitFail, "mluviigen: open missing.yaml: "},
+		{[]string{"diff", "missing.yaml", "embedded"}, exitFail, "mluviigen: OLD missing.yaml: open missing.yaml: "},
 		{[]string{"diff", "embedded", filepath.Join(goldenDir, "err_unknown_type", "spec.yaml")}, exitFail, `unknown type "GroupStat"`},
 	} {
 		r := runCLI(tc.args...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,8 +24,9 @@ file:line:col: message, one per line, and then nothing is written.`,
 	examples: `  # Regenerate generated/mluvii from the embedded spec (in a mluviigen checkout):
   go run ./cmd/mluviigen
 
-  # From your own package directory, via go generate (put this in a .go file there):
-  //go:generate go run github.com/mluviigen/mluviigen/cmd/mluviigen --out .
+  # In your own module, after go mod edit -tool=github.com/mluviigen/mluviigen/cmd/mluviigen
+  # (or go get -tool …), in a .go file of the package's directory:
+  //go:generate go tool mluviigen --out .
 
   # Your own spec, package and directory; remove generated files no longer produced:
   mluviigen --spec api/mluvii.yaml --out internal/mluvii --package mluvii --clean
@@ -61,24 +63,46 @@ prints nothing and exits 0. It never writes.`,
 }
 
 var specCmd = &command{
-	name:     "spec",
-	summary:  "print the embedded default spec (a starting point for your own)",
-	usage:    "spec",
-	about:    `Prints the embedded default spec, ` + spec.DefaultPath + `, to stdout.`,
-	examples: "  mluviigen spec > my-mluvii.yaml\n",
+	name:    "spec",
+	summary: "print the embedded default spec (a starting point for your own)",
+	usage:   "spec",
+	about: `Prints the embedded default spec, ` + spec.DefaultPath + `, to stdout, after a
+first line that points editors with a YAML language server at ` + schemaFile + `
+(write it with "mluviigen schema > ` + schemaFile + `" next to the spec).`,
+	examples: "  mluviigen spec > mluvii.yaml\n  mluviigen schema > " + schemaFile + "\n",
 	run:      (*cli).runSpec,
 }
+
+var schemaCmd = &command{
+	name:    "schema",
+	summary: "print the JSON Schema of the spec format (for editors)",
+	usage:   "schema",
+	about: `Prints the JSON Schema (draft 2020-12) of the spec format, the embedded
+spec/schema.json, to stdout. Save it as ` + schemaFile + ` next to your spec: the
+first line "mluviigen spec" prints, ` + strings.TrimSpace(specModeline) + `,
+makes editors with a YAML language server complete and check the spec with it.`,
+	examples: "  mluviigen schema > " + schemaFile + "\n",
+	run:      (*cli).runSchema,
+}
+
+// schemaFile is the file name the modeline of "mluviigen spec" gives the
+// schema, relative to the spec.
+const schemaFile = "mluvii.schema.json"
+
+// specModeline begins the output of "mluviigen spec": a comment that editors
+// with a YAML language server (VS Code's YAML extension, …) read.
+const specModeline = "# yaml-language-server: $schema=" + schemaFile + "\n"
 
 // produce runs the pipeline in memory: read the spec and overlays, load and
 // build them, generate. It reports errors itself and returns the exit code.
 func (c *cli) produce(cmd *command, o *options) (generator.Files, int) {
-	name, data, overlays, err := o.readSpec()
+	name, posName, data, overlays, err := o.readSpec()
 	if err != nil {
 		c.fail(err)
 		return nil, exitFail
 	}
 	// The spec first: its problems are the ones worth seeing all at once.
-	api, err := generator.LoadAPI(name, data, overlays...)
+	api, err := generator.LoadAPI(posName, data, overlays...)
 	if err != nil {
 		c.fail(err)
 		return nil, exitFail
@@ -150,13 +174,16 @@ func (c *cli) runCheck(cmd *command, o *options, args []string) int {
 }
 
 // regenerateCommand is the command line that makes --out fresh: mluviigen (in
-// a checkout of mluviigen, "go run ./cmd/mluviigen") with every output-changing
+// a checkout of mluviigen "go run ./cmd/mluviigen", in a module that has it as
+// a tool "go tool mluviigen") with every output-changing
 // flag that was given
 // (those addFlags marks), plus --clean when the diff deletes stale files.
 func regenerateCommand(o *options, diff string) string {
 	cmd := []string{"mluviigen"}
 	if _, err := os.Stat(filepath.Join("cmd", "mluviigen", "main.go")); err == nil {
 		cmd[0] = "go run ./cmd/mluviigen" // in a checkout of mluviigen
+	} else if _, gomod := currentModule(); hasToolDirective(gomod) {
+		cmd[0] = "go tool mluviigen"
 	}
 	o.flags.VisitAll(func(f *pflag.Flag) {
 		if !f.Changed || f.Annotations[outputFlag] == nil {
@@ -202,7 +229,18 @@ func (c *cli) runSpec(cmd *command, _ *options, args []string) int {
 	if len(args) > 0 {
 		return c.usageError(cmd, "unexpected argument %q", args[0])
 	}
-	if _, err := c.stdout.Write(spec.DefaultYAML); err != nil {
+	if _, err := io.WriteString(c.stdout, specModeline+string(spec.DefaultYAML)); err != nil {
+		c.fail(err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func (c *cli) runSchema(cmd *command, _ *options, args []string) int {
+	if len(args) > 0 {
+		return c.usageError(cmd, "unexpected argument %q", args[0])
+	}
+	if _, err := c.stdout.Write(spec.SchemaJSON); err != nil {
 		c.fail(err)
 		return exitFail
 	}

@@ -71,6 +71,14 @@ func TestCheck(t *testing.T) {
 	}
 	expect(t, runFake(args...), exitOK)
 	expect(t, runFake(check...), exitOK)
+
+	// Where go.mod has mluviigen as a tool, the hint runs it that way.
+	writeFile(t, "go.mod", "module example.com/bot\n\ngo 1.26\n\ntool (\n\tgithub.com/mluviigen/mluviigen/cmd/mluviigen\n)\n")
+	writeFile(t, name, "edited\n")
+	r = runFake(check...)
+	if want := "mluviigen check: out is stale; regenerate it with: go tool mluviigen --spec spec.yaml --out out\n"; r.stderr != want {
+		t.Errorf("check hint with the tool directive = %q, want %q", r.stderr, want)
+	}
 }
 
 // TestClean checks that a stale generated file makes check fail and that only
@@ -207,5 +215,61 @@ func TestWithUnknownOutput(t *testing.T) {
 	expect(t, r, exitUsage)
 	if !strings.Contains(r.stderr, `--with: unknown optional output "kafka"`) {
 		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+// TestOutRequiredDownstream: only in the mluviigen module itself does --out
+// default to generated/mluvii; elsewhere leaving it out is a usage error that
+// says what to run (under go generate: what to put in the //go:generate line),
+// and nothing is written.
+func TestOutRequiredDownstream(t *testing.T) {
+	t.Setenv("GOFILE", "")
+	t.Setenv("GOPACKAGE", "")
+	dir := newModule(t, "minimal")
+	r := runFake("--spec", "spec.yaml")
+	expect(t, r, exitUsage)
+	want := "mluviigen generate: --out is required outside the mluviigen module (this is example.com/bot): name the package's directory, e.g.\n" +
+		"  mluviigen --spec spec.yaml --out internal/mluvii\n"
+	if !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("stderr %q, want it to begin %q", r.stderr, want)
+	}
+	if _, err := os.Stat("generated"); !os.IsNotExist(err) {
+		t.Errorf("something was written into generated/: %v", err)
+	}
+	r = runFake("check")
+	expect(t, r, exitUsage)
+	if want := "  mluviigen check --out internal/mluvii\n"; !strings.Contains(r.stderr, want) {
+		t.Errorf("check: stderr %q lacks %q", r.stderr, want)
+	}
+
+	// With the tool in go.mod, the command to run is "go tool mluviigen".
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/bot\n\ngo 1.26\n\ntool github.com/mluviigen/mluviigen/cmd/mluviigen\n")
+	if r := runFake("--channel", "WhatsApp"); !strings.Contains(r.stderr, "  go tool mluviigen --channel WhatsApp --out internal/mluvii\n") {
+		t.Errorf("with the tool directive: stderr %q", r.stderr)
+	}
+
+	// Under go generate the fix is in the //go:generate line.
+	t.Chdir(t.TempDir()) // no go.mod: no module at all
+	if _, err := generator.ImportPathFor("."); err == nil {
+		t.Skip("a go.mod above the temporary directory")
+	}
+	t.Setenv("GOFILE", "doc.go")
+	t.Setenv("GOPACKAGE", "mluvii")
+	r = runFake("--clean")
+	expect(t, r, exitUsage)
+	if want := "--out is required outside the mluviigen module (this is no module): add --out to the //go:generate line in doc.go (--out . writes the package into doc.go's directory):\n" +
+		"  //go:generate go run github.com/mluviigen/mluviigen/cmd/mluviigen --clean --out .\n"; !strings.Contains(r.stderr, want) {
+		t.Errorf("under go generate: stderr %q lacks %q", r.stderr, want)
+	}
+
+	// In the mluviigen module (this test's own), the default stands.
+	t.Chdir(filepath.Join(goldenDir, ".."))
+	o := new(options)
+	fs := newFlagSet(generateCmd, o)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.resolveOut(fs, nil); err != nil || o.outDir != "generated/mluvii" {
+		t.Errorf("in the mluviigen module: --out %q, error %v; want generated/mluvii", o.outDir, err)
 	}
 }

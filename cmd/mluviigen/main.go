@@ -4,9 +4,10 @@
 //
 // Usage:
 //
-//	mluviigen [generate] [flags]   write the package (default: generated/mluvii from the embedded spec)
+//	mluviigen [generate] [flags]   write the package into --out (required outside mluviigen's own module)
 //	mluviigen check [flags]        exit 1 and print a unified diff when the package is stale
 //	mluviigen spec                 print the embedded default spec
+//	mluviigen schema               print the JSON Schema of the spec format
 //
 // Run "mluviigen help" for the flags. The command never imports the generated
 // package, so a broken generated package never stops it from regenerating.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -139,9 +140,9 @@ func TestHelp(t *testing.T) {
 	}
 	r := runCLI("generate", "--help")
 	for _, want := range []string{
-		"mluviigen [generate] [flags]", "--spec FILE", "--out DIR", `(default "generated/mluvii")`,
+		"mluviigen [generate] [flags]", "--spec FILE", "--out DIR", "required, except in mluviigen's own module, where it defaults to generated/mluvii",
 		"--package NAME", "--import-path PATH", "--channel LIST", "--strict-channels", "--clean", "-h, --help",
-		"Examples:", "go run ./cmd/mluviigen\n", "//go:generate go run github.com/mluviigen/mluviigen/cmd/mluviigen --out .",
+		"Examples:", "go run ./cmd/mluviigen\n", "//go:generate go tool mluviigen --out .",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("generate --help lacks %q:\n%s", want, r.stdout)
@@ -163,13 +164,15 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{[]string{"bogus"}, `mluviigen: unknown command "bogus" (commands: generate, check, diff, spec)`},
-		{[]string{"gen"}, `mluviigen: unknown command "gen" (did you mean "generate"?) (commands: generate, check, diff, spec)`},
+		{[]string{"bogus"}, `mluviigen: unknown command "bogus" (commands: generate, check, diff, spec, schema)`},
+		{[]string{"gen"}, `mluviigen: unknown command "gen" (did you mean "generate"?) (commands: generate, check, diff, spec, schema)`},
 		{[]string{"--bogus"}, "mluviigen generate: unknown flag: --bogus"},
 		{[]string{"check", "--clean"}, "mluviigen check: unknown flag: --clean"},
 		{[]string{"generate", "extra"}, `mluviigen generate: unexpected argument "extra"`},
 		{[]string{"spec", "extra"}, `mluviigen spec: unexpected argument "extra"`},
+		{[]string{"schema", "extra"}, `mluviigen schema: unexpected argument "extra"`},
 		{[]string{"--package", "my-pkg"}, `--package "my-pkg" is not a valid Go package name`},
+		{[]string{"--package", "main"}, `--package main: a package main cannot be imported, and the generated mluviitest imports it; name the package, e.g. --package mluvii`},
 		{[]string{"--import-path", "a b"}, `--import-path "a b" is not a valid import path`},
 		{[]string{"--out", ""}, "--out must not be empty"},
 		{[]string{"--spec", ""}, "--spec must not be empty"},
@@ -189,11 +192,70 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// TestSpecCommand: spec prints the embedded spec after a modeline that points
+// editors at the schema file schema writes; the two together make an
+// editable, checked copy.
 func TestSpecCommand(t *testing.T) {
 	r := runCLI("spec")
 	expect(t, r, exitOK)
-	if r.stdout != string(spec.DefaultYAML) || r.stderr != "" {
-		t.Errorf("spec printed %d bytes (stderr %q), want the %d bytes of the embedded spec", len(r.stdout), r.stderr, len(spec.DefaultYAML))
+	if want := specModeline + string(spec.DefaultYAML); r.stdout != want || r.stderr != "" {
+		t.Errorf("spec printed %d bytes (stderr %q), want the modeline and the %d bytes of the embedded spec:\n%.200s", len(r.stdout), r.stderr, len(spec.DefaultYAML), r.stdout)
+	}
+	if want := "# yaml-language-server: $schema=mluvii.schema.json\n"; !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("spec output does not begin with %q", want)
+	}
+	s := runCLI("schema")
+	expect(t, s, exitOK)
+	if s.stdout != string(spec.SchemaJSON) || s.stderr != "" {
+		t.Errorf("schema printed %d bytes (stderr %q), want the %d bytes of spec/schema.json", len(s.stdout), s.stderr, len(spec.SchemaJSON))
+	}
+	// The copy loads as it is.
+	newModule(t, "minimal")
+	writeFile(t, "mluvii.yaml", r.stdout)
+	writeFile(t, "mluvii.schema.json", s.stdout)
+	expect(t, runFake("check", "--spec", "mluvii.yaml", "--out", "out"), exitFail) // stale (nothing generated), but loaded
+	if r := runFake("--spec", "mluvii.yaml", "--out", "out"); r.code != exitOK {
+		t.Errorf("the printed spec does not load: %s", r.stderr)
+	}
+}
+
+// TestOpenErrorsNameTheFlag: a file that cannot be read is named with the
+// flag (or argument) that named it.
+func TestOpenErrorsNameTheFlag(t *testing.T) {
+	newModule(t, "minimal")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--spec", "nope.yaml", "--out", "out"}, "mluviigen: --spec nope.yaml: open nope.yaml: "},
+		{[]string{"check", "--out", "out", "--overlay", "spec.yaml", "--overlay", "nope.yaml"}, "mluviigen: --overlay nope.yaml: open nope.yaml: "},
+		{[]string{"diff", "embedded", "embedded", "--old-overlay", "nope.yaml"}, "mluviigen: --old-overlay nope.yaml: open nope.yaml: "},
+	} {
+		r := runFake(tc.args...)
+		if r.code != exitFail || !strings.HasPrefix(r.stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 1 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestEmbeddedSpecPositions: where no spec/mluvii.yaml holds the embedded spec
+// (a downstream module), a position in it is named in words; in a checkout,
+// where the file is the embedded spec, as file:line:col.
+func TestEmbeddedSpecPositions(t *testing.T) {
+	const overlay = "activities:\n  - {name: Ping, direction: toMluvii}\n"
+	newModule(t, "minimal")
+	writeFile(t, "extra.yaml", overlay)
+	r := runFake("--out", "out", "--overlay", "extra.yaml")
+	expect(t, r, exitFail)
+	want := regexp.MustCompile("^extra.yaml:2:18: activity Ping already defined at line [0-9]+ of the embedded spec \\(see `mluviigen spec`\\) with direction fromMluvii, not toMluvii\n$")
+	if !want.MatchString(r.stderr) {
+		t.Errorf("downstream: stderr %q, want %s", r.stderr, want)
+	}
+	writeFile(t, "spec/mluvii.yaml", string(spec.DefaultYAML))
+	r = runFake("--out", "out", "--overlay", "extra.yaml")
+	want = regexp.MustCompile("^extra.yaml:2:18: activity Ping already defined at spec/mluvii.yaml:[0-9]+:5 with direction fromMluvii, not toMluvii\n$")
+	if !want.MatchString(r.stderr) {
+		t.Errorf("in a checkout: stderr %q, want %s", r.stderr, want)
 	}
 }
 
@@ -201,7 +263,7 @@ func TestRuntimeErrors(t *testing.T) {
 	dir := newModule(t, "minimal")
 	r := runCLI("--spec", "missing.yaml", "--out", "out")
 	expect(t, r, exitFail)
-	if !strings.HasPrefix(r.stderr, "mluviigen: open missing.yaml: ") {
+	if !strings.HasPrefix(r.stderr, "mluviigen: --spec missing.yaml: open missing.yaml: ") {
 		t.Errorf("missing spec: stderr %q", r.stderr)
 	}
 	// Without a go.mod the import path must be given.

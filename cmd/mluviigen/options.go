@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"go/token"
 	"os"
@@ -14,8 +15,15 @@ import (
 	"github.com/mluviigen/mluviigen/spec"
 )
 
-// defaultOut is where the package for the default spec lives in this repository.
+// defaultOut is where the package for the default spec lives in this
+// repository, the default of --out in its module (thisModule) only.
 const defaultOut = "generated/mluvii"
+
+// thisModule is mluviigen's own module path.
+const thisModule = "github.com/mluviigen/mluviigen"
+
+// toolPath is the command's package, as a tool directive names it.
+const toolPath = thisModule + "/cmd/mluviigen"
 
 // options are the flags of a command.
 type options struct {
@@ -44,7 +52,7 @@ const outputFlag = "mluviigen/output"
 func (o *options) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.specFile, "spec", "", "read the spec from `FILE` (default: the embedded "+spec.DefaultPath+")")
 	fs.StringArrayVar(&o.overlays, "overlay", nil, "merge the overlay spec `FILE` into the spec (repeatable; applied in order): it adds activities, types, fields and values, and patches channel cells, retry and docs")
-	fs.StringVar(&o.outDir, "out", defaultOut, "the package's directory `DIR`")
+	fs.StringVar(&o.outDir, "out", "", "the package's directory `DIR`: required, except in mluviigen's own module, where it defaults to "+defaultOut+" (from go generate, --out . is the directory of the file with the //go:generate line)")
 	fs.StringVar(&o.pkg, "package", "", "Go package `NAME` (default: the spec's name)")
 	fs.StringVar(&o.importPath, "import-path", "", "import `PATH` of --out (default: from the nearest go.mod above --out)")
 	fs.StringSliceVar(&o.channels, "channel", nil, "limit the client to the activities supported on every channel in `LIST` (comma-separated, any letter case, e.g. WhatsApp,Apple); without it every channel gets a client view (c.WhatsApp(), …)")
@@ -85,6 +93,9 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 	if o.pkg != "" && (!token.IsIdentifier(o.pkg) || o.pkg == "_") {
 		return fmt.Errorf("--package %q is not a valid Go package name", o.pkg)
 	}
+	if o.pkg == "main" {
+		return fmt.Errorf("--package main: a package main cannot be imported, and the generated mluviitest imports it; name the package, e.g. --package mluvii")
+	}
 	if fs.Changed("import-path") && !validImportPath(o.importPath) {
 		return fmt.Errorf("--import-path %q is not a valid import path", o.importPath)
 	}
@@ -104,6 +115,84 @@ func (o *options) validate(fs *pflag.FlagSet) error {
 	return nil
 }
 
+// resolveOut fills in --out when it was left out: generated/mluvii in
+// mluviigen's own module (found from go.mod upward from the working
+// directory), where that is the package of the embedded spec. Anywhere else a
+// default would be a surprise (a generated/mluvii nobody asked for), so it is
+// a usage error saying what to run: the command line given (args) plus --out,
+// for go generate (GOFILE set) as the //go:generate line.
+func (o *options) resolveOut(fs *pflag.FlagSet, args []string) error {
+	if fs.Lookup("out") == nil || fs.Changed("out") {
+		return nil
+	}
+	mod, gomod := currentModule()
+	if mod == thisModule {
+		o.outDir = defaultOut
+		return nil
+	}
+	here := "this is " + mod
+	if mod == "" {
+		here = "this is no module"
+	}
+	command := "go run " + toolPath
+	if hasToolDirective(gomod) {
+		command = "go tool mluviigen"
+	}
+	given := ""
+	for _, a := range args {
+		given += " " + shellQuote(a)
+	}
+	if file := os.Getenv("GOFILE"); file != "" {
+		return fmt.Errorf("--out is required outside the mluviigen module (%s): add --out to the //go:generate line in %s (--out . writes the package into %s's directory):\n  //go:generate %s%s --out .", here, file, file, command, given)
+	}
+	if !hasToolDirective(gomod) {
+		command = "mluviigen"
+	}
+	return fmt.Errorf("--out is required outside the mluviigen module (%s): name the package's directory, e.g.\n  %s%s --out internal/mluvii", here, command, given)
+}
+
+// currentModule returns the module path and contents of the nearest go.mod
+// in or above the working directory ("" and nil when there is none).
+func currentModule() (string, []byte) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", nil
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+			mod, _ := generator.ModulePath(data)
+			return mod, data
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", nil
+		}
+		dir = parent
+	}
+}
+
+// hasToolDirective reports whether go.mod names mluviigen as a tool (a tool
+// line, or a line of a tool block), so that "go tool mluviigen" runs it.
+func hasToolDirective(gomod []byte) bool {
+	inBlock := false
+	for line := range strings.Lines(string(gomod)) {
+		line, _, _ = strings.Cut(line, "//")
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+		case inBlock && f[0] == ")":
+			inBlock = false
+		case inBlock && f[0] == toolPath:
+			return true
+		case f[0] == "tool" && len(f) == 2 && f[1] == "(":
+			inBlock = true
+		case f[0] == "tool" && len(f) == 2 && f[1] == toolPath:
+			return true
+		}
+	}
+	return false
+}
+
 func validImportPath(p string) bool {
 	if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//") {
 		return false
@@ -111,27 +200,51 @@ func validImportPath(p string) bool {
 	return !strings.ContainsAny(p, " \t\\:\"'`")
 }
 
-// readSpec returns the spec's name for positions and headers, its bytes, and
-// the overlays, named the same way.
-func (o *options) readSpec() (name string, data []byte, overlays []spec.Source, err error) {
-	name, data = spec.DefaultPath, spec.DefaultYAML
+// readSpec returns the spec's name for headers, its name for positions (they
+// differ only for the embedded spec, see embeddedPosName), its bytes, and the
+// overlays, named the same way.
+func (o *options) readSpec() (name, posName string, data []byte, overlays []spec.Source, err error) {
+	name, posName, data = spec.DefaultPath, embeddedPosName(), spec.DefaultYAML
 	if o.specFile != "" {
-		if data, err = os.ReadFile(o.specFile); err != nil {
-			return "", nil, nil, err
+		if data, err = readInput("--spec", o.specFile); err != nil {
+			return "", "", nil, nil, err
 		}
 		name = specName(o.specFile)
+		posName = name
 	}
-	if overlays, err = readOverlays(o.overlays); err != nil {
-		return "", nil, nil, err
+	if overlays, err = readOverlays("--overlay", o.overlays); err != nil {
+		return "", "", nil, nil, err
 	}
-	return name, data, overlays, nil
+	return name, posName, data, overlays, nil
 }
 
-// readOverlays reads overlay files, named like the spec.
-func readOverlays(files []string) ([]spec.Source, error) {
+// embeddedPosName names the embedded spec in error positions: spec/mluvii.yaml
+// where that file (relative to the working directory) is the embedded spec,
+// as in a checkout of mluviigen, so editors can open it; elsewhere
+// spec.EmbeddedName, which renders as "line N of the embedded spec (see
+// `mluviigen spec`)", since a downstream user has no such file.
+func embeddedPosName() string {
+	if data, err := os.ReadFile(filepath.FromSlash(spec.DefaultPath)); err == nil && bytes.Equal(data, spec.DefaultYAML) {
+		return spec.DefaultPath
+	}
+	return spec.EmbeddedName
+}
+
+// readInput reads a file named on the command line; an error names the flag
+// (or argument) that named it, e.g. "--overlay x.yaml: open x.yaml: …".
+func readInput(flag, file string) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", flag, file, err)
+	}
+	return data, nil
+}
+
+// readOverlays reads the overlay files a flag named, named like the spec.
+func readOverlays(flag string, files []string) ([]spec.Source, error) {
 	var overlays []spec.Source
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := readInput(flag, f)
 		if err != nil {
 			return nil, err
 		}

@@ -112,11 +112,13 @@ func TestCompare(t *testing.T) {
 		},
 	}, {
 		name: "pairing, retry and channel cells",
-		edit: [][2]string{{"    response: GetResponse\n", ""}, {"retry: safe", "retry: unsafe"}, {"WhatsApp: unverified}", "WhatsApp: no}"}, {"{WebChat: yes, WhatsApp: yes}", "{WebChat: unverified, WhatsApp: yes}"}},
+		// A response no request names is a spec error: unpaired, it becomes an event.
+		edit: [][2]string{{"    response: GetResponse\n", ""}, {"    role: response\n", "    role: event\n"}, {"retry: safe", "retry: unsafe"}, {"WhatsApp: unverified}", "WhatsApp: no}"}, {"{WebChat: yes, WhatsApp: yes}", "{WebChat: unverified, WhatsApp: yes}"}},
 		want: []string{
 			"wire-breaking, Go-API-breaking | response-removed | activity Get: no longer answered (was GetResponse) | send",
 			"wire-breaking | retry-unsafe | activity Get: retry safe → unsafe | send",
 			"wire-breaking, Go-API-breaking | channel-cell-lost | activity Get: channel WhatsApp unverified → no | send",
+			"Go-API-breaking | activity-role | activity GetResponse: role response → event | receive",
 			"compatible | channel-cell-weakened | activity Put: channel WebChat yes → unverified | send",
 		},
 	}, {

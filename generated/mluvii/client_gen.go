@@ -21,7 +21,10 @@ import (
 //
 // Besides Send, the client has one method per activity a bot sends (with the
 // activity's required fields as parameters and its optional fields as
-// options), and an …AndWait method per request that mluvii answers.
+// options), and an …AndWait method per request that mluvii answers. A package
+// generated for some channels (mluviigen --channel) leaves out the methods of
+// activities those channels do not support: ClientChannels and the package
+// doc list them, and Send still takes every activity.
 type Client struct {
 	chatbotID   int64
 	base        string // without a trailing slash

@@ -32,14 +32,22 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Comment("names in any case, unknown fields and enum values, numbers sent as strings,")
 	f.Comment("integral floats as integers, null for absent values, timestamps with or")
 	f.Comment("without offset. Anything else that is wrong comes back as a *DecodeError")
-	f.Comment("saying what and where. Decode never panics; the returned activity keeps body")
-	f.Comment("(see Activity.RawJSON) and does not retain the slice itself.")
+	f.Comment("saying what and where. Decode never panics.")
+	f.Comment("")
+	f.Comment("Decode keeps body: the activity's strings and RawJSON() share its memory,")
+	f.Comment("so do not modify or reuse body afterwards; pass bytes.Clone(body) if you")
+	f.Comment("must. (A *DecodeError's Body is body too.) Not copying body is what makes")
+	f.Comment("Decode allocate little more than the activity itself. The UnmarshalJSON")
+	f.Comment("methods copy, as encoding/json requires of them.")
 	f.Func().Id("Decode").Params(jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
-		jen.Return(jen.Id("decodeString").Call(jen.String().Parens(jen.Id("body")), jen.Id("body"))),
+		jen.Return(jen.Id("decodeString").Call(
+			jen.Qual("unsafe", "String").Call(jen.Qual("unsafe", "SliceData").Call(jen.Id("body")), jen.Len(jen.Id("body"))),
+			jen.Id("body"))),
 	)
-	f.Comment("decodeString is Decode reading s, the text of body: the activity's strings")
-	f.Comment("are substrings of s. The dispatcher passes a body it owns as s without")
-	f.Comment("copying it, so that a queued event holds its body once.")
+	f.Comment("decodeString is Decode reading s, the text of body (the same memory, not")
+	f.Comment("a copy): the activity's strings are substrings of s. The dispatcher")
+	f.Comment("passes the bodies it owns the same way, so that a queued event holds its")
+	f.Comment("body once.")
 	f.Func().Id("decodeString").Params(jen.Id("s").String(), jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
 		jen.Comment("The reader stays on the stack: readActivity calls each type's reader"),
 		jen.Comment("directly, and no reader lets r escape."),

@@ -2,7 +2,10 @@
 
 package addactivity
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unsafe"
+)
 
 // Decode decodes a body mluvii POSTed to the callback URL into its typed
 // activity, or *Unknown for a name the spec does not list. It is lenient where
@@ -10,15 +13,21 @@ import "encoding/json"
 // names in any case, unknown fields and enum values, numbers sent as strings,
 // integral floats as integers, null for absent values, timestamps with or
 // without offset. Anything else that is wrong comes back as a *DecodeError
-// saying what and where. Decode never panics; the returned activity keeps body
-// (see Activity.RawJSON) and does not retain the slice itself.
+// saying what and where. Decode never panics.
+//
+// Decode keeps body: the activity's strings and RawJSON() share its memory,
+// so do not modify or reuse body afterwards; pass bytes.Clone(body) if you
+// must. (A *DecodeError's Body is body too.) Not copying body is what makes
+// Decode allocate little more than the activity itself. The UnmarshalJSON
+// methods copy, as encoding/json requires of them.
 func Decode(body []byte) (Activity, error) {
-	return decodeString(string(body), body)
+	return decodeString(unsafe.String(unsafe.SliceData(body), len(body)), body)
 }
 
-// decodeString is Decode reading s, the text of body: the activity's strings
-// are substrings of s. The dispatcher passes a body it owns as s without
-// copying it, so that a queued event holds its body once.
+// decodeString is Decode reading s, the text of body (the same memory, not
+// a copy): the activity's strings are substrings of s. The dispatcher
+// passes the bodies it owns the same way, so that a queued event holds its
+// body once.
 func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.

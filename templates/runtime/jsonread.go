@@ -987,23 +987,25 @@ func (r *jsonReader) smallInt() (int64, bool) {
 	return n, true
 }
 
-// firstMember returns the string value of the body's first member when its
-// key is key (in any case), or "". Decode uses it to pick the activity type
-// and read the body in one pass in the usual case.
-func firstMember(s, key string) string {
-	p := jsonReader{s: s}
-	if p.peek() != '{' {
+// firstMember reads the body's first member when its key is key (in any
+// case) and its value a string, and returns that string; r is then inside
+// the object, one member read, with the string in r.name as activityName
+// leaves it. Otherwise it returns "" and r is of no further use. Decode uses
+// it to pick the activity type and read the body in one pass in the usual
+// case: the type's reader goes on from the second member.
+func (r *jsonReader) firstMember(key string) string {
+	if r.peek() != '{' || !r.open() {
 		return ""
 	}
-	p.pos++
-	if p.peek() != '"' || !equalFold(p.rawString(), key) || p.peek() != ':' {
+	if r.peek() != '"' || !equalFold(r.rawString(), key) || r.peek() != ':' {
 		return ""
 	}
-	p.pos++
-	if p.peek() != '"' {
+	r.pos++
+	if r.peek() != '"' {
 		return ""
 	}
-	if v := p.rawString(); p.err == nil {
+	if v := r.rawString(); r.err == nil {
+		r.name = v
 		return v
 	}
 	return ""

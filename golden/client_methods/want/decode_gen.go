@@ -32,22 +32,23 @@ func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.
 	r := jsonReader{s: s}
-	// Usually the name comes first: read the body once. A later, different
-	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
+	// Usually the name comes first: read the body once, the type's reader
+	// going on after the name. A later, different name (the last duplicate
+	// key wins) or an error falls back to two passes.
+	if a := readActivity(&r, canonicalName(r.firstMember(DiscriminatorKey), ""), 1); a != nil {
 		r.end()
 		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
 			a.setRaw(s)
 			return a, nil
 		}
-		r = jsonReader{s: s}
 	}
+	r = jsonReader{s: s}
 	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
 	r.pos = 0
-	a := readActivity(&r, canonicalName(name, match))
+	a := readActivity(&r, canonicalName(name, match), 0)
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -66,7 +67,7 @@ func decodeString(s string, body []byte) (Activity, error) {
 // activityReader is what every typed activity implements for Decode.
 type activityReader interface {
 	Activity
-	readJSON(r *jsonReader)
+	readJSON(r *jsonReader, read int)
 	setRaw(string)
 }
 
@@ -139,56 +140,61 @@ func newActivity(name, match string) activityReader {
 }
 
 // readActivity reads the activity whose wire name is name (from canonicalName)
-// from r, or returns nil for "". Each reader is called directly, not through
+// from r, or returns nil for ""; read counts the members of its object r has
+// read already (see readJSON). Each reader is called directly, not through
 // activityReader, so that r does not escape.
-func readActivity(r *jsonReader, name string) activityReader {
+func readActivity(r *jsonReader, name string, read int) activityReader {
 	switch name {
 	case ActivitySay:
 		x := new(Say)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityPoint:
 		x := new(Point)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityPointResponse:
 		x := new(PointResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySend:
 		x := new(Send)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	}
 	return nil
 }
-func (x *Say) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Say) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -209,7 +215,7 @@ func (x *Say) setRaw(s string) {
 func (x *Say) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Say
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySay); err != nil {
 		return err
@@ -218,31 +224,35 @@ func (x *Say) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Point) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Point) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 1:
-			if equalFold(k, "x") {
+			if k == "x" || equalFold(k, "x") {
 				x.X = r.int32()
 				r.at("x")
 				continue
 			}
-			if equalFold(k, "y") {
+			if k == "y" || equalFold(k, "y") {
 				x.Y = r.int32()
 				r.at("y")
 				continue
 			}
 		case 4:
-			if equalFold(k, "type") {
+			if k == "type" || equalFold(k, "type") {
 				x.Type = r.str()
 				r.at("type")
 				continue
 			}
-			if equalFold(k, "tags") {
+			if k == "tags" || equalFold(k, "tags") {
 				x.Tags = func(r *jsonReader) []string {
 					if !r.beginArray() {
 						return nil
@@ -261,19 +271,19 @@ func (x *Point) readJSON(r *jsonReader) {
 				continue
 			}
 		case 5:
-			if equalFold(k, "label") {
+			if k == "label" || equalFold(k, "label") {
 				x.Label = r.str()
 				r.at("label")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -295,7 +305,7 @@ func (x *Point) setRaw(s string) {
 func (x *Point) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Point
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityPoint); err != nil {
 		return err
@@ -304,27 +314,31 @@ func (x *Point) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *PointResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *PointResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 2:
-			if equalFold(k, "ok") {
+			if k == "ok" || equalFold(k, "ok") {
 				x.Ok = r.boolean()
 				r.at("ok")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -346,7 +360,7 @@ func (x *PointResponse) setRaw(s string) {
 func (x *PointResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v PointResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityPointResponse); err != nil {
 		return err
@@ -355,15 +369,19 @@ func (x *PointResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Send) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Send) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "tags") {
+			if k == "tags" || equalFold(k, "tags") {
 				x.Tags = func(r *jsonReader) []string {
 					if !r.beginArray() {
 						return nil
@@ -382,19 +400,19 @@ func (x *Send) readJSON(r *jsonReader) {
 				continue
 			}
 		case 5:
-			if equalFold(k, "label") {
+			if k == "label" || equalFold(k, "label") {
 				x.Label = r.int32()
 				r.at("label")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -416,7 +434,7 @@ func (x *Send) setRaw(s string) {
 func (x *Send) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Send
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySend); err != nil {
 		return err
@@ -432,7 +450,7 @@ func (x *WithLabel) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue

@@ -32,22 +32,23 @@ func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.
 	r := jsonReader{s: s}
-	// Usually the name comes first: read the body once. A later, different
-	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
+	// Usually the name comes first: read the body once, the type's reader
+	// going on after the name. A later, different name (the last duplicate
+	// key wins) or an error falls back to two passes.
+	if a := readActivity(&r, canonicalName(r.firstMember(DiscriminatorKey), ""), 1); a != nil {
 		r.end()
 		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
 			a.setRaw(s)
 			return a, nil
 		}
-		r = jsonReader{s: s}
 	}
+	r = jsonReader{s: s}
 	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
 	r.pos = 0
-	a := readActivity(&r, canonicalName(name, match))
+	a := readActivity(&r, canonicalName(name, match), 0)
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -66,7 +67,7 @@ func decodeString(s string, body []byte) (Activity, error) {
 // activityReader is what every typed activity implements for Decode.
 type activityReader interface {
 	Activity
-	readJSON(r *jsonReader)
+	readJSON(r *jsonReader, read int)
 	setRaw(string)
 }
 
@@ -121,43 +122,48 @@ func newActivity(name, match string) activityReader {
 }
 
 // readActivity reads the activity whose wire name is name (from canonicalName)
-// from r, or returns nil for "". Each reader is called directly, not through
+// from r, or returns nil for ""; read counts the members of its object r has
+// read already (see readJSON). Each reader is called directly, not through
 // activityReader, so that r does not escape.
-func readActivity(r *jsonReader, name string) activityReader {
+func readActivity(r *jsonReader, name string, read int) activityReader {
 	switch name {
 	case ActivityGroupOffline:
 		x := new(GroupOffline)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	}
 	return nil
 }
-func (x *GroupOffline) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GroupOffline) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "groupId") {
+			if k == "groupId" || equalFold(k, "groupId") {
 				x.GroupID = r.int32()
 				r.at("groupId")
 				continue
 			}
-			if equalFold(k, "reasons") {
+			if k == "reasons" || equalFold(k, "reasons") {
 				x.Reasons = readGroupOfflineReasons(r)
 				r.at("reasons")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -179,7 +185,7 @@ func (x *GroupOffline) setRaw(s string) {
 func (x *GroupOffline) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GroupOffline
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGroupOffline); err != nil {
 		return err

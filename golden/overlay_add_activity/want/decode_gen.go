@@ -32,22 +32,23 @@ func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.
 	r := jsonReader{s: s}
-	// Usually the name comes first: read the body once. A later, different
-	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
+	// Usually the name comes first: read the body once, the type's reader
+	// going on after the name. A later, different name (the last duplicate
+	// key wins) or an error falls back to two passes.
+	if a := readActivity(&r, canonicalName(r.firstMember(DiscriminatorKey), ""), 1); a != nil {
 		r.end()
 		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
 			a.setRaw(s)
 			return a, nil
 		}
-		r = jsonReader{s: s}
 	}
+	r = jsonReader{s: s}
 	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
 	r.pos = 0
-	a := readActivity(&r, canonicalName(name, match))
+	a := readActivity(&r, canonicalName(name, match), 0)
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -66,7 +67,7 @@ func decodeString(s string, body []byte) (Activity, error) {
 // activityReader is what every typed activity implements for Decode.
 type activityReader interface {
 	Activity
-	readJSON(r *jsonReader)
+	readJSON(r *jsonReader, read int)
 	setRaw(string)
 }
 
@@ -139,50 +140,55 @@ func newActivity(name, match string) activityReader {
 }
 
 // readActivity reads the activity whose wire name is name (from canonicalName)
-// from r, or returns nil for "". Each reader is called directly, not through
+// from r, or returns nil for ""; read counts the members of its object r has
+// read already (see readJSON). Each reader is called directly, not through
 // activityReader, so that r does not escape.
-func readActivity(r *jsonReader, name string) activityReader {
+func readActivity(r *jsonReader, name string, read int) activityReader {
 	switch name {
 	case ActivityText:
 		x := new(Text)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySendText:
 		x := new(SendText)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetQueuePosition:
 		x := new(GetQueuePosition)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetQueuePositionResponse:
 		x := new(GetQueuePositionResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	}
 	return nil
 }
-func (x *Text) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Text) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -204,7 +210,7 @@ func (x *Text) setRaw(s string) {
 func (x *Text) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Text
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityText); err != nil {
 		return err
@@ -213,27 +219,31 @@ func (x *Text) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SendText) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SendText) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -255,7 +265,7 @@ func (x *SendText) setRaw(s string) {
 func (x *SendText) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SendText
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySendText); err != nil {
 		return err
@@ -264,21 +274,25 @@ func (x *SendText) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetQueuePosition) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetQueuePosition) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -300,7 +314,7 @@ func (x *GetQueuePosition) setRaw(s string) {
 func (x *GetQueuePosition) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetQueuePosition
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetQueuePosition); err != nil {
 		return err
@@ -309,27 +323,31 @@ func (x *GetQueuePosition) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetQueuePositionResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetQueuePositionResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 5:
-			if equalFold(k, "queue") {
+			if k == "queue" || equalFold(k, "queue") {
 				x.Queue = readQueueInfoPtr(r)
 				r.at("queue")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -351,7 +369,7 @@ func (x *GetQueuePositionResponse) setRaw(s string) {
 func (x *GetQueuePositionResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetQueuePositionResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetQueuePositionResponse); err != nil {
 		return err
@@ -367,13 +385,13 @@ func (x *QueueInfo) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "position") {
+			if k == "position" || equalFold(k, "position") {
 				x.Position = r.int32()
 				r.at("position")
 				continue
 			}
 		case 11:
-			if equalFold(k, "waitSeconds") {
+			if k == "waitSeconds" || equalFold(k, "waitSeconds") {
 				x.WaitSeconds = r.int32()
 				r.at("waitSeconds")
 				continue

@@ -747,6 +747,10 @@ func (r *jsonReader) float64() float64 {
 // sessionID reads a required, positive session id.
 func (r *jsonReader) sessionID() int64 {
 	start := r.peekPos()
+	if id, ok := r.smallInt(); ok && id > 0 {
+		return id // the usual case: a plain positive integer
+	}
+	r.pos = start
 	if r.peek() == 'n' {
 		r.fail("session id is null")
 		return 0

@@ -55,9 +55,11 @@ func (g *gen) decodeFunc(f *jen.File) {
 		jen.Comment("Usually the name comes first: read the body once, the type's reader"),
 		jen.Comment("going on after the name. A later, different name (the last duplicate"),
 		jen.Comment("key wins) or an error falls back to two passes."),
-		jen.If(jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id("r").Dot(rd.FirstMember).Call(jen.Id("DiscriminatorKey")), jen.Lit("")), jen.Lit(1)), jen.Id("a").Op("!=").Nil()).Block(
+		jen.Id("first").Op(":=").Id("r").Dot(rd.FirstMember).Call(jen.Id("DiscriminatorKey")),
+		jen.If(jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id("first"), jen.Lit("")), jen.Lit(1)), jen.Id("a").Op("!=").Nil()).Block(
 			jen.Id("r").Dot(rd.End).Call(),
-			jen.If(jen.Id("r").Dot(rd.Err).Op("==").Nil().Op("&&").Id("canonicalName").Call(jen.Id("r").Dot(rd.Name), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call()).Block(
+			jen.Comment("r.name is still first unless a later name came."),
+			jen.If(jen.Id("r").Dot(rd.Err).Op("==").Nil().Op("&&").Parens(jen.Id("r").Dot(rd.Name).Op("==").Id("first").Op("||").Id("canonicalName").Call(jen.Id("r").Dot(rd.Name), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call())).Block(
 				jen.Id("a").Dot("setRaw").Call(jen.Id("s")),
 				jen.Return(jen.Id("a"), jen.Nil()),
 			),

@@ -35,9 +35,11 @@ func decodeString(s string, body []byte) (Activity, error) {
 	// Usually the name comes first: read the body once, the type's reader
 	// going on after the name. A later, different name (the last duplicate
 	// key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(r.firstMember(DiscriminatorKey), ""), 1); a != nil {
+	first := r.firstMember(DiscriminatorKey)
+	if a := readActivity(&r, canonicalName(first, ""), 1); a != nil {
 		r.end()
-		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
+		// r.name is still first unless a later name came.
+		if r.err == nil && (r.name == first || canonicalName(r.name, "") == a.ActivityName()) {
 			a.setRaw(s)
 			return a, nil
 		}

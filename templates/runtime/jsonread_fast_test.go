@@ -161,3 +161,24 @@ func TestUsualTimestampAgreesWithGeneral(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUsualTimestamp checks ParseTimestamp's quick path against its general
+// parser, and validUTF8 against utf8.ValidString, on any text.
+func FuzzUsualTimestamp(f *testing.F) {
+	for _, s := range []string{"2024-11-05T14:22:31.118204", "2024-02-29T00:00:00Z", "2020-09-09T10:03:53.4976861+02:00", "Dobrý den, doručení"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Fatalf("%q: validUTF8 %v, utf8.ValidString %v", s, got, want)
+		}
+		got, ok := usualTimestamp(s)
+		if !ok {
+			return
+		}
+		want, err := parseTimestamp(s)
+		if err != nil || got != want {
+			t.Fatalf("%q: quick path %#v, general parser %#v, %v", s, got, want, err)
+		}
+	})
+}

@@ -32,34 +32,45 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Comment("names in any case, unknown fields and enum values, numbers sent as strings,")
 	f.Comment("integral floats as integers, null for absent values, timestamps with or")
 	f.Comment("without offset. Anything else that is wrong comes back as a *DecodeError")
-	f.Comment("saying what and where. Decode never panics; the returned activity keeps body")
-	f.Comment("(see Activity.RawJSON) and does not retain the slice itself.")
+	f.Comment("saying what and where. Decode never panics.")
+	f.Comment("")
+	f.Comment("Decode keeps body: the activity's strings and RawJSON() share its memory,")
+	f.Comment("so do not modify or reuse body afterwards; pass bytes.Clone(body) if you")
+	f.Comment("must. (A *DecodeError's Body is body too.) Not copying body is what makes")
+	f.Comment("Decode allocate little more than the activity itself. The UnmarshalJSON")
+	f.Comment("methods copy, as encoding/json requires of them.")
 	f.Func().Id("Decode").Params(jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
-		jen.Return(jen.Id("decodeString").Call(jen.String().Parens(jen.Id("body")), jen.Id("body"))),
+		jen.Return(jen.Id("decodeString").Call(
+			jen.Qual("unsafe", "String").Call(jen.Qual("unsafe", "SliceData").Call(jen.Id("body")), jen.Len(jen.Id("body"))),
+			jen.Id("body"))),
 	)
-	f.Comment("decodeString is Decode reading s, the text of body: the activity's strings")
-	f.Comment("are substrings of s. The dispatcher passes a body it owns as s without")
-	f.Comment("copying it, so that a queued event holds its body once.")
+	f.Comment("decodeString is Decode reading s, the text of body (the same memory, not")
+	f.Comment("a copy): the activity's strings are substrings of s. The dispatcher")
+	f.Comment("passes the bodies it owns the same way, so that a queued event holds its")
+	f.Comment("body once.")
 	f.Func().Id("decodeString").Params(jen.Id("s").String(), jen.Id("body").Index().Byte()).Params(jen.Id("Activity"), jen.Error()).Block(
 		jen.Comment("The reader stays on the stack: readActivity calls each type's reader"),
 		jen.Comment("directly, and no reader lets r escape."),
 		jen.Id("r").Op(":=").Id(rt.JSONReader).Values(jen.Dict{jen.Id(rd.S): jen.Id("s")}),
-		jen.Comment("Usually the name comes first: read the body once. A later, different"),
-		jen.Comment("name (the last duplicate key wins) or an error falls back to two passes."),
-		jen.If(jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id(rt.FirstMember).Call(jen.Id("s"), jen.Id("DiscriminatorKey")), jen.Lit(""))), jen.Id("a").Op("!=").Nil()).Block(
+		jen.Comment("Usually the name comes first: read the body once, the type's reader"),
+		jen.Comment("going on after the name. A later, different name (the last duplicate"),
+		jen.Comment("key wins) or an error falls back to two passes."),
+		jen.Id("first").Op(":=").Id("r").Dot(rd.FirstMember).Call(jen.Id("DiscriminatorKey")),
+		jen.If(jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id("first"), jen.Lit("")), jen.Lit(1)), jen.Id("a").Op("!=").Nil()).Block(
 			jen.Id("r").Dot(rd.End).Call(),
-			jen.If(jen.Id("r").Dot(rd.Err).Op("==").Nil().Op("&&").Id("canonicalName").Call(jen.Id("r").Dot(rd.Name), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call()).Block(
+			jen.Comment("r.name is still first unless a later name came."),
+			jen.If(jen.Id("r").Dot(rd.Err).Op("==").Nil().Op("&&").Parens(jen.Id("r").Dot(rd.Name).Op("==").Id("first").Op("||").Id("canonicalName").Call(jen.Id("r").Dot(rd.Name), jen.Lit("")).Op("==").Id("a").Dot("ActivityName").Call())).Block(
 				jen.Id("a").Dot("setRaw").Call(jen.Id("s")),
 				jen.Return(jen.Id("a"), jen.Nil()),
 			),
-			jen.Id("r").Op("=").Id(rt.JSONReader).Values(jen.Dict{jen.Id(rd.S): jen.Id("s")}),
 		),
+		jen.Id("r").Op("=").Id(rt.JSONReader).Values(jen.Dict{jen.Id(rd.S): jen.Id("s")}),
 		jen.List(jen.Id("name"), jen.Id("match")).Op(":=").Id("scanActivityName").Call(jen.Op("&").Id("r")),
 		jen.If(jen.Id("r").Dot(rd.Err).Op("!=").Nil()).Block(
 			jen.Return(jen.Nil(), jen.Id("r").Dot(rd.Result).Call(jen.Id("body"), jen.Id("name"))),
 		),
 		jen.Id("r").Dot(rd.Pos).Op("=").Lit(0),
-		jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id("name"), jen.Id("match"))),
+		jen.Id("a").Op(":=").Id("readActivity").Call(jen.Op("&").Id("r"), jen.Id("canonicalName").Call(jen.Id("name"), jen.Id("match")), jen.Lit(0)),
 		jen.If(jen.Id("a").Op("==").Nil()).Block(
 			jen.Return(jen.Op("&").Id("Unknown").Values(jen.Dict{
 				jen.Id("Name"):      jen.Id("name"),
@@ -77,7 +88,7 @@ func (g *gen) decodeFunc(f *jen.File) {
 	f.Comment("activityReader is what every typed activity implements for Decode.")
 	f.Type().Id("activityReader").Interface(
 		jen.Id("Activity"),
-		jen.Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader)),
+		jen.Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader), jen.Id("read").Int()),
 		jen.Id("setRaw").Params(jen.String()),
 	)
 }
@@ -161,7 +172,7 @@ func (g *gen) lookupActivity(f *jen.File) {
 		news = append(news, jen.Case(jen.Id("Activity"+a.GoName)).Block(jen.Return(jen.Op("&").Id(a.GoName).Values())))
 		reads = append(reads, jen.Case(jen.Id("Activity"+a.GoName)).Block(
 			jen.Id("x").Op(":=").New(jen.Id(a.GoName)),
-			jen.Id("x").Dot("readJSON").Call(jen.Id("r")),
+			jen.Id("x").Dot("readJSON").Call(jen.Id("r"), jen.Id("read")),
 			jen.Return(jen.Id("x")),
 		))
 		if a.Match != nil {
@@ -202,9 +213,10 @@ func (g *gen) lookupActivity(f *jen.File) {
 		jen.Return(jen.Nil()),
 	)
 	f.Comment("readActivity reads the activity whose wire name is name (from canonicalName)")
-	f.Comment("from r, or returns nil for \"\". Each reader is called directly, not through")
+	f.Comment("from r, or returns nil for \"\"; read counts the members of its object r has")
+	f.Comment("read already (see readJSON). Each reader is called directly, not through")
 	f.Comment("activityReader, so that r does not escape.")
-	f.Func().Id("readActivity").Params(jen.Id("r").Op("*").Id(rt.JSONReader), jen.Id("name").String()).Id("activityReader").Block(
+	f.Func().Id("readActivity").Params(jen.Id("r").Op("*").Id(rt.JSONReader), jen.Id("name").String(), jen.Id("read").Int()).Id("activityReader").Block(
 		jen.Switch(jen.Id("name")).Block(reads...),
 		jen.Return(jen.Nil()),
 	)
@@ -219,8 +231,9 @@ type keyCase struct {
 
 // keySwitch emits the member loop of an object reader: keys matched in any
 // letter case, grouped by length so most keys are rejected by one compare;
-// unknown members are skipped.
-func keySwitch(cases []keyCase) jen.Code {
+// unknown members are skipped. from is the loop's first member count (0, or
+// an activity reader's read).
+func keySwitch(cases []keyCase, from jen.Code) jen.Code {
 	byLen := map[int][]keyCase{}
 	var lens []int
 	for _, c := range cases {
@@ -235,7 +248,10 @@ func keySwitch(cases []keyCase) jen.Code {
 		var stmts []jen.Code
 		for _, c := range byLen[n] {
 			body := append(append([]jen.Code{}, c.body...), jen.Continue())
-			stmts = append(stmts, jen.If(jen.Id(rt.EqualFold).Call(jen.Id("k"), jen.Lit(c.key))).Block(body...))
+			// mluvii writes its keys as the spec does: compare exactly first
+			// (a few loads once the length is known), then in any case.
+			match := jen.Id("k").Op("==").Lit(c.key).Op("||").Id(rt.EqualFold).Call(jen.Id("k"), jen.Lit(c.key))
+			stmts = append(stmts, jen.If(match).Block(body...))
 		}
 		groups = append(groups, jen.Case(jen.Lit(n)).Block(stmts...))
 	}
@@ -244,7 +260,7 @@ func keySwitch(cases []keyCase) jen.Code {
 		loop = append(loop, jen.Switch(jen.Id("k").Op(":=").Id("r").Dot(rd.Key).Op(";").Len(jen.Id("k"))).Block(groups...))
 	}
 	loop = append(loop, jen.Id("r").Dot(rd.Skip).Call())
-	return jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("r").Dot(rd.NextKey).Call(jen.Id("i")), jen.Id("i").Op("++")).Block(loop...)
+	return jen.For(jen.Id("i").Op(":=").Add(from), jen.Id("r").Dot(rd.NextKey).Call(jen.Id("i")), jen.Id("i").Op("++")).Block(loop...)
 }
 
 // fieldCases returns the key cases reading fl into x (its wire key and aliases).
@@ -267,7 +283,7 @@ func (g *gen) activityReader(f *jen.File, a *ir.Activity) {
 		aliases[ka.Field] = append(aliases[ka.Field], ka.Key)
 	}
 	var cases []keyCase
-	body := []jen.Code{jen.If(jen.Op("!").Id("r").Dot(rd.Object).Call()).Block(jen.Return())}
+	body := []jen.Code{jen.If(jen.Id("read").Op("==").Lit(0).Op("&&").Op("!").Id("r").Dot(rd.Object).Call()).Block(jen.Return())}
 	if a.HasSession {
 		s := g.api.Session
 		body = append(body, jen.Id("hasSession").Op(":=").False())
@@ -284,13 +300,16 @@ func (g *gen) activityReader(f *jen.File, a *ir.Activity) {
 			jen.Id("r").Dot(rd.ActivityName).Call(), jen.Id("r").Dot(rd.At).Call(jen.Id("r").Dot(rd.Key)),
 		}})
 	}
-	body = append(body, keySwitch(cases))
+	body = append(body, keySwitch(cases, jen.Id("read")))
 	if a.HasSession {
 		body = append(body, jen.If(jen.Op("!").Id("hasSession")).Block(
 			jen.Id("r").Dot(rd.Missing).Call(jen.Lit(g.api.Session.Wire)),
 		))
 	}
-	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Block(body...)
+	f.Comment("readJSON reads the activity's object from r. read counts its members r")
+	f.Comment("has read already: 0 before the opening brace, 1 when Decode has read the")
+	f.Comment("activity name first (jsonReader.firstMember).")
+	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader), jen.Id("read").Int()).Block(body...)
 	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("setRaw").Params(jen.Id("s").String()).Block(
 		jen.Id("x").Dot("raw").Op("=").Id("s"),
 	)
@@ -299,7 +318,7 @@ func (g *gen) activityReader(f *jen.File, a *ir.Activity) {
 	f.Func().Params(jen.Id("x").Op("*").Id(a.GoName)).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
 		jen.Id("r").Op(":=").Id(rt.NewJSONReader).Call(jen.String().Parens(jen.Id("b"))),
 		jen.Var().Id("v").Id(a.GoName),
-		jen.Id("v").Dot("readJSON").Call(jen.Id("r")),
+		jen.Id("v").Dot("readJSON").Call(jen.Id("r"), jen.Lit(0)),
 		jen.Id("r").Dot(rd.End).Call(),
 		jen.If(jen.Id("err").Op(":=").Id("r").Dot(rd.Result).Call(jen.Id("b"), jen.Id("Activity"+a.GoName)), jen.Id("err").Op("!=").Nil()).Block(
 			jen.Return(jen.Id("err")),
@@ -317,7 +336,7 @@ func (g *gen) structReader(f *jen.File, st *ir.Struct) {
 	}
 	f.Func().Params(jen.Id("x").Op("*").Id(st.GoName)).Id("readJSON").Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Block(
 		jen.If(jen.Op("!").Id("r").Dot(rd.BeginObject).Call()).Block(jen.Return()),
-		keySwitch(cases),
+		keySwitch(cases, jen.Lit(0)),
 	)
 	f.Func().Id("read"+st.GoName).Params(jen.Id("r").Op("*").Id(rt.JSONReader)).Params(jen.Id("x").Id(st.GoName)).Block(
 		jen.Id("x").Dot("readJSON").Call(jen.Id("r")),

@@ -21,7 +21,6 @@ var rt = struct {
 	WriteSlice    string `decl:"runtime"`
 	WriteMap      string `decl:"runtime"`
 	EqualFold     string `decl:"runtime"`
-	FirstMember   string `decl:"runtime"`
 	LenientInt64  string `decl:"runtime"`
 	Timestamp     string `decl:"runtime"`
 	// enumNumber is the decoder's table entry; EnumNumber the run-time schema's.
@@ -54,7 +53,7 @@ var rt = struct {
 }{
 	NewJSONReader: "newJSONReader", JSONReader: "jsonReader", JSONWriter: "jsonWriter",
 	ReadFlags: "readFlags", SetPath: "setPath", WriteSlice: "writeSlice", WriteMap: "writeMap",
-	EqualFold: "equalFold", FirstMember: "firstMember", LenientInt64: "lenientInt64",
+	EqualFold: "equalFold", LenientInt64: "lenientInt64",
 	Timestamp: "Timestamp", EnumNumberEntry: "enumNumber", EnumNumber: "EnumNumber",
 	ActivityInfo: "ActivityInfo", FieldInfo: "FieldInfo", TypeInfo: "TypeInfo", TypeRef: "TypeRef",
 	ChannelSupport: "ChannelSupport", ChannelSource: "channelSource", Channel: "Channel",
@@ -80,6 +79,7 @@ var rd = struct {
 	EnumValue    string `decl:"runtime.jsonReader"`
 	SessionID    string `decl:"runtime.jsonReader"`
 	ActivityName string `decl:"runtime.jsonReader"`
+	FirstMember  string `decl:"runtime.jsonReader"`
 	// Structure.
 	Object      string `decl:"runtime.jsonReader"`
 	BeginObject string `decl:"runtime.jsonReader"`
@@ -109,7 +109,7 @@ var rd = struct {
 }{
 	Str: "str", LooseStr: "looseStr", Boolean: "boolean", Int32: "int32", Int64: "int64",
 	Float64: "float64", Timestamp: "timestamp", RawValue: "rawValue",
-	EnumValue: "enumValue", SessionID: "sessionID", ActivityName: "activityName",
+	EnumValue: "enumValue", SessionID: "sessionID", ActivityName: "activityName", FirstMember: "firstMember",
 	Object: "object", BeginObject: "beginObject", BeginArray: "beginArray", EmptyList: "emptyList",
 	NextElem: "nextElem", AtIndex: "atIndex", AtKey: "atKey", NextKey: "nextKey", KeyIs: "keyIs", Skip: "skip",
 	Null: "null", Peek: "peek", RawString: "rawString", Kind: "kind", At: "at", End: "end",

@@ -2,7 +2,10 @@
 
 package mluvii
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unsafe"
+)
 
 // Decode decodes a body mluvii POSTed to the callback URL into its typed
 // activity, or *Unknown for a name the spec does not list. It is lenient where
@@ -10,35 +13,44 @@ import "encoding/json"
 // names in any case, unknown fields and enum values, numbers sent as strings,
 // integral floats as integers, null for absent values, timestamps with or
 // without offset. Anything else that is wrong comes back as a *DecodeError
-// saying what and where. Decode never panics; the returned activity keeps body
-// (see Activity.RawJSON) and does not retain the slice itself.
+// saying what and where. Decode never panics.
+//
+// Decode keeps body: the activity's strings and RawJSON() share its memory,
+// so do not modify or reuse body afterwards; pass bytes.Clone(body) if you
+// must. (A *DecodeError's Body is body too.) Not copying body is what makes
+// Decode allocate little more than the activity itself. The UnmarshalJSON
+// methods copy, as encoding/json requires of them.
 func Decode(body []byte) (Activity, error) {
-	return decodeString(string(body), body)
+	return decodeString(unsafe.String(unsafe.SliceData(body), len(body)), body)
 }
 
-// decodeString is Decode reading s, the text of body: the activity's strings
-// are substrings of s. The dispatcher passes a body it owns as s without
-// copying it, so that a queued event holds its body once.
+// decodeString is Decode reading s, the text of body (the same memory, not
+// a copy): the activity's strings are substrings of s. The dispatcher
+// passes the bodies it owns the same way, so that a queued event holds its
+// body once.
 func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.
 	r := jsonReader{s: s}
-	// Usually the name comes first: read the body once. A later, different
-	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
+	// Usually the name comes first: read the body once, the type's reader
+	// going on after the name. A later, different name (the last duplicate
+	// key wins) or an error falls back to two passes.
+	first := r.firstMember(DiscriminatorKey)
+	if a := readActivity(&r, canonicalName(first, ""), 1); a != nil {
 		r.end()
-		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
+		// r.name is still first unless a later name came.
+		if r.err == nil && (r.name == first || canonicalName(r.name, "") == a.ActivityName()) {
 			a.setRaw(s)
 			return a, nil
 		}
-		r = jsonReader{s: s}
 	}
+	r = jsonReader{s: s}
 	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
 	r.pos = 0
-	a := readActivity(&r, canonicalName(name, match))
+	a := readActivity(&r, canonicalName(name, match), 0)
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -57,7 +69,7 @@ func decodeString(s string, body []byte) (Activity, error) {
 // activityReader is what every typed activity implements for Decode.
 type activityReader interface {
 	Activity
-	readJSON(r *jsonReader)
+	readJSON(r *jsonReader, read int)
 	setRaw(string)
 }
 
@@ -374,228 +386,233 @@ func newActivity(name, match string) activityReader {
 }
 
 // readActivity reads the activity whose wire name is name (from canonicalName)
-// from r, or returns nil for "". Each reader is called directly, not through
+// from r, or returns nil for ""; read counts the members of its object r has
+// read already (see readJSON). Each reader is called directly, not through
 // activityReader, so that r does not escape.
-func readActivity(r *jsonReader, name string) activityReader {
+func readActivity(r *jsonReader, name string, read int) activityReader {
 	switch name {
 	case ActivityPing:
 		x := new(Ping)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityConversationStarted:
 		x := new(ConversationStarted)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityConversationEnded:
 		x := new(ConversationEnded)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityText:
 		x := new(Text)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityMessage:
 		x := new(Message)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityRichCardList:
 		x := new(RichCardList)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetAvailableOperators:
 		x := new(GetAvailableOperators)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetAvailableOperatorsResponse:
 		x := new(GetAvailableOperatorsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetAvailableGroups:
 		x := new(GetAvailableGroups)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetAvailableGroupsResponse:
 		x := new(GetAvailableGroupsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetCallParams:
 		x := new(GetCallParams)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetCallParamsResponse:
 		x := new(GetCallParamsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySetCallParams:
 		x := new(SetCallParams)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySetCallParamsResponse:
 		x := new(SetCallParamsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySendGuestOfflineEmail:
 		x := new(SendGuestOfflineEmail)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetGuestIdentity:
 		x := new(GetGuestIdentity)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetGuestIdentityResponse:
 		x := new(GetGuestIdentityResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityForward:
 		x := new(Forward)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityHandOff:
 		x := new(HandOff)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityEndConversation:
 		x := new(EndConversation)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityTyping:
 		x := new(Typing)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityDisableGuestInput:
 		x := new(DisableGuestInput)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityEnableGuestInput:
 		x := new(EnableGuestInput)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGuestInputChangeResponse:
 		x := new(GuestInputChangeResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetHeroCards:
 		x := new(GetHeroCards)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetHeroCardsResponse:
 		x := new(GetHeroCardsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySendHeroCard:
 		x := new(SendHeroCard)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySendHeroCardResponse:
 		x := new(SendHeroCardResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityChatbotOpenFileUploadPrompt:
 		x := new(ChatbotOpenFileUploadPrompt)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityChatbotOpenFileUploadPromptResponse:
 		x := new(ChatbotOpenFileUploadPromptResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityEnableGuestUpload:
 		x := new(EnableGuestUpload)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityEnableGuestUploadResponse:
 		x := new(EnableGuestUploadResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityDisableGuestUpload:
 		x := new(DisableGuestUpload)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityDisableGuestUploadResponse:
 		x := new(DisableGuestUploadResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGuestFileUpload:
 		x := new(GuestFileUpload)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetMediaObjects:
 		x := new(GetMediaObjects)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetMediaObjectsResponse:
 		x := new(GetMediaObjectsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityShareFile:
 		x := new(ShareFile)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityShareFileResponse:
 		x := new(ShareFileResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityHeroCardSubmission:
 		x := new(HeroCardSubmission)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityHeroCardQuickReply:
 		x := new(HeroCardQuickReply)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityObtainCrmIdentity:
 		x := new(ObtainCrmIdentity)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityObtainCrmIdentityResponse:
 		x := new(ObtainCrmIdentityResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityAssignCrmIdentity:
 		x := new(AssignCrmIdentity)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityAssignCrmIdentityResponse:
 		x := new(AssignCrmIdentityResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySetTag:
 		x := new(SetTag)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityUnsetTag:
 		x := new(UnsetTag)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityRequestLocation:
 		x := new(RequestLocation)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGuestLocation:
 		x := new(GuestLocation)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	}
 	return nil
 }
-func (x *Ping) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Ping) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
@@ -613,7 +630,7 @@ func (x *Ping) setRaw(s string) {
 func (x *Ping) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Ping
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityPing); err != nil {
 		return err
@@ -622,38 +639,42 @@ func (x *Ping) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ConversationStarted) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ConversationStarted) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -674,7 +695,7 @@ func (x *ConversationStarted) setRaw(s string) {
 func (x *ConversationStarted) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ConversationStarted
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityConversationStarted); err != nil {
 		return err
@@ -683,38 +704,42 @@ func (x *ConversationStarted) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ConversationEnded) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ConversationEnded) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -735,7 +760,7 @@ func (x *ConversationEnded) setRaw(s string) {
 func (x *ConversationEnded) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ConversationEnded
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityConversationEnded); err != nil {
 		return err
@@ -744,44 +769,48 @@ func (x *ConversationEnded) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Text) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Text) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -802,7 +831,7 @@ func (x *Text) setRaw(s string) {
 func (x *Text) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Text
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityText); err != nil {
 		return err
@@ -811,38 +840,42 @@ func (x *Text) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Message) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Message) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
 			}
-			if equalFold(k, "inputHint") {
+			if k == "inputHint" || equalFold(k, "inputHint") {
 				x.InputHint = readInputHint(r)
 				r.at("inputHint")
 				continue
 			}
 		case 11:
-			if equalFold(k, "attachments") {
+			if k == "attachments" || equalFold(k, "attachments") {
 				x.Attachments = func(r *jsonReader) []Attachment {
 					if !r.beginArray() {
 						return nil
@@ -861,12 +894,12 @@ func (x *Message) readJSON(r *jsonReader) {
 				continue
 			}
 		case 16:
-			if equalFold(k, "attachmentLayout") {
+			if k == "attachmentLayout" || equalFold(k, "attachmentLayout") {
 				x.AttachmentLayout = readAttachmentLayout(r)
 				r.at("attachmentLayout")
 				continue
 			}
-			if equalFold(k, "suggestedActions") {
+			if k == "suggestedActions" || equalFold(k, "suggestedActions") {
 				x.SuggestedActions = readSuggestedActionsPtr(r)
 				r.at("suggestedActions")
 				continue
@@ -887,7 +920,7 @@ func (x *Message) setRaw(s string) {
 func (x *Message) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Message
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityMessage); err != nil {
 		return err
@@ -896,15 +929,19 @@ func (x *Message) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *RichCardList) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *RichCardList) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 5:
-			if equalFold(k, "items") {
+			if k == "items" || equalFold(k, "items") {
 				x.Items = func(r *jsonReader) []RichCard {
 					if !r.beginArray() {
 						return nil
@@ -923,25 +960,25 @@ func (x *RichCardList) readJSON(r *jsonReader) {
 				continue
 			}
 		case 6:
-			if equalFold(k, "layout") {
+			if k == "layout" || equalFold(k, "layout") {
 				x.Layout = readRichCardLayout(r)
 				r.at("layout")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -962,7 +999,7 @@ func (x *RichCardList) setRaw(s string) {
 func (x *RichCardList) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v RichCardList
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityRichCardList); err != nil {
 		return err
@@ -971,27 +1008,31 @@ func (x *RichCardList) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetAvailableOperators) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetAvailableOperators) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "groupId") {
+			if k == "groupId" || equalFold(k, "groupId") {
 				x.GroupID = r.int32()
 				r.at("groupId")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1013,7 +1054,7 @@ func (x *GetAvailableOperators) setRaw(s string) {
 func (x *GetAvailableOperators) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetAvailableOperators
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetAvailableOperators); err != nil {
 		return err
@@ -1022,39 +1063,43 @@ func (x *GetAvailableOperators) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetAvailableOperatorsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetAvailableOperatorsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 18:
-			if equalFold(k, "availableOperators") {
+			if k == "availableOperators" || equalFold(k, "availableOperators") {
 				x.AvailableOperators = func(r *jsonReader) []AvailableOperator {
 					if !r.beginArray() {
 						return nil
@@ -1088,7 +1133,7 @@ func (x *GetAvailableOperatorsResponse) setRaw(s string) {
 func (x *GetAvailableOperatorsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetAvailableOperatorsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetAvailableOperatorsResponse); err != nil {
 		return err
@@ -1097,15 +1142,19 @@ func (x *GetAvailableOperatorsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetAvailableGroups) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetAvailableGroups) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "groupIds") {
+			if k == "groupIds" || equalFold(k, "groupIds") {
 				x.GroupIDs = func(r *jsonReader) []int32 {
 					if !r.beginArray() {
 						return nil
@@ -1123,13 +1172,13 @@ func (x *GetAvailableGroups) readJSON(r *jsonReader) {
 				r.at("groupIds")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1151,7 +1200,7 @@ func (x *GetAvailableGroups) setRaw(s string) {
 func (x *GetAvailableGroups) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetAvailableGroups
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetAvailableGroups); err != nil {
 		return err
@@ -1160,45 +1209,49 @@ func (x *GetAvailableGroups) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetAvailableGroupsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetAvailableGroupsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "sesionId") {
+			if k == "sesionId" || equalFold(k, "sesionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 15:
-			if equalFold(k, "availableGroups") {
+			if k == "availableGroups" || equalFold(k, "availableGroups") {
 				x.AvailableGroups = func(r *jsonReader) []AvailableGroup {
 					if !r.beginArray() {
 						return nil
@@ -1232,7 +1285,7 @@ func (x *GetAvailableGroupsResponse) setRaw(s string) {
 func (x *GetAvailableGroupsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetAvailableGroupsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetAvailableGroupsResponse); err != nil {
 		return err
@@ -1241,21 +1294,25 @@ func (x *GetAvailableGroupsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetCallParams) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetCallParams) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1277,7 +1334,7 @@ func (x *GetCallParams) setRaw(s string) {
 func (x *GetCallParams) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetCallParams
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetCallParams); err != nil {
 		return err
@@ -1286,39 +1343,43 @@ func (x *GetCallParams) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetCallParamsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetCallParamsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 10:
-			if equalFold(k, "callParams") {
+			if k == "callParams" || equalFold(k, "callParams") {
 				x.CallParams = func(r *jsonReader) map[string]string {
 					if !r.beginObject() {
 						return nil
@@ -1353,7 +1414,7 @@ func (x *GetCallParamsResponse) setRaw(s string) {
 func (x *GetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetCallParamsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetCallParamsResponse); err != nil {
 		return err
@@ -1362,28 +1423,32 @@ func (x *GetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SetCallParams) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SetCallParams) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 10:
-			if equalFold(k, "callParams") {
+			if k == "callParams" || equalFold(k, "callParams") {
 				x.CallParams = func(r *jsonReader) map[string]string {
 					if !r.beginObject() {
 						return nil
@@ -1418,7 +1483,7 @@ func (x *SetCallParams) setRaw(s string) {
 func (x *SetCallParams) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SetCallParams
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySetCallParams); err != nil {
 		return err
@@ -1427,51 +1492,55 @@ func (x *SetCallParams) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SetCallParamsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SetCallParamsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "sessinId") {
+			if k == "sessinId" || equalFold(k, "sessinId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -1492,7 +1561,7 @@ func (x *SetCallParamsResponse) setRaw(s string) {
 func (x *SetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SetCallParamsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySetCallParamsResponse); err != nil {
 		return err
@@ -1501,37 +1570,41 @@ func (x *SetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SendGuestOfflineEmail) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SendGuestOfflineEmail) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "subject") {
+			if k == "subject" || equalFold(k, "subject") {
 				x.Subject = r.str()
 				r.at("subject")
 				continue
 			}
-			if equalFold(k, "message") {
+			if k == "message" || equalFold(k, "message") {
 				x.Message = r.str()
 				r.at("message")
 				continue
 			}
 		case 8:
-			if equalFold(k, "location") {
+			if k == "location" || equalFold(k, "location") {
 				x.Location = r.str()
 				r.at("location")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1553,7 +1626,7 @@ func (x *SendGuestOfflineEmail) setRaw(s string) {
 func (x *SendGuestOfflineEmail) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SendGuestOfflineEmail
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySendGuestOfflineEmail); err != nil {
 		return err
@@ -1562,21 +1635,25 @@ func (x *SendGuestOfflineEmail) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetGuestIdentity) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetGuestIdentity) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1598,7 +1675,7 @@ func (x *GetGuestIdentity) setRaw(s string) {
 func (x *GetGuestIdentity) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetGuestIdentity
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetGuestIdentity); err != nil {
 		return err
@@ -1607,79 +1684,83 @@ func (x *GetGuestIdentity) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetGuestIdentityResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetGuestIdentityResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 11:
-			if equalFold(k, "vkContactId") {
+			if k == "vkContactId" || equalFold(k, "vkContactId") {
 				x.VKContactID = r.str()
 				r.at("vkContactId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "facebookPSID") {
+			if k == "facebookPSID" || equalFold(k, "facebookPSID") {
 				x.FacebookPSID = r.str()
 				r.at("facebookPSID")
 				continue
 			}
 		case 13:
-			if equalFold(k, "phoneCallerId") {
+			if k == "phoneCallerId" || equalFold(k, "phoneCallerId") {
 				x.PhoneCallerID = r.str()
 				r.at("phoneCallerId")
 				continue
 			}
 		case 14:
-			if equalFold(k, "facebookPageId") {
+			if k == "facebookPageId" || equalFold(k, "facebookPageId") {
 				x.FacebookPageID = r.str()
 				r.at("facebookPageId")
 				continue
 			}
-			if equalFold(k, "appleContactId") {
+			if k == "appleContactId" || equalFold(k, "appleContactId") {
 				x.AppleContactID = r.str()
 				r.at("appleContactId")
 				continue
 			}
 		case 16:
-			if equalFold(k, "trackedGuestGuid") {
+			if k == "trackedGuestGuid" || equalFold(k, "trackedGuestGuid") {
 				x.TrackedGuestGUID = r.str()
 				r.at("trackedGuestGuid")
 				continue
 			}
-			if equalFold(k, "genericChannelId") {
+			if k == "genericChannelId" || equalFold(k, "genericChannelId") {
 				x.GenericChannelID = r.str()
 				r.at("genericChannelId")
 				continue
 			}
 		case 17:
-			if equalFold(k, "whatsAppContactId") {
+			if k == "whatsAppContactId" || equalFold(k, "whatsAppContactId") {
 				x.WhatsAppContactID = r.str()
 				r.at("whatsAppContactId")
 				continue
@@ -1700,7 +1781,7 @@ func (x *GetGuestIdentityResponse) setRaw(s string) {
 func (x *GetGuestIdentityResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetGuestIdentityResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetGuestIdentityResponse); err != nil {
 		return err
@@ -1709,34 +1790,38 @@ func (x *GetGuestIdentityResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Forward) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Forward) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "userId") {
+			if k == "userId" || equalFold(k, "userId") {
 				x.UserID = r.int32()
 				r.at("userId")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 15:
-			if equalFold(k, "operatorGroupId") {
+			if k == "operatorGroupId" || equalFold(k, "operatorGroupId") {
 				x.OperatorGroupID = r.int32()
 				r.at("operatorGroupId")
 				continue
@@ -1757,7 +1842,7 @@ func (x *Forward) setRaw(s string) {
 func (x *Forward) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Forward
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityForward); err != nil {
 		return err
@@ -1766,21 +1851,25 @@ func (x *Forward) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *HandOff) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *HandOff) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1802,7 +1891,7 @@ func (x *HandOff) setRaw(s string) {
 func (x *HandOff) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v HandOff
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityHandOff); err != nil {
 		return err
@@ -1811,21 +1900,25 @@ func (x *HandOff) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *EndConversation) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *EndConversation) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1847,7 +1940,7 @@ func (x *EndConversation) setRaw(s string) {
 func (x *EndConversation) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v EndConversation
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityEndConversation); err != nil {
 		return err
@@ -1856,27 +1949,31 @@ func (x *EndConversation) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Typing) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Typing) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "show") {
+			if k == "show" || equalFold(k, "show") {
 				x.Show = r.boolean()
 				r.at("show")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1898,7 +1995,7 @@ func (x *Typing) setRaw(s string) {
 func (x *Typing) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Typing
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityTyping); err != nil {
 		return err
@@ -1907,21 +2004,25 @@ func (x *Typing) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *DisableGuestInput) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *DisableGuestInput) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1943,7 +2044,7 @@ func (x *DisableGuestInput) setRaw(s string) {
 func (x *DisableGuestInput) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v DisableGuestInput
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityDisableGuestInput); err != nil {
 		return err
@@ -1952,21 +2053,25 @@ func (x *DisableGuestInput) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *EnableGuestInput) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *EnableGuestInput) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1988,7 +2093,7 @@ func (x *EnableGuestInput) setRaw(s string) {
 func (x *EnableGuestInput) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v EnableGuestInput
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityEnableGuestInput); err != nil {
 		return err
@@ -1997,45 +2102,49 @@ func (x *EnableGuestInput) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GuestInputChangeResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GuestInputChangeResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -2056,7 +2165,7 @@ func (x *GuestInputChangeResponse) setRaw(s string) {
 func (x *GuestInputChangeResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GuestInputChangeResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGuestInputChangeResponse); err != nil {
 		return err
@@ -2065,21 +2174,25 @@ func (x *GuestInputChangeResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetHeroCards) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetHeroCards) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -2101,7 +2214,7 @@ func (x *GetHeroCards) setRaw(s string) {
 func (x *GetHeroCards) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetHeroCards
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetHeroCards); err != nil {
 		return err
@@ -2110,38 +2223,42 @@ func (x *GetHeroCards) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetHeroCardsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetHeroCardsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "heroCards") {
+			if k == "heroCards" || equalFold(k, "heroCards") {
 				x.HeroCards = func(r *jsonReader) []HeroCardInfo {
 					if !r.beginArray() {
 						return nil
@@ -2175,7 +2292,7 @@ func (x *GetHeroCardsResponse) setRaw(s string) {
 func (x *GetHeroCardsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetHeroCardsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetHeroCardsResponse); err != nil {
 		return err
@@ -2184,34 +2301,38 @@ func (x *GetHeroCardsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SendHeroCard) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SendHeroCard) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 10:
-			if equalFold(k, "heroCardId") {
+			if k == "heroCardId" || equalFold(k, "heroCardId") {
 				x.HeroCardID = r.int32()
 				r.at("heroCardId")
 				continue
 			}
 		case 13:
-			if equalFold(k, "initialParams") {
+			if k == "initialParams" || equalFold(k, "initialParams") {
 				x.InitialParams = func(r *jsonReader) map[string]string {
 					if !r.beginObject() {
 						return nil
@@ -2231,12 +2352,12 @@ func (x *SendHeroCard) readJSON(r *jsonReader) {
 				continue
 			}
 		case 16:
-			if equalFold(k, "selectedLanguage") {
+			if k == "selectedLanguage" || equalFold(k, "selectedLanguage") {
 				x.SelectedLanguage = r.str()
 				r.at("selectedLanguage")
 				continue
 			}
-			if equalFold(k, "additionalParams") {
+			if k == "additionalParams" || equalFold(k, "additionalParams") {
 				x.AdditionalParams = func(r *jsonReader) map[string][]string {
 					if !r.beginObject() {
 						return nil
@@ -2284,7 +2405,7 @@ func (x *SendHeroCard) setRaw(s string) {
 func (x *SendHeroCard) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SendHeroCard
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySendHeroCard); err != nil {
 		return err
@@ -2293,45 +2414,49 @@ func (x *SendHeroCard) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SendHeroCardResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SendHeroCardResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -2352,7 +2477,7 @@ func (x *SendHeroCardResponse) setRaw(s string) {
 func (x *SendHeroCardResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SendHeroCardResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySendHeroCardResponse); err != nil {
 		return err
@@ -2361,21 +2486,25 @@ func (x *SendHeroCardResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ChatbotOpenFileUploadPrompt) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ChatbotOpenFileUploadPrompt) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -2397,7 +2526,7 @@ func (x *ChatbotOpenFileUploadPrompt) setRaw(s string) {
 func (x *ChatbotOpenFileUploadPrompt) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ChatbotOpenFileUploadPrompt
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityChatbotOpenFileUploadPrompt); err != nil {
 		return err
@@ -2406,45 +2535,49 @@ func (x *ChatbotOpenFileUploadPrompt) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ChatbotOpenFileUploadPromptResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ChatbotOpenFileUploadPromptResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "fileUrl") {
+			if k == "fileUrl" || equalFold(k, "fileUrl") {
 				x.FileURL = r.str()
 				r.at("fileUrl")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 15:
-			if equalFold(k, "canceledByGuest") {
+			if k == "canceledByGuest" || equalFold(k, "canceledByGuest") {
 				x.CanceledByGuest = r.boolean()
 				r.at("canceledByGuest")
 				continue
@@ -2465,7 +2598,7 @@ func (x *ChatbotOpenFileUploadPromptResponse) setRaw(s string) {
 func (x *ChatbotOpenFileUploadPromptResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ChatbotOpenFileUploadPromptResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityChatbotOpenFileUploadPromptResponse); err != nil {
 		return err
@@ -2474,21 +2607,25 @@ func (x *ChatbotOpenFileUploadPromptResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *EnableGuestUpload) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *EnableGuestUpload) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -2510,7 +2647,7 @@ func (x *EnableGuestUpload) setRaw(s string) {
 func (x *EnableGuestUpload) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v EnableGuestUpload
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityEnableGuestUpload); err != nil {
 		return err
@@ -2519,45 +2656,49 @@ func (x *EnableGuestUpload) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *EnableGuestUploadResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *EnableGuestUploadResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -2578,7 +2719,7 @@ func (x *EnableGuestUploadResponse) setRaw(s string) {
 func (x *EnableGuestUploadResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v EnableGuestUploadResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityEnableGuestUploadResponse); err != nil {
 		return err
@@ -2587,21 +2728,25 @@ func (x *EnableGuestUploadResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *DisableGuestUpload) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *DisableGuestUpload) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -2623,7 +2768,7 @@ func (x *DisableGuestUpload) setRaw(s string) {
 func (x *DisableGuestUpload) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v DisableGuestUpload
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityDisableGuestUpload); err != nil {
 		return err
@@ -2632,45 +2777,49 @@ func (x *DisableGuestUpload) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *DisableGuestUploadResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *DisableGuestUploadResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -2691,7 +2840,7 @@ func (x *DisableGuestUploadResponse) setRaw(s string) {
 func (x *DisableGuestUploadResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v DisableGuestUploadResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityDisableGuestUploadResponse); err != nil {
 		return err
@@ -2700,38 +2849,42 @@ func (x *DisableGuestUploadResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GuestFileUpload) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GuestFileUpload) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "fileUrl") {
+			if k == "fileUrl" || equalFold(k, "fileUrl") {
 				x.FileURL = r.str()
 				r.at("fileUrl")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -2753,7 +2906,7 @@ func (x *GuestFileUpload) setRaw(s string) {
 func (x *GuestFileUpload) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GuestFileUpload
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGuestFileUpload); err != nil {
 		return err
@@ -2762,21 +2915,25 @@ func (x *GuestFileUpload) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetMediaObjects) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetMediaObjects) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -2798,7 +2955,7 @@ func (x *GetMediaObjects) setRaw(s string) {
 func (x *GetMediaObjects) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetMediaObjects
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetMediaObjects); err != nil {
 		return err
@@ -2807,39 +2964,43 @@ func (x *GetMediaObjects) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetMediaObjectsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetMediaObjectsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 14:
-			if equalFold(k, "fileStoreItems") {
+			if k == "fileStoreItems" || equalFold(k, "fileStoreItems") {
 				x.FileStoreItems = func(r *jsonReader) []FileStoreItem {
 					if !r.beginArray() {
 						return nil
@@ -2873,7 +3034,7 @@ func (x *GetMediaObjectsResponse) setRaw(s string) {
 func (x *GetMediaObjectsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetMediaObjectsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetMediaObjectsResponse); err != nil {
 		return err
@@ -2882,33 +3043,37 @@ func (x *GetMediaObjectsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ShareFile) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ShareFile) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 3:
-			if equalFold(k, "url") {
+			if k == "url" || equalFold(k, "url") {
 				x.URL = r.str()
 				r.at("url")
 				continue
 			}
 		case 4:
-			if equalFold(k, "name") {
+			if k == "name" || equalFold(k, "name") {
 				x.Name = r.str()
 				r.at("name")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -2930,7 +3095,7 @@ func (x *ShareFile) setRaw(s string) {
 func (x *ShareFile) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ShareFile
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityShareFile); err != nil {
 		return err
@@ -2939,50 +3104,54 @@ func (x *ShareFile) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ShareFileResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ShareFileResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "isSuccess") {
+			if k == "isSuccess" || equalFold(k, "isSuccess") {
 				x.Success = r.boolean()
 				r.at("isSuccess")
 				continue
 			}
 		case 10:
-			if equalFold(k, "fileSource") {
+			if k == "fileSource" || equalFold(k, "fileSource") {
 				x.FileSource = r.str()
 				r.at("fileSource")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -3003,7 +3172,7 @@ func (x *ShareFileResponse) setRaw(s string) {
 func (x *ShareFileResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ShareFileResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityShareFileResponse); err != nil {
 		return err
@@ -3012,15 +3181,19 @@ func (x *ShareFileResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *HeroCardSubmission) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *HeroCardSubmission) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "params") {
+			if k == "params" || equalFold(k, "params") {
 				x.Params = func(r *jsonReader) map[string]string {
 					if !r.beginObject() {
 						return nil
@@ -3039,24 +3212,24 @@ func (x *HeroCardSubmission) readJSON(r *jsonReader) {
 				r.at("params")
 				continue
 			}
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -3078,7 +3251,7 @@ func (x *HeroCardSubmission) setRaw(s string) {
 func (x *HeroCardSubmission) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v HeroCardSubmission
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityHeroCardSubmission); err != nil {
 		return err
@@ -3087,45 +3260,49 @@ func (x *HeroCardSubmission) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *HeroCardQuickReply) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *HeroCardQuickReply) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 11:
-			if equalFold(k, "fieldValues") {
+			if k == "fieldValues" || equalFold(k, "fieldValues") {
 				x.FieldValues = func(r *jsonReader) map[string]string {
 					if !r.beginObject() {
 						return nil
@@ -3145,7 +3322,7 @@ func (x *HeroCardQuickReply) readJSON(r *jsonReader) {
 				continue
 			}
 		case 16:
-			if equalFold(k, "additionalParams") {
+			if k == "additionalParams" || equalFold(k, "additionalParams") {
 				x.AdditionalParams = func(r *jsonReader) map[string][]string {
 					if !r.beginObject() {
 						return nil
@@ -3178,7 +3355,7 @@ func (x *HeroCardQuickReply) readJSON(r *jsonReader) {
 				continue
 			}
 		case 17:
-			if equalFold(k, "replyToActivityId") {
+			if k == "replyToActivityId" || equalFold(k, "replyToActivityId") {
 				x.ReplyToActivityID = r.int64()
 				r.at("replyToActivityId")
 				continue
@@ -3199,7 +3376,7 @@ func (x *HeroCardQuickReply) setRaw(s string) {
 func (x *HeroCardQuickReply) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v HeroCardQuickReply
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityHeroCardQuickReply); err != nil {
 		return err
@@ -3208,21 +3385,25 @@ func (x *HeroCardQuickReply) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ObtainCrmIdentity) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ObtainCrmIdentity) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -3244,7 +3425,7 @@ func (x *ObtainCrmIdentity) setRaw(s string) {
 func (x *ObtainCrmIdentity) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ObtainCrmIdentity
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityObtainCrmIdentity); err != nil {
 		return err
@@ -3253,39 +3434,43 @@ func (x *ObtainCrmIdentity) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ObtainCrmIdentityResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ObtainCrmIdentityResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 20:
-			if equalFold(k, "matchedCrmIdentities") {
+			if k == "matchedCrmIdentities" || equalFold(k, "matchedCrmIdentities") {
 				x.MatchedCrmIdentities = func(r *jsonReader) []CrmIdentityMatch {
 					if !r.beginArray() {
 						return nil
@@ -3304,7 +3489,7 @@ func (x *ObtainCrmIdentityResponse) readJSON(r *jsonReader) {
 				continue
 			}
 		case 21:
-			if equalFold(k, "assignedCrmIdentityId") {
+			if k == "assignedCrmIdentityId" || equalFold(k, "assignedCrmIdentityId") {
 				x.AssignedCrmIdentityID = r.int64()
 				r.at("assignedCrmIdentityId")
 				continue
@@ -3325,7 +3510,7 @@ func (x *ObtainCrmIdentityResponse) setRaw(s string) {
 func (x *ObtainCrmIdentityResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ObtainCrmIdentityResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityObtainCrmIdentityResponse); err != nil {
 		return err
@@ -3334,28 +3519,32 @@ func (x *ObtainCrmIdentityResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *AssignCrmIdentity) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *AssignCrmIdentity) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 21:
-			if equalFold(k, "existingCrmIdentityId") {
+			if k == "existingCrmIdentityId" || equalFold(k, "existingCrmIdentityId") {
 				x.ExistingCrmIdentityID = r.int64()
 				r.at("existingCrmIdentityId")
 				continue
@@ -3376,7 +3565,7 @@ func (x *AssignCrmIdentity) setRaw(s string) {
 func (x *AssignCrmIdentity) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v AssignCrmIdentity
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityAssignCrmIdentity); err != nil {
 		return err
@@ -3385,50 +3574,54 @@ func (x *AssignCrmIdentity) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *AssignCrmIdentityResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *AssignCrmIdentityResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "reason") {
+			if k == "reason" || equalFold(k, "reason") {
 				x.Reason = r.str()
 				r.at("reason")
 				continue
 			}
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "created") {
+			if k == "created" || equalFold(k, "created") {
 				x.Created = r.boolean()
 				r.at("created")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 13:
-			if equalFold(k, "crmIdentityId") {
+			if k == "crmIdentityId" || equalFold(k, "crmIdentityId") {
 				x.CrmIdentityID = r.int64()
 				r.at("crmIdentityId")
 				continue
@@ -3449,7 +3642,7 @@ func (x *AssignCrmIdentityResponse) setRaw(s string) {
 func (x *AssignCrmIdentityResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v AssignCrmIdentityResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityAssignCrmIdentityResponse); err != nil {
 		return err
@@ -3458,27 +3651,31 @@ func (x *AssignCrmIdentityResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SetTag) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SetTag) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "name") {
+			if k == "name" || equalFold(k, "name") {
 				x.Name = r.str()
 				r.at("name")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -3500,7 +3697,7 @@ func (x *SetTag) setRaw(s string) {
 func (x *SetTag) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SetTag
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySetTag); err != nil {
 		return err
@@ -3509,27 +3706,31 @@ func (x *SetTag) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *UnsetTag) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *UnsetTag) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "name") {
+			if k == "name" || equalFold(k, "name") {
 				x.Name = r.str()
 				r.at("name")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -3551,7 +3752,7 @@ func (x *UnsetTag) setRaw(s string) {
 func (x *UnsetTag) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v UnsetTag
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityUnsetTag); err != nil {
 		return err
@@ -3560,27 +3761,31 @@ func (x *UnsetTag) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *RequestLocation) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *RequestLocation) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -3602,7 +3807,7 @@ func (x *RequestLocation) setRaw(s string) {
 func (x *RequestLocation) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v RequestLocation
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityRequestLocation); err != nil {
 		return err
@@ -3611,43 +3816,47 @@ func (x *RequestLocation) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GuestLocation) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GuestLocation) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "latitude") {
+			if k == "latitude" || equalFold(k, "latitude") {
 				x.Latitude = r.float64()
 				r.at("latitude")
 				continue
 			}
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "longitude") {
+			if k == "longitude" || equalFold(k, "longitude") {
 				x.Longitude = r.float64()
 				r.at("longitude")
 				continue
@@ -3668,7 +3877,7 @@ func (x *GuestLocation) setRaw(s string) {
 func (x *GuestLocation) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GuestLocation
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGuestLocation); err != nil {
 		return err
@@ -3684,13 +3893,13 @@ func (x *Attachment) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "content") {
+			if k == "content" || equalFold(k, "content") {
 				x.Content = readCard(r)
 				r.at("content")
 				continue
 			}
 		case 11:
-			if equalFold(k, "contentType") {
+			if k == "contentType" || equalFold(k, "contentType") {
 				x.ContentType = r.str()
 				r.at("contentType")
 				continue
@@ -3718,19 +3927,19 @@ func (x *Card) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 5:
-			if equalFold(k, "title") {
+			if k == "title" || equalFold(k, "title") {
 				x.Title = r.str()
 				r.at("title")
 				continue
 			}
 		case 6:
-			if equalFold(k, "images") {
+			if k == "images" || equalFold(k, "images") {
 				x.Images = func(r *jsonReader) []CardImage {
 					if !r.beginArray() {
 						return nil
@@ -3749,7 +3958,7 @@ func (x *Card) readJSON(r *jsonReader) {
 				continue
 			}
 		case 7:
-			if equalFold(k, "buttons") {
+			if k == "buttons" || equalFold(k, "buttons") {
 				x.Buttons = func(r *jsonReader) []CardAction {
 					if !r.beginArray() {
 						return nil
@@ -3768,7 +3977,7 @@ func (x *Card) readJSON(r *jsonReader) {
 				continue
 			}
 		case 8:
-			if equalFold(k, "subtitle") {
+			if k == "subtitle" || equalFold(k, "subtitle") {
 				x.Subtitle = r.str()
 				r.at("subtitle")
 				continue
@@ -3796,7 +4005,7 @@ func (x *CardImage) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 3:
-			if equalFold(k, "url") {
+			if k == "url" || equalFold(k, "url") {
 				x.URL = r.str()
 				r.at("url")
 				continue
@@ -3824,23 +4033,23 @@ func (x *CardAction) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "type") {
+			if k == "type" || equalFold(k, "type") {
 				x.Type = r.str()
 				r.at("type")
 				continue
 			}
 		case 5:
-			if equalFold(k, "title") {
+			if k == "title" || equalFold(k, "title") {
 				x.Title = r.str()
 				r.at("title")
 				continue
 			}
-			if equalFold(k, "value") {
+			if k == "value" || equalFold(k, "value") {
 				x.Value = r.rawValue()
 				r.at("value")
 				continue
 			}
-			if equalFold(k, "image") {
+			if k == "image" || equalFold(k, "image") {
 				x.Image = r.str()
 				r.at("image")
 				continue
@@ -3868,7 +4077,7 @@ func (x *SuggestedActions) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "actions") {
+			if k == "actions" || equalFold(k, "actions") {
 				x.Actions = func(r *jsonReader) []CardAction {
 					if !r.beginArray() {
 						return nil
@@ -3909,13 +4118,13 @@ func (x *RichCard) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "content") {
+			if k == "content" || equalFold(k, "content") {
 				x.Content = r.rawValue()
 				r.at("content")
 				continue
 			}
 		case 11:
-			if equalFold(k, "contentType") {
+			if k == "contentType" || equalFold(k, "contentType") {
 				x.ContentType = r.str()
 				r.at("contentType")
 				continue
@@ -3943,13 +4152,13 @@ func (x *AvailableOperator) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "userId") {
+			if k == "userId" || equalFold(k, "userId") {
 				x.UserID = r.int32()
 				r.at("userId")
 				continue
 			}
 		case 11:
-			if equalFold(k, "displayName") {
+			if k == "displayName" || equalFold(k, "displayName") {
 				x.DisplayName = r.str()
 				r.at("displayName")
 				continue
@@ -3977,36 +4186,36 @@ func (x *AvailableGroup) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "groupId") {
+			if k == "groupId" || equalFold(k, "groupId") {
 				x.GroupID = r.int32()
 				r.at("groupId")
 				continue
 			}
 		case 10:
-			if equalFold(k, "groupState") {
+			if k == "groupState" || equalFold(k, "groupState") {
 				x.GroupState = readGroupState(r)
 				r.at("groupState")
 				continue
 			}
 		case 11:
-			if equalFold(k, "displayName") {
+			if k == "displayName" || equalFold(k, "displayName") {
 				x.DisplayName = r.str()
 				r.at("displayName")
 				continue
 			}
 		case 13:
-			if equalFold(k, "groupWorkload") {
+			if k == "groupWorkload" || equalFold(k, "groupWorkload") {
 				x.GroupWorkload = readGroupWorkloadPtr(r)
 				r.at("groupWorkload")
 				continue
 			}
-			if equalFold(k, "queueWorkload") {
+			if k == "queueWorkload" || equalFold(k, "queueWorkload") {
 				x.QueueWorkload = readQueueWorkloadPtr(r)
 				r.at("queueWorkload")
 				continue
 			}
 		case 19:
-			if equalFold(k, "groupOfflineReasons") {
+			if k == "groupOfflineReasons" || equalFold(k, "groupOfflineReasons") {
 				x.GroupOfflineReasons = readGroupOfflineReasons(r)
 				r.at("groupOfflineReasons")
 				continue
@@ -4034,25 +4243,25 @@ func (x *GroupWorkload) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "maxSlots") {
+			if k == "maxSlots" || equalFold(k, "maxSlots") {
 				x.MaxSlots = r.int32()
 				r.at("maxSlots")
 				continue
 			}
 		case 9:
-			if equalFold(k, "freeSlots") {
+			if k == "freeSlots" || equalFold(k, "freeSlots") {
 				x.FreeSlots = r.int32()
 				r.at("freeSlots")
 				continue
 			}
 		case 16:
-			if equalFold(k, "usedSlotsWaiting") {
+			if k == "usedSlotsWaiting" || equalFold(k, "usedSlotsWaiting") {
 				x.UsedSlotsWaiting = r.int32()
 				r.at("usedSlotsWaiting")
 				continue
 			}
 		case 17:
-			if equalFold(k, "usedSlotsAccepted") {
+			if k == "usedSlotsAccepted" || equalFold(k, "usedSlotsAccepted") {
 				x.UsedSlotsAccepted = r.int32()
 				r.at("usedSlotsAccepted")
 				continue
@@ -4080,19 +4289,19 @@ func (x *QueueWorkload) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 11:
-			if equalFold(k, "isQueueFull") {
+			if k == "isQueueFull" || equalFold(k, "isQueueFull") {
 				x.IsQueueFull = r.boolean()
 				r.at("isQueueFull")
 				continue
 			}
 		case 17:
-			if equalFold(k, "inQueueCountTotal") {
+			if k == "inQueueCountTotal" || equalFold(k, "inQueueCountTotal") {
 				x.InQueueCountTotal = r.int32()
 				r.at("inQueueCountTotal")
 				continue
 			}
 		case 24:
-			if equalFold(k, "freeQueueSlotsCountTotal") {
+			if k == "freeQueueSlotsCountTotal" || equalFold(k, "freeQueueSlotsCountTotal") {
 				x.FreeQueueSlotsCountTotal = r.int32()
 				r.at("freeQueueSlotsCountTotal")
 				continue
@@ -4120,7 +4329,7 @@ func (x *HeroCardInfo) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 9:
-			if equalFold(k, "languages") {
+			if k == "languages" || equalFold(k, "languages") {
 				x.Languages = func(r *jsonReader) []string {
 					if !r.beginArray() {
 						return nil
@@ -4139,13 +4348,13 @@ func (x *HeroCardInfo) readJSON(r *jsonReader) {
 				continue
 			}
 		case 10:
-			if equalFold(k, "heroCardId") {
+			if k == "heroCardId" || equalFold(k, "heroCardId") {
 				x.HeroCardID = r.int32()
 				r.at("heroCardId")
 				continue
 			}
 		case 11:
-			if equalFold(k, "displayName") {
+			if k == "displayName" || equalFold(k, "displayName") {
 				x.DisplayName = r.str()
 				r.at("displayName")
 				continue
@@ -4173,13 +4382,13 @@ func (x *FileStoreItem) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 2:
-			if equalFold(k, "id") {
+			if k == "id" || equalFold(k, "id") {
 				x.ID = r.int32()
 				r.at("id")
 				continue
 			}
 		case 4:
-			if equalFold(k, "name") {
+			if k == "name" || equalFold(k, "name") {
 				x.Name = r.str()
 				r.at("name")
 				continue
@@ -4207,7 +4416,7 @@ func (x *CrmIdentityMatch) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "data") {
+			if k == "data" || equalFold(k, "data") {
 				x.Data = func(r *jsonReader) map[string][]string {
 					if !r.beginObject() {
 						return nil
@@ -4240,13 +4449,13 @@ func (x *CrmIdentityMatch) readJSON(r *jsonReader) {
 				continue
 			}
 		case 5:
-			if equalFold(k, "score") {
+			if k == "score" || equalFold(k, "score") {
 				x.Score = r.float64()
 				r.at("score")
 				continue
 			}
 		case 13:
-			if equalFold(k, "crmIdentityId") {
+			if k == "crmIdentityId" || equalFold(k, "crmIdentityId") {
 				x.CrmIdentityID = r.int64()
 				r.at("crmIdentityId")
 				continue

@@ -337,10 +337,33 @@ found:
 }
 
 // validUTF8 is utf8.ValidString with a quick path for what text in Latin
-// scripts is made of, ASCII and two-byte sequences; it hands anything else
-// to utf8.ValidString.
+// scripts is made of, ASCII and two-byte sequences, checked a word at a time
+// (valid2ByteWord); from the first word with anything else it hands over to
+// utf8.ValidString.
 func validUTF8(s string) bool {
-	for i := 0; i < len(s); {
+	i := 0
+	var lead uint64 // 0x80 when the word before ended in a lead byte
+	for ; i+8 <= len(s); i += 8 {
+		// valid2ByteWord, by hand: the compiler does not inline it.
+		w := le64(s[i : i+8])
+		high := w & hiBits
+		if high == 0 {
+			if lead != 0 {
+				break
+			}
+			continue
+		}
+		cont := byteIs(w&(0xc0*loBits), 0x80*loBits)
+		leads := byteIs(w&(0xe0*loBits), 0xc0*loBits) &^ byteIs(w&(0xfe*loBits), 0xc0*loBits)
+		if high != cont|leads || cont != leads<<8|lead {
+			break
+		}
+		lead = leads >> 56
+	}
+	if lead != 0 {
+		i-- // resume at the lead byte, whose sequence is not checked yet
+	}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
@@ -353,6 +376,27 @@ func validUTF8(s string) bool {
 		return utf8.ValidString(s[i:])
 	}
 	return true
+}
+
+// valid2ByteWord reports whether w (eight bytes of a string, little-endian)
+// is ASCII and two-byte UTF-8 sequences only, where a lead byte of the word
+// before (lead is 0x80 then) continues into w's first byte. next is 0x80 when
+// w's last byte is a lead byte. Bytes in the ranges below are marked with
+// their high bit, exactly (byteIs), so neighbours never disturb each other.
+func valid2ByteWord(w, lead uint64) (next uint64, ok bool) {
+	high := w & hiBits
+	if high == 0 {
+		return 0, lead == 0
+	}
+	cont := byteIs(w&(0xc0*loBits), 0x80*loBits)                                          // 10xxxxxx
+	leads := byteIs(w&(0xe0*loBits), 0xc0*loBits) &^ byteIs(w&(0xfe*loBits), 0xc0*loBits) // C2–DF
+	return leads >> 56, high == cont|leads && cont == leads<<8|lead
+}
+
+// byteIs marks with 0x80 each byte of x that equals the same byte of y.
+func byteIs(x, y uint64) uint64 {
+	z := x ^ y
+	return ^((z&(0x7f*loBits) + 0x7f*loBits) | z) & hiBits
 }
 
 // escapedString finishes a string that contains escapes, from its start.
@@ -705,6 +749,10 @@ func (r *jsonReader) float64() float64 {
 // sessionID reads a required, positive session id.
 func (r *jsonReader) sessionID() int64 {
 	start := r.peekPos()
+	if id, ok := r.smallInt(); ok && id > 0 {
+		return id // the usual case: a plain positive integer
+	}
+	r.pos = start
 	if r.peek() == 'n' {
 		r.fail("session id is null")
 		return 0
@@ -724,7 +772,10 @@ func (r *jsonReader) timestamp() Timestamp {
 	if s == "" || r.err != nil {
 		return Timestamp{}
 	}
-	ts, err := ParseTimestamp(s)
+	if ts, ok := usualTimestamp(s); ok {
+		return ts
+	}
+	ts, err := parseTimestamp(s)
 	if err != nil {
 		r.pos = start
 		r.fail("%s", bodyText(err.Error()))
@@ -989,23 +1040,25 @@ func (r *jsonReader) smallInt() (int64, bool) {
 	return n, true
 }
 
-// firstMember returns the string value of the body's first member when its
-// key is key (in any case), or "". Decode uses it to pick the activity type
-// and read the body in one pass in the usual case.
-func firstMember(s, key string) string {
-	p := jsonReader{s: s}
-	if p.peek() != '{' {
+// firstMember reads the body's first member when its key is key (in any
+// case) and its value a string, and returns that string; r is then inside
+// the object, one member read, with the string in r.name as activityName
+// leaves it. Otherwise it returns "" and r is of no further use. Decode uses
+// it to pick the activity type and read the body in one pass in the usual
+// case: the type's reader goes on from the second member.
+func (r *jsonReader) firstMember(key string) string {
+	if r.peek() != '{' || !r.open() {
 		return ""
 	}
-	p.pos++
-	if p.peek() != '"' || !equalFold(p.rawString(), key) || p.peek() != ':' {
+	if r.peek() != '"' || !equalFold(r.rawString(), key) || r.peek() != ':' {
 		return ""
 	}
-	p.pos++
-	if p.peek() != '"' {
+	r.pos++
+	if r.peek() != '"' {
 		return ""
 	}
-	if v := p.rawString(); p.err == nil {
+	if v := r.rawString(); r.err == nil {
+		r.name = v
 		return v
 	}
 	return ""

@@ -31,11 +31,20 @@ const roundTripLayout = "2006-01-02T15:04:05.0000000Z07:00"
 // ParseTimestamp parses an ISO 8601 date-time: YYYY-MM-DDTHH:MM:SS with 0–9
 // fractional digits and an optional Z or ±HH:MM offset.
 func ParseTimestamp(s string) (Timestamp, error) {
+	if ts, ok := usualTimestamp(s); ok {
+		return ts, nil
+	}
+	return parseTimestamp(s)
+}
+
+// parseTimestamp is ParseTimestamp's general parser, which also says what is
+// wrong.
+func parseTimestamp(s string) (Timestamp, error) {
 	p := tsParser{s: s}
 	var year, month, day, hour, minute, sec int
-	if y, ok := fixedDateTime(s); ok {
+	if f, ok := fixedDateTime(s); ok {
 		// The usual layout, read at fixed positions.
-		year, month, day, hour, minute, sec = y[0], y[1], y[2], y[3], y[4], y[5]
+		year, month, day, hour, minute, sec = f.year, f.month, f.day, f.hour, f.minute, f.sec
 		p.i = len("2006-01-02T15:04:05")
 	} else {
 		year, month, day = p.num(4, '-'), p.num(2, '-'), p.num(2, 'T')
@@ -56,6 +65,46 @@ func ParseTimestamp(s string) (Timestamp, error) {
 	return Timestamp{t: t, text: s, hasOffset: hasOffset}, nil
 }
 
+// usualTimestamp is ParseTimestamp's quick path for what mluvii sends: the
+// fixed fields, a fraction of up to 9 digits and no offset or Z, all in
+// range. ok is false for anything else, which the general parser then reads
+// and judges (so errors come from one place).
+func usualTimestamp(s string) (ts Timestamp, ok bool) {
+	f, ok := fixedDateTime(s)
+	if !ok {
+		return ts, false
+	}
+	year, month, day, hour, minute, sec := f.year, f.month, f.day, f.hour, f.minute, f.sec
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return ts, false
+	}
+	nsec, i := 0, len("2006-01-02T15:04:05")
+	if i < len(s) && s[i] == '.' {
+		i++
+		for ; i < len(s) && isDigit(s[i]); i++ {
+			nsec = nsec*10 + int(s[i]-'0')
+		}
+		digits := i - len("2006-01-02T15:04:05.")
+		if digits == 0 || digits > 9 {
+			return ts, false
+		}
+		nsec *= pow10[9-digits]
+	}
+	hasOffset := false
+	if i < len(s) && (s[i] == 'Z' || s[i] == 'z') {
+		hasOffset = true
+		i++
+	}
+	if i != len(s) {
+		return ts, false
+	}
+	unix := (daysFromCivil(year, month, day)*24+int64(hour))*3600 + int64(minute*60+sec)
+	return Timestamp{t: time.Unix(unix, int64(nsec)).UTC(), text: s, hasOffset: hasOffset}, true
+}
+
+// pow10 scales a fraction of n digits to nanoseconds (times pow10[9-n]).
+var pow10 = [10]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
+
 // daysIn returns the number of days of month in year (proleptic Gregorian).
 func daysIn(month, year int) int {
 	switch month {
@@ -70,42 +119,67 @@ func daysIn(month, year int) int {
 	return 31
 }
 
-// daysFromCivil returns the days from 1970-01-01 to the date (Howard
-// Hinnant's days_from_civil); year ≥ 0.
+// marchDays[m] is the days from 1 March to the first of month m (1–12) in
+// a year that starts in March, so that a leap day comes last.
+var marchDays = [13]uint64{3: 0, 4: 31, 5: 61, 6: 92, 7: 122, 8: 153, 9: 184, 10: 214, 11: 245, 12: 275, 1: 306, 2: 337}
+
+// daysFromCivil returns the days from 1970-01-01 to the date, a valid one
+// of a year 0–9999 (after Howard Hinnant's days_from_civil). It counts from
+// 400 years earlier, one whole cycle of 146097 days, so that the March-based
+// year is never negative and the divisions are unsigned.
 func daysFromCivil(year, month, day int) int64 {
-	y := int64(year)
+	y := uint64(year) + 400
 	if month <= 2 {
 		y--
 	}
-	era := y
-	if era < 0 {
-		era -= 399
-	}
-	era /= 400
-	yoe := y - era*400
-	mp := int64((month + 9) % 12)
-	doy := (153*mp+2)/5 + int64(day) - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
+	d := y*365 + y/4 - y/100 + y/400 + marchDays[month] + uint64(day) - 1
+	return int64(d) - 719468 - 146097
 }
 
 // fixedDateTime reads the fields of s's leading "YYYY-MM-DDTHH:MM:SS";
 // ok is false when s does not start so, and the general parser reads it.
-func fixedDateTime(s string) (f [6]int, ok bool) {
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+// It checks the separators and digits of two words and three bytes at once.
+func fixedDateTime(s string) (f dateTime, ok bool) {
+	if len(s) < 19 {
 		return f, false
 	}
-	// Each digit minus '0' is at most 9 exactly when it is a digit.
-	d := [14]byte{s[0] - '0', s[1] - '0', s[2] - '0', s[3] - '0', s[5] - '0', s[6] - '0', s[8] - '0',
-		s[9] - '0', s[11] - '0', s[12] - '0', s[14] - '0', s[15] - '0', s[17] - '0', s[18] - '0'}
-	if max(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13]) > 9 {
+	// "YYYY-MM-", "DDTHH:MM" and ":SS" as little-endian words.
+	a, b := le64(s[0:8]), le64(s[8:16])
+	c := uint64(s[16]) | uint64(s[17])<<8 | uint64(s[18])<<16
+	const (
+		aSep, aWant = 0xff<<56 | 0xff<<32, '-'<<56 | '-'<<32
+		bSep, bWant = 0xff<<40 | 0xff<<16, ':'<<40 | 'T'<<16
+	)
+	if a&aSep != aWant || b&bSep != bWant || byte(c) != ':' ||
+		!digitBytes(a, ^uint64(aSep)) || !digitBytes(b, ^uint64(bSep)) || !digitBytes(c, 0xffff00) {
 		return f, false
 	}
-	f[0] = int(d[0])*1000 + int(d[1])*100 + int(d[2])*10 + int(d[3])
-	for k := 1; k < 6; k++ {
-		f[k] = int(d[2*k+2])*10 + int(d[2*k+3])
-	}
-	return f, true
+	// Only the digits lose their '0': a separator would borrow from the next byte.
+	a -= '0' * loBits &^ aSep
+	b -= '0' * loBits &^ bSep
+	c -= '0' * 0x010100
+	digit := func(w uint64, k int) int { return int(byte(w >> (8 * k))) }
+	return dateTime{
+		year:   digit(a, 0)*1000 + digit(a, 1)*100 + digit(a, 2)*10 + digit(a, 3),
+		month:  digit(a, 5)*10 + digit(a, 6),
+		day:    digit(b, 0)*10 + digit(b, 1),
+		hour:   digit(b, 3)*10 + digit(b, 4),
+		minute: digit(b, 6)*10 + digit(b, 7),
+		sec:    digit(c, 1)*10 + digit(c, 2),
+	}, true
+}
+
+// dateTime holds the fields of a timestamp's "YYYY-MM-DDTHH:MM:SS" (a
+// struct, not an array, so that it is returned in registers).
+type dateTime struct{ year, month, day, hour, minute, sec int }
+
+// digitBytes reports whether the bytes of w that mask selects (0xff each)
+// are ASCII digits: 0x30–0x3f that stay below 0x40 when 6 is added. A byte
+// outside mask of 0xfa or more carries into the next one and may make a
+// digit fail, never a non-digit pass; fixedDateTime checks those bytes first.
+func digitBytes(w, mask uint64) bool {
+	hi, want := 0xf0*loBits&mask, 0x30*loBits&mask
+	return w&hi == want && (w+6*loBits)&hi == want
 }
 
 type tsParser struct {

@@ -2,7 +2,10 @@
 
 package mluvii
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unsafe"
+)
 
 // Decode decodes a body mluvii POSTed to the callback URL into its typed
 // activity, or *Unknown for a name the spec does not list. It is lenient where
@@ -10,35 +13,44 @@ import "encoding/json"
 // names in any case, unknown fields and enum values, numbers sent as strings,
 // integral floats as integers, null for absent values, timestamps with or
 // without offset. Anything else that is wrong comes back as a *DecodeError
-// saying what and where. Decode never panics; the returned activity keeps body
-// (see Activity.RawJSON) and does not retain the slice itself.
+// saying what and where. Decode never panics.
+//
+// Decode keeps body: the activity's strings and RawJSON() share its memory,
+// so do not modify or reuse body afterwards; pass bytes.Clone(body) if you
+// must. (A *DecodeError's Body is body too.) Not copying body is what makes
+// Decode allocate little more than the activity itself. The UnmarshalJSON
+// methods copy, as encoding/json requires of them.
 func Decode(body []byte) (Activity, error) {
-	return decodeString(string(body), body)
+	return decodeString(unsafe.String(unsafe.SliceData(body), len(body)), body)
 }
 
-// decodeString is Decode reading s, the text of body: the activity's strings
-// are substrings of s. The dispatcher passes a body it owns as s without
-// copying it, so that a queued event holds its body once.
+// decodeString is Decode reading s, the text of body (the same memory, not
+// a copy): the activity's strings are substrings of s. The dispatcher
+// passes the bodies it owns the same way, so that a queued event holds its
+// body once.
 func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.
 	r := jsonReader{s: s}
-	// Usually the name comes first: read the body once. A later, different
-	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
+	// Usually the name comes first: read the body once, the type's reader
+	// going on after the name. A later, different name (the last duplicate
+	// key wins) or an error falls back to two passes.
+	first := r.firstMember(DiscriminatorKey)
+	if a := readActivity(&r, canonicalName(first, ""), 1); a != nil {
 		r.end()
-		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
+		// r.name is still first unless a later name came.
+		if r.err == nil && (r.name == first || canonicalName(r.name, "") == a.ActivityName()) {
 			a.setRaw(s)
 			return a, nil
 		}
-		r = jsonReader{s: s}
 	}
+	r = jsonReader{s: s}
 	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
 	r.pos = 0
-	a := readActivity(&r, canonicalName(name, match))
+	a := readActivity(&r, canonicalName(name, match), 0)
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -57,7 +69,7 @@ func decodeString(s string, body []byte) (Activity, error) {
 // activityReader is what every typed activity implements for Decode.
 type activityReader interface {
 	Activity
-	readJSON(r *jsonReader)
+	readJSON(r *jsonReader, read int)
 	setRaw(string)
 }
 
@@ -214,108 +226,113 @@ func newActivity(name, match string) activityReader {
 }
 
 // readActivity reads the activity whose wire name is name (from canonicalName)
-// from r, or returns nil for "". Each reader is called directly, not through
+// from r, or returns nil for ""; read counts the members of its object r has
+// read already (see readJSON). Each reader is called directly, not through
 // activityReader, so that r does not escape.
-func readActivity(r *jsonReader, name string) activityReader {
+func readActivity(r *jsonReader, name string, read int) activityReader {
 	switch name {
 	case ActivityPing:
 		x := new(Ping)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityConversationStarted:
 		x := new(ConversationStarted)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityConversationEnded:
 		x := new(ConversationEnded)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityText:
 		x := new(Text)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetAvailableGroups:
 		x := new(GetAvailableGroups)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetAvailableGroupsResponse:
 		x := new(GetAvailableGroupsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetCallParams:
 		x := new(GetCallParams)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGetCallParamsResponse:
 		x := new(GetCallParamsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySetCallParams:
 		x := new(SetCallParams)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySetCallParamsResponse:
 		x := new(SetCallParamsResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityForward:
 		x := new(Forward)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityHandOff:
 		x := new(HandOff)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityTyping:
 		x := new(Typing)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityDisableGuestInput:
 		x := new(DisableGuestInput)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityEnableGuestInput:
 		x := new(EnableGuestInput)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGuestInputChangeResponse:
 		x := new(GuestInputChangeResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySetTag:
 		x := new(SetTag)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityChatbotOpenFileUploadPrompt:
 		x := new(ChatbotOpenFileUploadPrompt)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityChatbotOpenFileUploadPromptResponse:
 		x := new(ChatbotOpenFileUploadPromptResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	}
 	return nil
 }
-func (x *Ping) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Ping) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
@@ -333,7 +350,7 @@ func (x *Ping) setRaw(s string) {
 func (x *Ping) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Ping
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityPing); err != nil {
 		return err
@@ -342,38 +359,42 @@ func (x *Ping) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ConversationStarted) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ConversationStarted) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -394,7 +415,7 @@ func (x *ConversationStarted) setRaw(s string) {
 func (x *ConversationStarted) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ConversationStarted
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityConversationStarted); err != nil {
 		return err
@@ -403,38 +424,42 @@ func (x *ConversationStarted) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ConversationEnded) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ConversationEnded) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -455,7 +480,7 @@ func (x *ConversationEnded) setRaw(s string) {
 func (x *ConversationEnded) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ConversationEnded
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityConversationEnded); err != nil {
 		return err
@@ -464,44 +489,48 @@ func (x *ConversationEnded) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Text) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Text) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -522,7 +551,7 @@ func (x *Text) setRaw(s string) {
 func (x *Text) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Text
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityText); err != nil {
 		return err
@@ -531,15 +560,19 @@ func (x *Text) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetAvailableGroups) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetAvailableGroups) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "groupIds") {
+			if k == "groupIds" || equalFold(k, "groupIds") {
 				x.GroupIDs = func(r *jsonReader) []int32 {
 					if !r.beginArray() {
 						return nil
@@ -557,13 +590,13 @@ func (x *GetAvailableGroups) readJSON(r *jsonReader) {
 				r.at("groupIds")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -585,7 +618,7 @@ func (x *GetAvailableGroups) setRaw(s string) {
 func (x *GetAvailableGroups) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetAvailableGroups
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetAvailableGroups); err != nil {
 		return err
@@ -594,45 +627,49 @@ func (x *GetAvailableGroups) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetAvailableGroupsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetAvailableGroupsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "sesionId") {
+			if k == "sesionId" || equalFold(k, "sesionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 15:
-			if equalFold(k, "availableGroups") {
+			if k == "availableGroups" || equalFold(k, "availableGroups") {
 				x.AvailableGroups = func(r *jsonReader) []AvailableGroup {
 					if !r.beginArray() {
 						return nil
@@ -666,7 +703,7 @@ func (x *GetAvailableGroupsResponse) setRaw(s string) {
 func (x *GetAvailableGroupsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetAvailableGroupsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetAvailableGroupsResponse); err != nil {
 		return err
@@ -675,21 +712,25 @@ func (x *GetAvailableGroupsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetCallParams) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetCallParams) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -711,7 +752,7 @@ func (x *GetCallParams) setRaw(s string) {
 func (x *GetCallParams) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetCallParams
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetCallParams); err != nil {
 		return err
@@ -720,39 +761,43 @@ func (x *GetCallParams) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GetCallParamsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GetCallParamsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 10:
-			if equalFold(k, "callParams") {
+			if k == "callParams" || equalFold(k, "callParams") {
 				x.CallParams = func(r *jsonReader) map[string]string {
 					if !r.beginObject() {
 						return nil
@@ -787,7 +832,7 @@ func (x *GetCallParamsResponse) setRaw(s string) {
 func (x *GetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GetCallParamsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGetCallParamsResponse); err != nil {
 		return err
@@ -796,28 +841,32 @@ func (x *GetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SetCallParams) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SetCallParams) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 10:
-			if equalFold(k, "callParams") {
+			if k == "callParams" || equalFold(k, "callParams") {
 				x.CallParams = func(r *jsonReader) map[string]string {
 					if !r.beginObject() {
 						return nil
@@ -852,7 +901,7 @@ func (x *SetCallParams) setRaw(s string) {
 func (x *SetCallParams) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SetCallParams
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySetCallParams); err != nil {
 		return err
@@ -861,51 +910,55 @@ func (x *SetCallParams) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SetCallParamsResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SetCallParamsResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "sessinId") {
+			if k == "sessinId" || equalFold(k, "sessinId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -926,7 +979,7 @@ func (x *SetCallParamsResponse) setRaw(s string) {
 func (x *SetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SetCallParamsResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySetCallParamsResponse); err != nil {
 		return err
@@ -935,34 +988,38 @@ func (x *SetCallParamsResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Forward) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Forward) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "userId") {
+			if k == "userId" || equalFold(k, "userId") {
 				x.UserID = r.int32()
 				r.at("userId")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 15:
-			if equalFold(k, "operatorGroupId") {
+			if k == "operatorGroupId" || equalFold(k, "operatorGroupId") {
 				x.OperatorGroupID = r.int32()
 				r.at("operatorGroupId")
 				continue
@@ -983,7 +1040,7 @@ func (x *Forward) setRaw(s string) {
 func (x *Forward) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Forward
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityForward); err != nil {
 		return err
@@ -992,21 +1049,25 @@ func (x *Forward) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *HandOff) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *HandOff) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1028,7 +1089,7 @@ func (x *HandOff) setRaw(s string) {
 func (x *HandOff) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v HandOff
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityHandOff); err != nil {
 		return err
@@ -1037,27 +1098,31 @@ func (x *HandOff) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Typing) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Typing) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "show") {
+			if k == "show" || equalFold(k, "show") {
 				x.Show = r.boolean()
 				r.at("show")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1079,7 +1144,7 @@ func (x *Typing) setRaw(s string) {
 func (x *Typing) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Typing
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityTyping); err != nil {
 		return err
@@ -1088,21 +1153,25 @@ func (x *Typing) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *DisableGuestInput) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *DisableGuestInput) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1124,7 +1193,7 @@ func (x *DisableGuestInput) setRaw(s string) {
 func (x *DisableGuestInput) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v DisableGuestInput
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityDisableGuestInput); err != nil {
 		return err
@@ -1133,21 +1202,25 @@ func (x *DisableGuestInput) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *EnableGuestInput) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *EnableGuestInput) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1169,7 +1242,7 @@ func (x *EnableGuestInput) setRaw(s string) {
 func (x *EnableGuestInput) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v EnableGuestInput
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityEnableGuestInput); err != nil {
 		return err
@@ -1178,45 +1251,49 @@ func (x *EnableGuestInput) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GuestInputChangeResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GuestInputChangeResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -1237,7 +1314,7 @@ func (x *GuestInputChangeResponse) setRaw(s string) {
 func (x *GuestInputChangeResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GuestInputChangeResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGuestInputChangeResponse); err != nil {
 		return err
@@ -1246,27 +1323,31 @@ func (x *GuestInputChangeResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *SetTag) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *SetTag) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "name") {
+			if k == "name" || equalFold(k, "name") {
 				x.Name = r.str()
 				r.at("name")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1288,7 +1369,7 @@ func (x *SetTag) setRaw(s string) {
 func (x *SetTag) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v SetTag
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySetTag); err != nil {
 		return err
@@ -1297,21 +1378,25 @@ func (x *SetTag) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ChatbotOpenFileUploadPrompt) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ChatbotOpenFileUploadPrompt) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -1333,7 +1418,7 @@ func (x *ChatbotOpenFileUploadPrompt) setRaw(s string) {
 func (x *ChatbotOpenFileUploadPrompt) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ChatbotOpenFileUploadPrompt
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityChatbotOpenFileUploadPrompt); err != nil {
 		return err
@@ -1342,45 +1427,49 @@ func (x *ChatbotOpenFileUploadPrompt) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *ChatbotOpenFileUploadPromptResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *ChatbotOpenFileUploadPromptResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 6:
-			if equalFold(k, "source") {
+			if k == "source" || equalFold(k, "source") {
 				x.Source = readSource(r)
 				r.at("source")
 				continue
 			}
 		case 7:
-			if equalFold(k, "fileUrl") {
+			if k == "fileUrl" || equalFold(k, "fileUrl") {
 				x.FileURL = r.str()
 				r.at("fileUrl")
 				continue
 			}
 		case 8:
-			if equalFold(k, "language") {
+			if k == "language" || equalFold(k, "language") {
 				x.Language = r.str()
 				r.at("language")
 				continue
 			}
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 15:
-			if equalFold(k, "canceledByGuest") {
+			if k == "canceledByGuest" || equalFold(k, "canceledByGuest") {
 				x.CanceledByGuest = r.boolean()
 				r.at("canceledByGuest")
 				continue
@@ -1401,7 +1490,7 @@ func (x *ChatbotOpenFileUploadPromptResponse) setRaw(s string) {
 func (x *ChatbotOpenFileUploadPromptResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v ChatbotOpenFileUploadPromptResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityChatbotOpenFileUploadPromptResponse); err != nil {
 		return err
@@ -1417,25 +1506,25 @@ func (x *AvailableGroup) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "groupId") {
+			if k == "groupId" || equalFold(k, "groupId") {
 				x.GroupID = r.int32()
 				r.at("groupId")
 				continue
 			}
 		case 10:
-			if equalFold(k, "groupState") {
+			if k == "groupState" || equalFold(k, "groupState") {
 				x.GroupState = readGroupState(r)
 				r.at("groupState")
 				continue
 			}
 		case 11:
-			if equalFold(k, "displayName") {
+			if k == "displayName" || equalFold(k, "displayName") {
 				x.DisplayName = r.str()
 				r.at("displayName")
 				continue
 			}
 		case 19:
-			if equalFold(k, "groupOfflineReasons") {
+			if k == "groupOfflineReasons" || equalFold(k, "groupOfflineReasons") {
 				x.GroupOfflineReasons = readGroupOfflineReasons(r)
 				r.at("groupOfflineReasons")
 				continue

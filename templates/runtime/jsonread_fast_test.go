@@ -107,4 +107,78 @@ func TestValidUTF8MatchesUTF8(t *testing.T) {
 			t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", b, got, want)
 		}
 	}
+	// Longer text, mostly valid, so that whole words of two-byte sequences
+	// (and sequences across words) reach the word-at-a-time path; some bytes
+	// are then changed to anything.
+	runes := []rune("aZ ,.čšřžýáíéúůďťňČŠŘ€😀\u0080\u07ff\u0800")
+	for range 200000 {
+		var b []byte
+		for range rng.Intn(40) {
+			b = utf8.AppendRune(b, runes[rng.Intn(len(runes))])
+		}
+		for range rng.Intn(3) {
+			if len(b) > 0 {
+				b[rng.Intn(len(b))] = picks[rng.Intn(len(picks))]
+			}
+		}
+		if got, want := validUTF8(string(b)), utf8.ValidString(string(b)); got != want {
+			t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", b, got, want)
+		}
+	}
+}
+
+// usualTimestamp, ParseTimestamp's quick path, must accept only what the
+// general parser accepts, with the same result; random edits of timestamps
+// probe its separator, digit and range checks.
+func TestUsualTimestampAgreesWithGeneral(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	picks := []byte("0123456789-:T.Zz+ t/\x00\xff\xfa")
+	seeds := []string{"2024-11-05T14:22:31.118204", "2024-02-29T00:00:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999z", "2023-02-28T23:59:59.1"}
+	for range 300000 {
+		b := []byte(seeds[rng.Intn(len(seeds))])
+		for range 1 + rng.Intn(3) {
+			switch i := rng.Intn(len(b) + 1); rng.Intn(3) {
+			case 0:
+				if i < len(b) {
+					b[i] = picks[rng.Intn(len(picks))]
+				}
+			case 1:
+				b = append(b[:i], append([]byte{picks[rng.Intn(len(picks))]}, b[i:]...)...)
+			case 2:
+				if i < len(b) {
+					b = append(b[:i], b[i+1:]...)
+				}
+			}
+		}
+		s := string(b)
+		got, ok := usualTimestamp(s)
+		if !ok {
+			continue
+		}
+		want, err := parseTimestamp(s)
+		if err != nil || got != want || got.t.String() != want.t.String() {
+			t.Fatalf("%q: quick path %#v, general parser %#v, %v", s, got, want, err)
+		}
+	}
+}
+
+// FuzzUsualTimestamp checks ParseTimestamp's quick path against its general
+// parser, and validUTF8 against utf8.ValidString, on any text.
+func FuzzUsualTimestamp(f *testing.F) {
+	for _, s := range []string{"2024-11-05T14:22:31.118204", "2024-02-29T00:00:00Z", "2020-09-09T10:03:53.4976861+02:00", "Dobrý den, doručení"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Fatalf("%q: validUTF8 %v, utf8.ValidString %v", s, got, want)
+		}
+		got, ok := usualTimestamp(s)
+		if !ok {
+			return
+		}
+		want, err := parseTimestamp(s)
+		if err != nil || got != want {
+			t.Fatalf("%q: quick path %#v, general parser %#v, %v", s, got, want, err)
+		}
+	})
 }

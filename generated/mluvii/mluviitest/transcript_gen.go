@@ -22,7 +22,8 @@ type Entry struct {
 	SessionID int64
 	// Name is the activity name ("" when the body names none).
 	Name string
-	// Body is the JSON exactly as sent.
+	// Body is the JSON exactly as sent. Do not modify it: Activity's strings
+	// share its memory (the generated Decode keeps its body).
 	Body []byte
 	// Activity is Body decoded by the generated package; nil when it does not decode.
 	Activity Activity

@@ -2,7 +2,10 @@
 
 package clientm
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unsafe"
+)
 
 // Decode decodes a body mluvii POSTed to the callback URL into its typed
 // activity, or *Unknown for a name the spec does not list. It is lenient where
@@ -10,35 +13,44 @@ import "encoding/json"
 // names in any case, unknown fields and enum values, numbers sent as strings,
 // integral floats as integers, null for absent values, timestamps with or
 // without offset. Anything else that is wrong comes back as a *DecodeError
-// saying what and where. Decode never panics; the returned activity keeps body
-// (see Activity.RawJSON) and does not retain the slice itself.
+// saying what and where. Decode never panics.
+//
+// Decode keeps body: the activity's strings and RawJSON() share its memory,
+// so do not modify or reuse body afterwards; pass bytes.Clone(body) if you
+// must. (A *DecodeError's Body is body too.) Not copying body is what makes
+// Decode allocate little more than the activity itself. The UnmarshalJSON
+// methods copy, as encoding/json requires of them.
 func Decode(body []byte) (Activity, error) {
-	return decodeString(string(body), body)
+	return decodeString(unsafe.String(unsafe.SliceData(body), len(body)), body)
 }
 
-// decodeString is Decode reading s, the text of body: the activity's strings
-// are substrings of s. The dispatcher passes a body it owns as s without
-// copying it, so that a queued event holds its body once.
+// decodeString is Decode reading s, the text of body (the same memory, not
+// a copy): the activity's strings are substrings of s. The dispatcher
+// passes the bodies it owns the same way, so that a queued event holds its
+// body once.
 func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.
 	r := jsonReader{s: s}
-	// Usually the name comes first: read the body once. A later, different
-	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
+	// Usually the name comes first: read the body once, the type's reader
+	// going on after the name. A later, different name (the last duplicate
+	// key wins) or an error falls back to two passes.
+	first := r.firstMember(DiscriminatorKey)
+	if a := readActivity(&r, canonicalName(first, ""), 1); a != nil {
 		r.end()
-		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
+		// r.name is still first unless a later name came.
+		if r.err == nil && (r.name == first || canonicalName(r.name, "") == a.ActivityName()) {
 			a.setRaw(s)
 			return a, nil
 		}
-		r = jsonReader{s: s}
 	}
+	r = jsonReader{s: s}
 	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
 	r.pos = 0
-	a := readActivity(&r, canonicalName(name, match))
+	a := readActivity(&r, canonicalName(name, match), 0)
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -57,7 +69,7 @@ func decodeString(s string, body []byte) (Activity, error) {
 // activityReader is what every typed activity implements for Decode.
 type activityReader interface {
 	Activity
-	readJSON(r *jsonReader)
+	readJSON(r *jsonReader, read int)
 	setRaw(string)
 }
 
@@ -130,56 +142,61 @@ func newActivity(name, match string) activityReader {
 }
 
 // readActivity reads the activity whose wire name is name (from canonicalName)
-// from r, or returns nil for "". Each reader is called directly, not through
+// from r, or returns nil for ""; read counts the members of its object r has
+// read already (see readJSON). Each reader is called directly, not through
 // activityReader, so that r does not escape.
-func readActivity(r *jsonReader, name string) activityReader {
+func readActivity(r *jsonReader, name string, read int) activityReader {
 	switch name {
 	case ActivitySay:
 		x := new(Say)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityPoint:
 		x := new(Point)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityPointResponse:
 		x := new(PointResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivitySend:
 		x := new(Send)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	}
 	return nil
 }
-func (x *Say) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Say) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
-			if equalFold(k, "timestamp") {
+			if k == "timestamp" || equalFold(k, "timestamp") {
 				x.Timestamp = r.timestamp()
 				r.at("timestamp")
 				continue
@@ -200,7 +217,7 @@ func (x *Say) setRaw(s string) {
 func (x *Say) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Say
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySay); err != nil {
 		return err
@@ -209,31 +226,35 @@ func (x *Say) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Point) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Point) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 1:
-			if equalFold(k, "x") {
+			if k == "x" || equalFold(k, "x") {
 				x.X = r.int32()
 				r.at("x")
 				continue
 			}
-			if equalFold(k, "y") {
+			if k == "y" || equalFold(k, "y") {
 				x.Y = r.int32()
 				r.at("y")
 				continue
 			}
 		case 4:
-			if equalFold(k, "type") {
+			if k == "type" || equalFold(k, "type") {
 				x.Type = r.str()
 				r.at("type")
 				continue
 			}
-			if equalFold(k, "tags") {
+			if k == "tags" || equalFold(k, "tags") {
 				x.Tags = func(r *jsonReader) []string {
 					if !r.beginArray() {
 						return nil
@@ -252,19 +273,19 @@ func (x *Point) readJSON(r *jsonReader) {
 				continue
 			}
 		case 5:
-			if equalFold(k, "label") {
+			if k == "label" || equalFold(k, "label") {
 				x.Label = r.str()
 				r.at("label")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -286,7 +307,7 @@ func (x *Point) setRaw(s string) {
 func (x *Point) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Point
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityPoint); err != nil {
 		return err
@@ -295,27 +316,31 @@ func (x *Point) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *PointResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *PointResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 2:
-			if equalFold(k, "ok") {
+			if k == "ok" || equalFold(k, "ok") {
 				x.Ok = r.boolean()
 				r.at("ok")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -337,7 +362,7 @@ func (x *PointResponse) setRaw(s string) {
 func (x *PointResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v PointResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityPointResponse); err != nil {
 		return err
@@ -346,15 +371,19 @@ func (x *PointResponse) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *Send) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *Send) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "tags") {
+			if k == "tags" || equalFold(k, "tags") {
 				x.Tags = func(r *jsonReader) []string {
 					if !r.beginArray() {
 						return nil
@@ -373,19 +402,19 @@ func (x *Send) readJSON(r *jsonReader) {
 				continue
 			}
 		case 5:
-			if equalFold(k, "label") {
+			if k == "label" || equalFold(k, "label") {
 				x.Label = r.int32()
 				r.at("label")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -407,7 +436,7 @@ func (x *Send) setRaw(s string) {
 func (x *Send) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v Send
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivitySend); err != nil {
 		return err
@@ -423,7 +452,7 @@ func (x *WithLabel) readJSON(r *jsonReader) {
 	for i := 0; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 4:
-			if equalFold(k, "text") {
+			if k == "text" || equalFold(k, "text") {
 				x.Text = r.str()
 				r.at("text")
 				continue

@@ -2,7 +2,10 @@
 
 package sharedresp
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unsafe"
+)
 
 // Decode decodes a body mluvii POSTed to the callback URL into its typed
 // activity, or *Unknown for a name the spec does not list. It is lenient where
@@ -10,35 +13,44 @@ import "encoding/json"
 // names in any case, unknown fields and enum values, numbers sent as strings,
 // integral floats as integers, null for absent values, timestamps with or
 // without offset. Anything else that is wrong comes back as a *DecodeError
-// saying what and where. Decode never panics; the returned activity keeps body
-// (see Activity.RawJSON) and does not retain the slice itself.
+// saying what and where. Decode never panics.
+//
+// Decode keeps body: the activity's strings and RawJSON() share its memory,
+// so do not modify or reuse body afterwards; pass bytes.Clone(body) if you
+// must. (A *DecodeError's Body is body too.) Not copying body is what makes
+// Decode allocate little more than the activity itself. The UnmarshalJSON
+// methods copy, as encoding/json requires of them.
 func Decode(body []byte) (Activity, error) {
-	return decodeString(string(body), body)
+	return decodeString(unsafe.String(unsafe.SliceData(body), len(body)), body)
 }
 
-// decodeString is Decode reading s, the text of body: the activity's strings
-// are substrings of s. The dispatcher passes a body it owns as s without
-// copying it, so that a queued event holds its body once.
+// decodeString is Decode reading s, the text of body (the same memory, not
+// a copy): the activity's strings are substrings of s. The dispatcher
+// passes the bodies it owns the same way, so that a queued event holds its
+// body once.
 func decodeString(s string, body []byte) (Activity, error) {
 	// The reader stays on the stack: readActivity calls each type's reader
 	// directly, and no reader lets r escape.
 	r := jsonReader{s: s}
-	// Usually the name comes first: read the body once. A later, different
-	// name (the last duplicate key wins) or an error falls back to two passes.
-	if a := readActivity(&r, canonicalName(firstMember(s, DiscriminatorKey), "")); a != nil {
+	// Usually the name comes first: read the body once, the type's reader
+	// going on after the name. A later, different name (the last duplicate
+	// key wins) or an error falls back to two passes.
+	first := r.firstMember(DiscriminatorKey)
+	if a := readActivity(&r, canonicalName(first, ""), 1); a != nil {
 		r.end()
-		if r.err == nil && canonicalName(r.name, "") == a.ActivityName() {
+		// r.name is still first unless a later name came.
+		if r.err == nil && (r.name == first || canonicalName(r.name, "") == a.ActivityName()) {
 			a.setRaw(s)
 			return a, nil
 		}
-		r = jsonReader{s: s}
 	}
+	r = jsonReader{s: s}
 	name, match := scanActivityName(&r)
 	if r.err != nil {
 		return nil, r.result(body, name)
 	}
 	r.pos = 0
-	a := readActivity(&r, canonicalName(name, match))
+	a := readActivity(&r, canonicalName(name, match), 0)
 	if a == nil {
 		return &Unknown{
 			Name:      name,
@@ -57,7 +69,7 @@ func decodeString(s string, body []byte) (Activity, error) {
 // activityReader is what every typed activity implements for Decode.
 type activityReader interface {
 	Activity
-	readJSON(r *jsonReader)
+	readJSON(r *jsonReader, read int)
 	setRaw(string)
 }
 
@@ -124,40 +136,45 @@ func newActivity(name, match string) activityReader {
 }
 
 // readActivity reads the activity whose wire name is name (from canonicalName)
-// from r, or returns nil for "". Each reader is called directly, not through
+// from r, or returns nil for ""; read counts the members of its object r has
+// read already (see readJSON). Each reader is called directly, not through
 // activityReader, so that r does not escape.
-func readActivity(r *jsonReader, name string) activityReader {
+func readActivity(r *jsonReader, name string, read int) activityReader {
 	switch name {
 	case ActivityEnableGuestInput:
 		x := new(EnableGuestInput)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityDisableGuestInput:
 		x := new(DisableGuestInput)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	case ActivityGuestInputChangeResponse:
 		x := new(GuestInputChangeResponse)
-		x.readJSON(r)
+		x.readJSON(r, read)
 		return x
 	}
 	return nil
 }
-func (x *EnableGuestInput) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *EnableGuestInput) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -179,7 +196,7 @@ func (x *EnableGuestInput) setRaw(s string) {
 func (x *EnableGuestInput) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v EnableGuestInput
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityEnableGuestInput); err != nil {
 		return err
@@ -188,21 +205,25 @@ func (x *EnableGuestInput) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *DisableGuestInput) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *DisableGuestInput) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
@@ -224,7 +245,7 @@ func (x *DisableGuestInput) setRaw(s string) {
 func (x *DisableGuestInput) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v DisableGuestInput
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityDisableGuestInput); err != nil {
 		return err
@@ -233,34 +254,38 @@ func (x *DisableGuestInput) UnmarshalJSON(b []byte) error {
 	*x = v
 	return nil
 }
-func (x *GuestInputChangeResponse) readJSON(r *jsonReader) {
-	if !r.object() {
+
+// readJSON reads the activity's object from r. read counts its members r
+// has read already: 0 before the opening brace, 1 when Decode has read the
+// activity name first (jsonReader.firstMember).
+func (x *GuestInputChangeResponse) readJSON(r *jsonReader, read int) {
+	if read == 0 && !r.object() {
 		return
 	}
 	hasSession := false
-	for i := 0; r.nextKey(i); i++ {
+	for i := read; r.nextKey(i); i++ {
 		switch k := r.key; len(k) {
 		case 7:
-			if equalFold(k, "success") {
+			if k == "success" || equalFold(k, "success") {
 				x.Success = r.boolean()
 				r.at("success")
 				continue
 			}
 		case 8:
-			if equalFold(k, "activity") {
+			if k == "activity" || equalFold(k, "activity") {
 				r.activityName()
 				r.at(r.key)
 				continue
 			}
 		case 9:
-			if equalFold(k, "sessionId") {
+			if k == "sessionId" || equalFold(k, "sessionId") {
 				x.SessionID = r.sessionID()
 				hasSession = true
 				r.at("sessionId")
 				continue
 			}
 		case 12:
-			if equalFold(k, "errorMessage") {
+			if k == "errorMessage" || equalFold(k, "errorMessage") {
 				x.ErrorMessage = r.str()
 				r.at("errorMessage")
 				continue
@@ -281,7 +306,7 @@ func (x *GuestInputChangeResponse) setRaw(s string) {
 func (x *GuestInputChangeResponse) UnmarshalJSON(b []byte) error {
 	r := newJSONReader(string(b))
 	var v GuestInputChangeResponse
-	v.readJSON(r)
+	v.readJSON(r, 0)
 	r.end()
 	if err := r.result(b, ActivityGuestInputChangeResponse); err != nil {
 		return err

@@ -84,3 +84,31 @@ func TestAttackRecorderHeldLinesUnbounded(t *testing.T) {
 		t.Errorf("a line that never completes holds every later line of its session in memory, uncounted")
 	}
 }
+
+// TestAttackRecorderEvictsTheNewSession: when every tracked session has a
+// line pending (RecordMaxSessions of them in flight), begin's evict() removes
+// the session it has just added (its pending list is still empty), so each
+// line of a new session starts a session of its own: "t" restarts at 0 and a
+// response that completes first is written before its request.
+func TestAttackRecorderEvictsTheNewSession(t *testing.T) {
+	var buf bytes.Buffer
+	rec := NewRecorder(&buf, RecordLogger(nil), RecordMaxSessions(2))
+	var stuck []*recEntry
+	for s := int64(1); s <= 2; s++ {
+		stuck = append(stuck, rec.sent(s, "Text", []byte(`{}`)))
+	}
+	req := rec.sent(9, "GetCallParams", []byte(`{"activity":"GetCallParams","sessionId":9}`))
+	resp := rec.received(time.Now(), []byte(`{"activity":"GetCallParamsResponse","sessionId":9,"callParams":{}}`))
+	resp.complete(200, nil) // mluvii's webhook answer arrives before its HTTP answer
+	req.complete(200, nil)
+	for _, e := range stuck {
+		e.complete(200, nil)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rec.Close(ctx)
+	got := strings.Join(recordedLines(t, buf.Bytes()), ", ")
+	if i, j := strings.Index(got, "out GetCallParams "), strings.Index(got, "in GetCallParamsResponse"); i < 0 || j < 0 || j < i {
+		t.Errorf("session 9 recorded as %s: the response before its request", got)
+	}
+}

@@ -198,7 +198,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logf:      func(format string, args ...any) { logw.printf(format, args...) },
 		localOnly: localOnly, allowHosts: o.allowHosts, limits: o.limits,
 	})
-	hs := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(m)
 	hs.RegisterOnShutdown(m.stop)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -228,6 +228,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	m.Close()
 	_ = hs.Close()
 	return code
+}
+
+// newHTTPServer is the server run serves h with: a request's head within
+// 10 s, and a keep-alive connection idle for 2 minutes closed (without
+// IdleTimeout net/http keeps an idle connection, and its goroutine, for
+// ever; 2 minutes is longer than the 90 s a Go client keeps one, so a bot
+// does not reuse a connection the mock is closing).
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 }
 
 // checkAllowHost accepts a host name or IP address, with or without a port

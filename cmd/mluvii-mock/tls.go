@@ -62,8 +62,35 @@ func selfSigned(ln net.Addr, allowHosts []string, certFile string) (tls.Certific
 		return tls.Certificate{}, err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
+	if err := replaceFile(certFile, certPEM); err != nil {
 		return tls.Certificate{}, fmt.Errorf("--tls-cert: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// replaceFile puts b in a new file of mode 0644 at path, by renaming a file
+// written beside it: whatever was at path (a symlink or a world-writable file
+// planted in the shared temp dir, where --tls-cert defaults) is replaced, not
+// written through, and the bot's trust anchor is writable by its owner only.
+// In a sticky directory (/tmp) a file another user planted cannot be
+// replaced: the rename fails, and so does --tls.
+func replaceFile(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".mluvii-mock-cert-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
 }

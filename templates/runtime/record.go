@@ -338,9 +338,9 @@ func (r *Recorder) begin(at time.Time, dir string, sessionID int64, name string,
 	ss := r.sessions[sessionID]
 	if ss == nil {
 		ss = &recSession{id: sessionID, start: at}
-		ss.elem = r.lru.PushBack(ss)
 		r.sessions[sessionID] = ss
-		r.evict()
+		r.evict() // before ss joins the list: with no line pending yet, it would be the one evicted
+		ss.elem = r.lru.PushBack(ss)
 	} else {
 		r.lru.MoveToBack(ss.elem)
 	}

@@ -61,8 +61,10 @@ func (s *Server) deferPrompt(chk *checked, ss *sessionState, seq int) bool {
 	if !ok || resp == nil || s.cfg.autoAnswer || s.cfg.responders[chk.act.name] != nil || len(ss.replay[resp.name]) > 0 {
 		return false
 	}
-	if len(ss.prompts) == maxPrompts {
-		ss.prompts = slices.Delete(ss.prompts, 0, 1)
+	// >=, not ==: answer puts a refused prompt back after releasing the lock,
+	// so a prompt opened meanwhile can leave one more than the bound.
+	if n := len(ss.prompts) - maxPrompts + 1; n > 0 {
+		ss.prompts = slices.Delete(ss.prompts, 0, n)
 	}
 	ss.prompts = append(ss.prompts, Prompt{ID: seq, Kind: kind, Request: chk.act.name, Response: resp.name,
 		Fields: maps.Clone(chk.fields)})

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 )
@@ -170,8 +169,10 @@ func OpenRecording(path string) (*Recording, error) {
 // first entries.
 func (rec *Recording) Sessions() []int64 {
 	var ids []int64
+	seen := map[int64]bool{} // not slices.Contains: n sessions would cost n²
 	for _, e := range rec.Entries {
-		if !slices.Contains(ids, e.SessionID) {
+		if !seen[e.SessionID] {
+			seen[e.SessionID] = true
 			ids = append(ids, e.SessionID)
 		}
 	}

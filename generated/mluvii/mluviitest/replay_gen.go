@@ -183,8 +183,12 @@ func (s *Server) PlayRecording(rec *Recording, opts ...ReplayOption) error {
 		return errors.New("mluviitest: replay: the server has no callback URL; serve the bot with ServeBot or set it with SetCallbackURL")
 	}
 	rerr := &ReplayError{Source: cfg.source}
+	bySession := map[int64][]RecordedEntry{} // one pass: Session(id) per id would cost n²
+	for _, e := range rec.Entries {
+		bySession[e.SessionID] = append(bySession[e.SessionID], e)
+	}
 	for _, id := range rec.Sessions() {
-		r := s.playSession(id, rec.Session(id), &cfg)
+		r := s.playSession(id, bySession[id], &cfg)
 		if len(r.Problems) > 0 || r.Diff != "" {
 			rerr.Sessions = append(rerr.Sessions, r)
 		}

@@ -325,6 +325,13 @@ func (m *mock) handleSubmit(w http.ResponseWriter, r *http.Request) {
 // uploads), or with "prompt":true uploaded it in the bot's upload dialog.
 // The mock stores the bytes and the bot gets the URL it serves them at.
 func (m *mock) handleUpload(w http.ResponseWriter, r *http.Request) {
+	select {
+	case m.uploadSlots <- struct{}{}:
+		defer func() { <-m.uploadSlots }()
+	default:
+		apiError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d uploads are in progress; try again", maxUploads))
+		return
+	}
 	var req struct {
 		SessionID   int64  `json:"sessionId"`
 		FileName    string `json:"fileName"`

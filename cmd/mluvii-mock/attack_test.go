@@ -39,9 +39,9 @@ func TestAttackUploadMemoryPerRequest(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	alloc := after.TotalAlloc - before.TotalAlloc - uint64(len(body)) // less the client's copy
 	perReq := float64(alloc) / float64(len(body))
-	worst := float64(alloc) * float64(defaultLimits().maxInFlight) / (1 << 30)
-	t.Logf("status %d; body %d bytes; server allocated ~%d bytes (%.1f× the body); × --max-inflight %d = %.1f GiB",
-		resp.StatusCode, len(body), alloc, perReq, defaultLimits().maxInFlight, worst)
+	worst := float64(alloc) * float64(min(defaultLimits().maxInFlight, maxUploads)) / (1 << 30)
+	t.Logf("status %d; body %d bytes; server allocated ~%d bytes (%.1f× the body); × %d uploads at once = %.1f GiB",
+		resp.StatusCode, len(body), alloc, perReq, min(defaultLimits().maxInFlight, maxUploads), worst)
 	if worst > 2 {
 		t.Errorf("uploads at once may take %.1f GiB: bound concurrent uploads (a semaphore of a few) or stream-decode the body", worst)
 	}
@@ -165,5 +165,26 @@ func TestAttackCertFileInSharedTmp(t *testing.T) {
 	}
 	if d := defaultCertFile(); strings.HasPrefix(d, os.TempDir()) {
 		t.Logf("default --tls-cert is %s (in the shared temp dir)", d)
+	}
+}
+
+// TestUploadsAtOnceBounded: with maxUploads uploads in progress, another is
+// answered 503 at once instead of taking its share of memory.
+func TestUploadsAtOnceBounded(t *testing.T) {
+	m := startMock(t, config{localOnly: true})
+	for range maxUploads {
+		m.uploadSlots <- struct{}{}
+	}
+	body, _ := json.Marshal(map[string]any{"sessionId": 1, "fileName": "x", "data": []byte("hi")})
+	resp, err := http.Post(m.cfg.baseURL+"/chat/upload", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("an upload beyond %d at once: %d, want 503", maxUploads, resp.StatusCode)
+	}
+	for range maxUploads {
+		<-m.uploadSlots
 	}
 }

@@ -80,6 +80,7 @@ type mock struct {
 	stopOnce sync.Once
 
 	pageSlots    chan struct{} // page API requests in flight (nil: no bound)
+	uploadSlots  chan struct{} // uploads in flight: each may hold ~3× an 11 MB body
 	streamSlots  chan struct{} // event streams open (nil: no bound)
 	refusedPage  atomic.Int64  // page API requests answered 503 for pageSlots
 	refusedEvent atomic.Int64  // event streams answered 503 for streamSlots
@@ -89,6 +90,10 @@ type mock struct {
 	refused   map[string]bool // Host headers refused and logged, at most maxLoggedHosts
 	tooMany   bool            // more hosts were refused, and that was logged
 }
+
+// maxUploads bounds the uploads handled at once, whatever --max-inflight:
+// decoding one 11 MB body takes about 3× its size.
+const maxUploads = 4
 
 // maxLoggedHosts bounds the memory of which refused hosts were logged: the
 // Host header is the client's to choose.
@@ -119,7 +124,8 @@ func newMock(cfg config) *mock {
 	if cfg.world.Language != "" {
 		opts = append(opts, mluviitest.WithLanguage(cfg.world.Language))
 	}
-	m := &mock{cfg: cfg, stopping: make(chan struct{}), allowed: map[string]bool{}, refused: map[string]bool{}}
+	m := &mock{cfg: cfg, stopping: make(chan struct{}), allowed: map[string]bool{}, refused: map[string]bool{},
+		uploadSlots: make(chan struct{}, maxUploads)}
 	for _, h := range cfg.allowHosts {
 		m.allowed[hostName(h)] = true
 	}

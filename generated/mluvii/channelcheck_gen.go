@@ -69,7 +69,11 @@ func CheckChannel(a Activity, ch Channel) error {
 	}
 	w := channelWalk{activity: info.Name, channel: ch}
 	w.fields("", info.Fields, obj)
-	return errors.Join(append(errs, w.errs...)...)
+	errs = append(errs, w.errs...)
+	if more := w.found - len(w.errs); more > 0 {
+		errs = append(errs, fmt.Errorf("mluvii: %s: %d more parts not supported on channel %s", info.Name, more, ch))
+	}
+	return errors.Join(errs...)
 }
 
 // channelWalk finds the set fields whose cell for channel is "no".
@@ -77,7 +81,12 @@ type channelWalk struct {
 	activity string
 	channel  Channel
 	errs     []error
+	found    int // findings, reported or not
 }
+
+// maxChannelErrors bounds the *ChannelErrors CheckChannel returns: a list of
+// a thousand cards need not make a thousand errors.
+const maxChannelErrors = 20
 
 func (w *channelWalk) fields(path string, fields []FieldInfo, obj map[string]any) {
 	for _, f := range fields {
@@ -91,7 +100,10 @@ func (w *channelWalk) fields(path string, fields []FieldInfo, obj map[string]any
 		}
 		for _, c := range f.Channels {
 			if c.Channel == w.channel && c.Support == SupportNo {
-				w.errs = append(w.errs, &ChannelError{Activity: w.activity, Field: p, Channel: w.channel, Source: c.Source})
+				w.found++
+				if w.found <= maxChannelErrors {
+					w.errs = append(w.errs, &ChannelError{Activity: w.activity, Field: p, Channel: w.channel, Source: c.Source})
+				}
 			}
 		}
 		w.value(p, f.TypeRef, v)

@@ -2,6 +2,7 @@ package mluvii
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,20 @@ func TestCheckChannelNested(t *testing.T) {
 	}
 	if err := CheckChannel(&Message{SessionID: 1, Text: "hi"}, ChannelWhatsApp); err != nil {
 		t.Errorf("text-only Message on WhatsApp: %v", err)
+	}
+}
+
+// TestCheckChannelBounded: a Message of many cards gives at most
+// maxChannelErrors errors and a count of the rest.
+func TestCheckChannelBounded(t *testing.T) {
+	card := NewHeroCard("Pick").WithButtons(IMBack("Red", "red"))
+	m := &Message{SessionID: 1, Attachments: make([]Attachment, 50)}
+	for i := range m.Attachments {
+		m.Attachments[i] = card
+	}
+	err := CheckChannel(m, ChannelWhatsApp)
+	errs := err.(interface{ Unwrap() []error }).Unwrap()
+	if len(errs) != maxChannelErrors+1 || !strings.Contains(errs[len(errs)-1].Error(), "31 more parts not supported on channel WhatsApp") {
+		t.Errorf("%d errors, last %v", len(errs), errs[len(errs)-1])
 	}
 }

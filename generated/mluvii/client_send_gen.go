@@ -120,14 +120,15 @@ var sendInfos = sync.OnceValue(func() map[string]*ActivityInfo {
 })
 
 // post sends a marshalled activity.
-func (c *Client) post(ctx context.Context, a Activity, body []byte, info *ActivityInfo) error {
+func (c *Client) post(ctx context.Context, a Activity, body []byte, info *ActivityInfo) (err error) {
 	rec := c.recorder.sent(a.Session(), info.Name, body) // nil unless recording (record.go)
 	k := &call{
 		endpoint: "activity", activity: info.Name, session: a.Session(),
 		method: "POST", url: c.activityURL, contentType: "application/json; charset=utf-8",
 		body: body, safe: info.RetrySafe, auth: true,
 	}
-	_, err := c.call(ctx, k)
-	rec.complete(k.status, err)
+	// Deferred: a line left open would hold its session's later lines.
+	defer func() { rec.complete(k.status, err) }()
+	_, err = c.call(ctx, k)
 	return err
 }

@@ -382,6 +382,7 @@ func (st *SessionState[S]) finish(ctx context.Context, sc *sessionScope, activit
 	if sc.inMemory {
 		e.inUse--
 		e.lastUsed = time.Now()
+		st.lru.MoveToFront(el) // expire walks from the back, oldest first
 		st.idle().Broadcast()
 	}
 	var gone []*sessionEntry[S]

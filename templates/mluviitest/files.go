@@ -201,12 +201,13 @@ func contentType(ct string) string {
 	return "application/octet-stream"
 }
 
-// fileName is the last element of a name, without control characters, at
-// most 255 bytes; "file" when nothing is left.
+// fileName is the last element of a name, without control or format
+// characters (U+202E would show "ű\u202egnp.html" as an image), at most 255
+// bytes; "file" when nothing is left.
 func fileName(name string) string {
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
 			return -1
 		}
 		return r

@@ -243,3 +243,11 @@ func TestFileName(t *testing.T) {
 		t.Errorf("contentType = %q", got)
 	}
 }
+
+// TestFileNameFormatCharacters: format characters (a right-to-left
+// override that would show a .html as .png) are taken out of file names.
+func TestFileNameFormatCharacters(t *testing.T) {
+	if got := fileName("ű\u202egnp.html"); got != "űgnp.html" {
+		t.Errorf("fileName = %q", got)
+	}
+}

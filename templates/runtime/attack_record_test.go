@@ -63,7 +63,7 @@ func TestAttackRecorderHeldLinesUnbounded(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 64<<10)
 	for s := int64(1); s <= 20; s++ {
 		if rec.sent(s, "Text", []byte(`{}`)) == nil { // never completed
-			t.Fatal("not recorded")
+			continue // refused: the buffer is full of lines held behind earlier ones
 		}
 		for range 100 {
 			e := rec.received(time.Now(), []byte(`{"activity":"Text","sessionId":`+itoaStatus(int(s))+`,"text":"`+string(body)+`"}`))

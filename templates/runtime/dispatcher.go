@@ -163,8 +163,11 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, status := d.readBody(w, r)
 	if status == 0 {
 		rec := d.cfg.recorder.received(start, body) // nil unless recording (record.go)
-		status = d.accept(r.Context(), start, body)
-		rec.complete(status, nil)
+		status = func() (st int) {
+			// Deferred: a line left open would hold its session's later lines.
+			defer func() { rec.complete(st, nil) }()
+			return d.accept(r.Context(), start, body)
+		}()
 	}
 	if status == http.StatusOK {
 		d.stats.acked.Add(1)

@@ -337,9 +337,9 @@ func (r *Recorder) begin(at time.Time, dir string, sessionID int64, name string,
 	}
 	ss := r.sessions[sessionID]
 	if ss == nil {
+		r.evict()
 		ss = &recSession{id: sessionID, start: at}
 		r.sessions[sessionID] = ss
-		r.evict() // before ss joins the list: with no line pending yet, it would be the one evicted
 		ss.elem = r.lru.PushBack(ss)
 	} else {
 		r.lru.MoveToBack(ss.elem)
@@ -352,6 +352,15 @@ func (r *Recorder) begin(at time.Time, dir string, sessionID int64, name string,
 		}
 		return nil
 	}
+	// A line's body counts against RecordBufferBytes from now on, while it
+	// waits for its outcome or for an earlier line of its session, not only
+	// once it is queued for the writer.
+	n := int64(len(body))
+	if q := r.queued.Add(n); q > r.cfg.bufBytes && q != n { // one body always fits
+		r.queued.Add(-n)
+		r.dropped(recLine{Session: sessionID, Activity: name}, "buffer full")
+		return nil
+	}
 	ss.n++
 	ms := max(at.Sub(ss.start).Milliseconds(), 0)
 	e := &recEntry{r: r, ss: ss, line: recLine{T: ms, Dir: dir, Session: sessionID, Activity: name, Body: body}}
@@ -360,16 +369,22 @@ func (r *Recorder) begin(at time.Time, dir string, sessionID int64, name string,
 	return e
 }
 
-// evict forgets the least recently active sessions without pending lines
-// beyond the bound. Called with r.mu held.
+// evict forgets the least recently active sessions until there is room for
+// one more: first those without lines in flight, then, when every one has
+// some (lines that may never complete), the least recently active ones all
+// the same. A forgotten session's lines in flight still reach the writer in
+// order when they complete; a later line of it starts the session anew.
+// Called with r.mu held.
 func (r *Recorder) evict() {
-	for el := r.lru.Front(); el != nil && len(r.sessions) > r.cfg.maxSessions; {
-		next := el.Next()
-		if ss := el.Value.(*recSession); len(ss.pending) == 0 {
-			r.lru.Remove(el)
-			delete(r.sessions, ss.id)
+	for _, idle := range []bool{true, false} {
+		for el := r.lru.Front(); el != nil && len(r.sessions) >= r.cfg.maxSessions; {
+			next := el.Next()
+			if ss := el.Value.(*recSession); !idle || len(ss.pending) == 0 {
+				r.lru.Remove(el)
+				delete(r.sessions, ss.id)
+			}
+			el = next
 		}
-		el = next
 	}
 }
 
@@ -401,14 +416,10 @@ func (e *recEntry) complete(status int, err error) {
 
 // push hands a line to the writer without waiting. Called with r.mu held.
 func (r *Recorder) push(l recLine) {
-	if r.stopped { // Close gave up waiting for this line
-		r.dropped(l, "recorder closed")
-		return
-	}
-	n := int64(len(l.Body))
-	if q := r.queued.Add(n); q > r.cfg.bufBytes && q != n { // one body always fits
+	n := int64(len(l.Body)) // counted since begin
+	if r.stopped {          // Close gave up waiting for this line
 		r.queued.Add(-n)
-		r.dropped(l, "buffer full")
+		r.dropped(l, "recorder closed")
 		return
 	}
 	select {

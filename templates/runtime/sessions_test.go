@@ -303,3 +303,30 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestSessionStateExpiresInIdleOrder: a session whose long handler ended
+// last is not in the way of one that went idle before it: they expire in
+// the order they went idle.
+func TestSessionStateExpiresInIdleOrder(t *testing.T) {
+	st := NewSessionState[flowState](WithSessionTTL(100 * time.Millisecond))
+	var ends endLog
+	st.OnEnd(ends.hook)
+	d := newTestDispatcher(t, WithSessionState(st))
+	d.OnText(func(ctx context.Context, a *Text) error {
+		if _, err := st.Get(ctx); err != nil {
+			return err
+		}
+		if a.Text == "slow" {
+			time.Sleep(80 * time.Millisecond)
+		}
+		return nil
+	})
+	d.Start()
+	hookPost(d, hookText(1, "slow")) // used first, idle last
+	time.Sleep(10 * time.Millisecond)
+	hookPost(d, hookText(2, "quick"))
+	waitUntil(t, func() bool { return len(ends.get()) == 2 })
+	if got := ends.get(); got[0] != "2:expired:0" || got[1] != "1:expired:0" {
+		t.Errorf("expired in the order %q, want session 2 (idle first) then 1", got)
+	}
+}

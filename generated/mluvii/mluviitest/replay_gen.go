@@ -62,7 +62,8 @@ func AllowExtra(names ...string) ReplayOption {
 }
 
 // ReplayGaps honours the recorded time between the guest's events, scaled by
-// scale (1: as recorded, 0.5: twice as fast). By default a replay sends the
+// scale (1: as recorded, 0.5: twice as fast), each gap cut to ReplayTimeout
+// at most. By default a replay sends the
 // next event as soon as the bot has sent what the recording says it sent
 // before it.
 func ReplayGaps(scale float64) ReplayOption {
@@ -250,6 +251,9 @@ func (s *Server) playSession(id int64, entries []RecordedEntry, cfg *replayConfi
 		s.waitBot(se, from+segments[k], cfg)
 		if cfg.gaps > 0 && k > 0 {
 			gap := time.Duration(float64(ev.Time-events[k-1].Time) * cfg.gaps)
+			// A gap from the file is bounded like any wait of the replay: a
+			// recording with a huge (or edited) t does not stall the test.
+			gap = min(max(gap, 0), cfg.timeout)
 			time.Sleep(time.Until(last.Add(gap)))
 		}
 		from = len(s.botItems(se, cfg, nil, nil))

@@ -85,7 +85,7 @@ func TestOverlayFlag(t *testing.T) {
 	r := runFake("--spec", "spec.yaml", "--overlay", "overlay.yaml", "--out", "out")
 	expect(t, r, exitOK)
 	got := readFile(t, filepath.Join("out", "activities_gen.go"))
-	for _, want := range []string{"from spec.yaml + overlay.yaml. DO NOT EDIT.", "// activities: Text SendText GetQueuePosition GetQueuePositionResponse\n"} {
+	for _, want := range []string{"from ../spec.yaml + ../overlay.yaml. DO NOT EDIT.", "// activities: Text SendText GetQueuePosition GetQueuePositionResponse\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("activities_gen.go lacks %q:\n%s", want, got)
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -93,6 +95,56 @@ const schemaFile = "mluvii.schema.json"
 // with a YAML language server (VS Code's YAML extension, …) read.
 const specModeline = "# yaml-language-server: $schema=" + schemaFile + "\n"
 
+// handWrittenPackage returns the package clause of the first hand-written Go
+// file in dir (not generated, not a test), and the file's name; "" when there
+// is none. Generating another package name next to it would leave a
+// directory that does not build.
+func handWrittenPackage(dir string) (pkg, file string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", ""
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_gen.go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.PackageClauseOnly)
+		if err != nil {
+			continue
+		}
+		return f.Name.Name, name
+	}
+	return "", ""
+}
+
+// headerName names the inputs in the generated headers with paths relative
+// to the output directory, so that generating (or checking) from the module
+// root and from the package directory (go generate) write the same bytes.
+// The embedded spec keeps its name.
+func headerName(specName string, specFile bool, overlays []spec.Source, outDir string) string {
+	rel := func(p string) string {
+		absOut, err1 := filepath.Abs(outDir)
+		absP, err2 := filepath.Abs(filepath.FromSlash(p))
+		if err1 != nil || err2 != nil {
+			return p
+		}
+		r, err := filepath.Rel(absOut, absP)
+		if err != nil {
+			return p
+		}
+		return filepath.ToSlash(r)
+	}
+	if specFile {
+		specName = rel(specName)
+	}
+	named := make([]spec.Source, len(overlays))
+	for i, o := range overlays {
+		named[i] = spec.Source{Path: rel(o.Path), Data: o.Data}
+	}
+	return generator.InputName(specName, named)
+}
+
 // produce runs the pipeline in memory: read the spec and overlays, load and
 // build them, generate. It reports errors itself and returns the exit code.
 func (c *cli) produce(cmd *command, o *options) (generator.Files, int) {
@@ -115,7 +167,12 @@ func (c *cli) produce(cmd *command, o *options) (generator.Files, int) {
 	if opts.Channels, err = generator.ResolveChannels(api, opts.Channels); err != nil {
 		return nil, c.usageError(cmd, "--channel: %v", err)
 	}
-	files, err := c.generate(api, opts.WithDefaults(api, generator.InputName(name, overlays)))
+	opts = opts.WithDefaults(api, headerName(name, o.specFile != "", overlays, o.outDir))
+	if pkg, file := handWrittenPackage(o.outDir); pkg != "" && pkg != opts.Package {
+		return nil, c.usageError(cmd, "--out %s holds package %s (%s), and the generated package would be %s: add --package %s",
+			o.outDir, pkg, file, opts.Package, pkg)
+	}
+	files, err := c.generate(api, opts)
 	if err != nil {
 		c.fail(fmt.Errorf("generating from %s: %w", name, err))
 		return nil, exitFail

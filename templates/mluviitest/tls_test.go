@@ -33,6 +33,12 @@ func TestTLSServer(t *testing.T) {
 	if err := plain.SendText(context.Background(), se.ID(), "x"); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("a client that does not trust the certificate: %v", err)
 	}
+	// A safe activity is retried on network errors, but not on a refused
+	// certificate: trying again cannot change the answer.
+	retrying := mluvii.NewClient(srv.URL, srv.ChatbotID, mluvii.WithClientCredentials(srv.ClientID, srv.ClientSecret))
+	if err := retrying.Typing(context.Background(), se.ID(), true); err == nil || strings.Contains(err.Error(), "attempts") {
+		t.Errorf("a certificate error was retried: %v", err)
+	}
 	if NewServer(t).Certificate() != nil {
 		t.Error("a plain server has a certificate")
 	}

@@ -3,6 +3,8 @@ package mluvii
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +41,16 @@ const (
 	maxSuccessBody = 1 << 20
 )
 
+// certificateError reports whether err is the TLS check refusing the
+// server's certificate: trying again cannot change the answer.
+func certificateError(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
 // call makes k, retrying where k.safe allows, and returns the answer's body
 // when k.wantBody is set.
 func (c *Client) call(ctx context.Context, k *call) ([]byte, error) {
@@ -67,7 +79,7 @@ func (c *Client) call(ctx context.Context, k *call) ([]byte, error) {
 			continue
 		case ctx.Err() != nil:
 			return nil, err
-		case !k.safe || (isAPI && !apiErr.Temporary()) || errors.Is(err, ErrRedirectRefused):
+		case !k.safe || (isAPI && !apiErr.Temporary()) || errors.Is(err, ErrRedirectRefused) || certificateError(err):
 			return nil, err
 		case attempt >= c.retry.MaxAttempts:
 			if attempt > 1 {

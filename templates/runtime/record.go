@@ -193,10 +193,13 @@ func NewRecorder(w io.Writer, opts ...RecorderOption) *Recorder {
 }
 
 // NewSessionRecorder returns a recorder writing each session to a file of its
-// own in dir, named after the session id (4815162342.jsonl), created with
-// mode 0600 or appended to. Files are opened for each batch of lines and
+// own in dir (made, mode 0700, when missing), named after the session id
+// (4815162342.jsonl), created with mode 0600 or appended to. Files are opened for each batch of lines and
 // closed after it, so any number of sessions holds no file open.
 func NewSessionRecorder(dir string, opts ...RecorderOption) (*Recorder, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("mluvii: recorder: %w", err)
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("mluvii: recorder: %w", err)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -175,5 +177,19 @@ func TestRecorderCloseGivesUpOnIncompleteLines(t *testing.T) {
 	}
 	if err := rec.Close(context.Background()); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestSessionRecorderMakesItsDirectory: a missing directory is made (0700),
+// not an error the bot exits with.
+func TestSessionRecorderMakesItsDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "recordings", "today")
+	rec, err := NewSessionRecorder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close(context.Background())
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+		t.Errorf("directory: %v, %v", st, err)
 	}
 }

@@ -158,7 +158,7 @@ func (b *Bot) started(ctx context.Context, a *mluvii.ConversationStarted) error 
 	// Quick-reply buttons render on WebChat and Facebook only (the spec's
 	// field cells): elsewhere the bot says the commands instead.
 	if err := mluvii.CheckChannel(offer, mluvii.ChannelOf(string(a.Source))); err != nil {
-		return b.client.SendText(ctx, a.SessionID, "What shall we try? Type buttons, card or operator.")
+		return b.client.SendText(ctx, a.SessionID, "What shall we try? Type operator to talk to a person, or write anything and I echo it.")
 	}
 	return b.client.Send(ctx, offer)
 }

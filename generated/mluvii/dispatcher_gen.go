@@ -164,12 +164,7 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, status := d.readBody(w, r)
 	if status == 0 {
-		rec := d.cfg.recorder.received(start, body) // nil unless recording (record.go)
-		status = func() (st int) {
-			// Deferred: a line left open would hold its session's later lines.
-			defer func() { rec.complete(st, nil) }()
-			return d.accept(r.Context(), start, body)
-		}()
+		status = d.accept(r.Context(), start, body)
 	}
 	if status == http.StatusOK {
 		d.stats.acked.Add(1)
@@ -201,6 +196,22 @@ func (d *Dispatcher) accept(ctx context.Context, start time.Time, body []byte) i
 		d.stats.pings.Add(1)
 		return http.StatusOK
 	}
+	if rec := d.cfg.recorder.receivedActivity(start, a, body); rec != nil { // nil unless recording (record.go)
+		return d.routeRecorded(ctx, start, a, body, rec)
+	}
+	return d.route(ctx, start, a, body)
+}
+
+// routeRecorded is route with the recorder's line completed by its status,
+// in a defer: a line left open would hold its session's later lines.
+func (d *Dispatcher) routeRecorded(ctx context.Context, start time.Time, a Activity, body []byte, rec *recEntry) (status int) {
+	defer func() { rec.complete(status, nil) }()
+	return d.route(ctx, start, a, body)
+}
+
+// route hands a decoded activity with a session to a waiter, the dedupe or
+// the queue, and answers its status.
+func (d *Dispatcher) route(ctx context.Context, start time.Time, a Activity, body []byte) int {
 	// Waiters come before dedupe: asking twice may get the same answer twice.
 	if d.offer(a) {
 		d.stats.toWaiters.Add(1)

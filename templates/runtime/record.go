@@ -315,7 +315,16 @@ func (r *Recorder) received(at time.Time, body []byte) *recEntry {
 		return nil
 	}
 	a, err := Decode(body)
-	if err != nil || a.Session() == 0 {
+	if err != nil {
+		return nil
+	}
+	return r.receivedActivity(at, a, body)
+}
+
+// receivedActivity is received for a body the caller decoded already (the
+// dispatcher, which decodes every body to route it).
+func (r *Recorder) receivedActivity(at time.Time, a Activity, body []byte) *recEntry {
+	if r == nil || a.Session() == 0 {
 		return nil
 	}
 	return r.begin(at, "in", a.Session(), a.ActivityName(), body)

@@ -52,6 +52,11 @@ func (g *gen) mockAliases(f *jen.File, pkg string) {
 	)
 	f.Line()
 	f.Func().Id("channelName").Params(jen.Id("c").Id("Channel")).String().Block(jen.Return(jen.String().Call(jen.Id("c"))))
+	f.Comment(fmt.Sprintf("recordingFormat and recordingVersion are what the header line of a recording says: %s.RecordingFormat and RecordingVersion, which the package's Recorder writes.", g.pkg))
+	f.Const().Defs(
+		jen.Id("recordingFormat").Op("=").Qual(pkg, "RecordingFormat"),
+		jen.Id("recordingVersion").Op("=").Qual(pkg, "RecordingVersion"),
+	)
 }
 
 // mockLoadSpec emits loadSpec. The run-time schema has no envelope keys and

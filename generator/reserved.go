@@ -60,7 +60,7 @@ var emitterNames = map[scope][]string{
 	// client.go: the value of an opt<Field> option
 	{ir.MainPackage, everyOption}: {"v"},
 	// mock.go
-	{ir.TestPackage, ""}: {"Activity", "Channel", "spec", "decodeActivity", "channelName", "loadSpec", "convertActivity", "convertCells", "convertFields", "convertType"},
+	{ir.TestPackage, ""}: {"Activity", "Channel", "spec", "decodeActivity", "channelName", "loadSpec", "convertActivity", "convertCells", "convertFields", "convertType", "recordingFormat", "recordingVersion"},
 }
 
 // mockLocals are the local identifiers of mock.go's functions in whose scope

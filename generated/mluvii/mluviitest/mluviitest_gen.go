@@ -32,6 +32,12 @@ func channelName(c Channel) string {
 	return string(c)
 }
 
+// recordingFormat and recordingVersion are what the header line of a recording says: mluvii.RecordingFormat and RecordingVersion, which the package's Recorder writes.
+const (
+	recordingFormat  = mluvii.RecordingFormat
+	recordingVersion = mluvii.RecordingVersion
+)
+
 func loadSpec() *schema {
 	sc := &schema{
 		channelOf: func(source string) string {

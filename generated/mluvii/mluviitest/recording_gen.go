@@ -52,13 +52,6 @@ type RecordedEntry struct {
 	Line int
 }
 
-// recordingFormat and recordingVersion are what the header line says; the
-// generated package's RecordingFormat and RecordingVersion.
-const (
-	recordingFormat  = "mluvii-recording"
-	recordingVersion = 1
-)
-
 // recLine is a line as the file has it.
 type recLine struct {
 	T        *float64        `json:"t"`

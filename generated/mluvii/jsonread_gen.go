@@ -106,14 +106,18 @@ func (r *jsonReader) ws() {
 // skipSpace advances to the next byte that is not JSON white space.
 func (r *jsonReader) skipSpace() {
 	i, s := r.pos, r.s
-	for i < len(s) && jsonSpace[s[i]] {
+	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
 	r.pos = i
 }
 
-// jsonSpace marks the bytes JSON counts as white space.
-var jsonSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+// isSpace reports whether c is JSON white space, with a bit test instead of
+// a table load.
+func isSpace(c byte) bool {
+	const space uint64 = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
+	return c <= ' ' && space>>c&1 != 0
+}
 
 // peek returns the next non-space byte, or 0 at the end.
 func (r *jsonReader) peek() byte {
@@ -287,9 +291,13 @@ func le64(s string) uint64 {
 // byte above a marked one may be marked wrongly (a borrow), the lowest mark
 // never is, and no such byte goes unmarked.
 func special8(w uint64) uint64 {
-	hasZero := func(v uint64) uint64 { return (v - loBits) &^ v & hiBits }
-	control := (w - 0x20*loBits) &^ w & hiBits
-	return hasZero(w^('"'*loBits)) | hasZero(w^('\\'*loBits)) | control
+	// Flipping bit 1 turns a quote (0x22) into 0x20 and keeps the control
+	// characters below it, while a space and '!' go to 0x22 and 0x23: one
+	// "below 0x21" test finds quotes and control characters alike.
+	q := w ^ 0x02*loBits
+	quoteOrControl := (q - 0x21*loBits) &^ q & hiBits
+	b := w ^ '\\'*loBits
+	return quoteOrControl | (b-loBits)&^b&hiBits
 }
 
 // rawString reads a quoted string and returns its unescaped value. Strings
@@ -765,22 +773,22 @@ func (r *jsonReader) sessionID() int64 {
 	return id
 }
 
-// timestamp reads a timestamp string, keeping its text; null reads as zero.
+// timestamp reads a timestamp string, keeping its text (checked, not yet
+// turned into a time.Time); null reads as zero.
 func (r *jsonReader) timestamp() Timestamp {
 	start := r.peekPos()
 	s := r.str()
 	if s == "" || r.err != nil {
 		return Timestamp{}
 	}
-	if ts, ok := usualTimestamp(s); ok {
-		return ts
+	if !usualTimestamp(s) {
+		if _, _, err := parseTimestamp(s); err != nil {
+			r.pos = start
+			r.fail("%s", bodyText(err.Error()))
+			return Timestamp{}
+		}
 	}
-	ts, err := parseTimestamp(s)
-	if err != nil {
-		r.pos = start
-		r.fail("%s", bodyText(err.Error()))
-	}
-	return ts
+	return Timestamp{text: s}
 }
 
 // enumNumber maps a number to an enum value's wire name; unknown numbers keep

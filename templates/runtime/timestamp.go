@@ -10,15 +10,18 @@ import (
 // zone they are in, and expects the .NET round-trip form with an offset from
 // bots. A Timestamp keeps the text it was decoded from, so it marshals back
 // unchanged, and never moves an offset-less wall clock into another zone.
+//
+// A decoded or parsed Timestamp holds only its text, checked: Time reads the
+// instant from it when asked, so that decoding a webhook does not build a
+// time.Time its handler may never look at.
 type Timestamp struct {
-	t         time.Time
-	text      string
-	hasOffset bool
+	t    time.Time // the instant of one made with TimestampOf
+	text string    // the wire text of one decoded or parsed, valid
 }
 
 // TimestampOf returns t as a Timestamp; it marshals in the .NET round-trip
 // form mluvii's own samples send, e.g. 2020-09-09T10:03:53.4976861+02:00.
-func TimestampOf(t time.Time) Timestamp { return Timestamp{t: t, hasOffset: true} }
+func TimestampOf(t time.Time) Timestamp { return Timestamp{t: t} }
 
 // Now returns the current time as a Timestamp.
 func Now() Timestamp { return TimestampOf(time.Now()) }
@@ -29,15 +32,17 @@ const roundTripLayout = "2006-01-02T15:04:05.0000000Z07:00"
 // ParseTimestamp parses an ISO 8601 date-time: YYYY-MM-DDTHH:MM:SS with 0–9
 // fractional digits and an optional Z or ±HH:MM offset.
 func ParseTimestamp(s string) (Timestamp, error) {
-	if ts, ok := usualTimestamp(s); ok {
-		return ts, nil
+	if !usualTimestamp(s) {
+		if _, _, err := parseTimestamp(s); err != nil {
+			return Timestamp{}, err
+		}
 	}
-	return parseTimestamp(s)
+	return Timestamp{text: s}, nil
 }
 
 // parseTimestamp is ParseTimestamp's general parser, which also says what is
-// wrong.
-func parseTimestamp(s string) (Timestamp, error) {
+// wrong. It returns the instant and whether s has an offset.
+func parseTimestamp(s string) (time.Time, bool, error) {
 	p := tsParser{s: s}
 	var year, month, day, hour, minute, sec int
 	if f, ok := fixedDateTime(s); ok {
@@ -49,55 +54,47 @@ func parseTimestamp(s string) (Timestamp, error) {
 		hour, minute, sec = p.num(2, ':'), p.num(2, ':'), p.num(2, 0)
 	}
 	nsec := p.fraction()
-	loc, offset, hasOffset := p.offset()
+	offset, hasOffset := p.offset()
 	if p.bad || p.i != len(s) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
-		return Timestamp{}, fmt.Errorf("%q is not a timestamp (want YYYY-MM-DDTHH:MM:SS[.fff][Z|±hh:mm])", s)
+		return time.Time{}, false, fmt.Errorf("%q is not a timestamp (want YYYY-MM-DDTHH:MM:SS[.fff][Z|±hh:mm])", s)
 	}
 	if day > daysIn(month, year) {
-		return Timestamp{}, fmt.Errorf("%q is not a valid date", s)
+		return time.Time{}, false, fmt.Errorf("%q is not a valid date", s)
 	}
 	// What time.Date(year, month, …, loc) returns, without its normalisation
-	// and zone lookup: the fields are in range and loc is UTC or fixed.
+	// and zone lookup: the fields are in range and the zone is UTC or fixed.
 	unix := (daysFromCivil(year, month, day)*24+int64(hour))*3600 + int64(minute*60+sec)
-	t := time.Unix(unix-int64(offset), int64(nsec)).In(loc)
-	return Timestamp{t: t, text: s, hasOffset: hasOffset}, nil
+	t := time.Unix(unix-int64(offset), int64(nsec)).UTC()
+	if hasOffset && s[len(s)-1] != 'Z' && s[len(s)-1] != 'z' { // ±hh:mm
+		t = t.In(time.FixedZone("", offset))
+	}
+	return t, hasOffset, nil
 }
 
-// usualTimestamp is ParseTimestamp's quick path for what mluvii sends: the
+// usualTimestamp is ParseTimestamp's quick check for what mluvii sends: the
 // fixed fields, a fraction of up to 9 digits and no offset or Z, all in
-// range. ok is false for anything else, which the general parser then reads
+// range. It is false for anything else, which the general parser then reads
 // and judges (so errors come from one place).
-func usualTimestamp(s string) (ts Timestamp, ok bool) {
+func usualTimestamp(s string) bool {
 	f, ok := fixedDateTime(s)
-	if !ok {
-		return ts, false
+	if !ok || f.month < 1 || f.month > 12 || f.day < 1 || f.day > daysIn(f.month, f.year) || f.hour > 23 || f.minute > 59 || f.sec > 59 {
+		return false
 	}
-	year, month, day, hour, minute, sec := f.year, f.month, f.day, f.hour, f.minute, f.sec
-	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
-		return ts, false
-	}
-	nsec, i := 0, len("2006-01-02T15:04:05")
+	i := len("2006-01-02T15:04:05")
 	if i < len(s) && s[i] == '.' {
-		i++
-		for ; i < len(s) && isDigit(s[i]); i++ {
-			nsec = nsec*10 + int(s[i]-'0')
+		j := i + 1
+		for j < len(s) && isDigit(s[j]) {
+			j++
 		}
-		digits := i - len("2006-01-02T15:04:05.")
-		if digits == 0 || digits > 9 {
-			return ts, false
+		if digits := j - i - 1; digits == 0 || digits > 9 {
+			return false
 		}
-		nsec *= pow10[9-digits]
+		i = j
 	}
-	hasOffset := false
 	if i < len(s) && (s[i] == 'Z' || s[i] == 'z') {
-		hasOffset = true
 		i++
 	}
-	if i != len(s) {
-		return ts, false
-	}
-	unix := (daysFromCivil(year, month, day)*24+int64(hour))*3600 + int64(minute*60+sec)
-	return Timestamp{t: time.Unix(unix, int64(nsec)).UTC(), text: s, hasOffset: hasOffset}, true
+	return i == len(s)
 }
 
 // pow10 scales a fraction of n digits to nanoseconds (times pow10[9-n]).
@@ -230,16 +227,16 @@ func (p *tsParser) fraction() int {
 	return nsec
 }
 
-// offset reads the zone: its location, its offset in seconds east of UTC,
-// and whether the text has one.
-func (p *tsParser) offset() (*time.Location, int, bool) {
+// offset reads the zone: its offset in seconds east of UTC, and whether the
+// text has one.
+func (p *tsParser) offset() (int, bool) {
 	if p.i >= len(p.s) {
-		return time.UTC, 0, false
+		return 0, false
 	}
 	switch p.s[p.i] {
 	case 'Z', 'z':
 		p.i++
-		return time.UTC, 0, true
+		return 0, true
 	case '+', '-':
 		sign := 1
 		if p.s[p.i] == '-' {
@@ -250,20 +247,33 @@ func (p *tsParser) offset() (*time.Location, int, bool) {
 		if h > 23 || m > 59 {
 			p.bad = true
 		}
-		offset := sign * (h*3600 + m*60)
-		return time.FixedZone("", offset), offset, true
+		return sign * (h*3600 + m*60), true
 	}
 	p.bad = true
-	return time.UTC, 0, false
+	return 0, false
 }
 
 // Time returns the instant. Without an offset on the wire it is the wall
-// clock as sent, in UTC (see HasOffset).
-func (ts Timestamp) Time() time.Time { return ts.t }
+// clock as sent, in UTC (see HasOffset); with ±hh:mm, it is in a fixed zone
+// of that offset. A decoded Timestamp reads it from its text on each call.
+func (ts Timestamp) Time() time.Time {
+	if ts.text == "" {
+		return ts.t
+	}
+	t, _, _ := parseTimestamp(ts.text) // valid: only ParseTimestamp and the decoder set text
+	return t
+}
 
-// HasOffset reports whether the timestamp carried a zone (Z or ±hh:mm).
-// mluvii's own webhook timestamps do not.
-func (ts Timestamp) HasOffset() bool { return ts.hasOffset }
+// HasOffset reports whether the timestamp carried a zone (Z or ±hh:mm), as
+// one made with TimestampOf does unless it is zero. mluvii's own webhook
+// timestamps do not.
+func (ts Timestamp) HasOffset() bool {
+	if ts.text == "" {
+		return !ts.t.IsZero()
+	}
+	_, hasOffset, _ := parseTimestamp(ts.text)
+	return hasOffset
+}
 
 // IsZero reports whether the timestamp is unset.
 func (ts Timestamp) IsZero() bool { return ts.text == "" && ts.t.IsZero() }

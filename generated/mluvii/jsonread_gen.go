@@ -106,18 +106,14 @@ func (r *jsonReader) ws() {
 // skipSpace advances to the next byte that is not JSON white space.
 func (r *jsonReader) skipSpace() {
 	i, s := r.pos, r.s
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && jsonSpace[s[i]] {
 		i++
 	}
 	r.pos = i
 }
 
-// isSpace reports whether c is JSON white space, with a bit test instead of
-// a table load.
-func isSpace(c byte) bool {
-	const space uint64 = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
-	return c <= ' ' && space>>c&1 != 0
-}
+// jsonSpace marks the bytes JSON counts as white space.
+var jsonSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // peek returns the next non-space byte, or 0 at the end.
 func (r *jsonReader) peek() byte {
@@ -777,6 +773,13 @@ func (r *jsonReader) sessionID() int64 {
 // turned into a time.Time); null reads as zero.
 func (r *jsonReader) timestamp() Timestamp {
 	start := r.peekPos()
+	// Usually a quoted timestamp of the quick check's layout, read in place.
+	if s := r.s; r.err == nil && start < len(s) && s[start] == '"' {
+		if n := usualTimestampLen(s[start+1:]); n > 0 && start+1+n < len(s) && s[start+1+n] == '"' {
+			r.pos = start + n + 2
+			return Timestamp{text: s[start+1 : start+1+n]}
+		}
+	}
 	s := r.str()
 	if s == "" || r.err != nil {
 		return Timestamp{}

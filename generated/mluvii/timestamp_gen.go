@@ -77,10 +77,16 @@ func parseTimestamp(s string) (time.Time, bool, error) {
 // fixed fields, a fraction of up to 9 digits and no offset or Z, all in
 // range. It is false for anything else, which the general parser then reads
 // and judges (so errors come from one place).
-func usualTimestamp(s string) bool {
+func usualTimestamp(s string) bool { return usualTimestampLen(s) == len(s) }
+
+// usualTimestampLen returns the length of the timestamp of usualTimestamp's
+// layout that s starts with, or -1. The decoder reads a timestamp in the
+// body with it, without scanning it as a string first: what it accepts is
+// ASCII digits and separators, which need no unescaping or UTF-8 check.
+func usualTimestampLen(s string) int {
 	f, ok := fixedDateTime(s)
 	if !ok || f.month < 1 || f.month > 12 || f.day < 1 || f.day > daysIn(f.month, f.year) || f.hour > 23 || f.minute > 59 || f.sec > 59 {
-		return false
+		return -1
 	}
 	i := len("2006-01-02T15:04:05")
 	if i < len(s) && s[i] == '.' {
@@ -89,14 +95,14 @@ func usualTimestamp(s string) bool {
 			j++
 		}
 		if digits := j - i - 1; digits == 0 || digits > 9 {
-			return false
+			return -1
 		}
 		i = j
 	}
 	if i < len(s) && (s[i] == 'Z' || s[i] == 'z') {
 		i++
 	}
-	return i == len(s)
+	return i
 }
 
 // pow10 scales a fraction of n digits to nanoseconds (times pow10[9-n]).

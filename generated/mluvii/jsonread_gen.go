@@ -932,7 +932,10 @@ func readFlags[T ~string](r *jsonReader, numbers []enumNumber) []T {
 		if !r.open() {
 			return nil
 		}
-		out := []T{}
+		if r.emptyList() {
+			return []T{}
+		}
+		out := make([]T, 0, 4) // flags are few: one allocation, not one per growth
 		var seen flagBits
 		for i := 0; r.nextElem(i); i++ {
 			out = appendFlag(r, out, numbers, &seen)

@@ -339,14 +339,14 @@ found:
 }
 
 // validUTF8 is utf8.ValidString with a quick path for what text in Latin
-// scripts is made of, ASCII and two-byte sequences, checked a word at a time
-// (valid2ByteWord); from the first word with anything else it hands over to
-// utf8.ValidString.
+// scripts is made of, ASCII and two-byte sequences, checked a word at a time:
+// each continuation byte must follow a lead byte C2–DF, in the same word or
+// (lead) at the end of the one before. From the first word with anything
+// else it hands over to utf8.ValidString.
 func validUTF8(s string) bool {
 	i := 0
 	var lead uint64 // 0x80 when the word before ended in a lead byte
 	for ; i+8 <= len(s); i += 8 {
-		// valid2ByteWord, by hand: the compiler does not inline it.
 		w := le64(s[i : i+8])
 		high := w & hiBits
 		if high == 0 {
@@ -355,9 +355,13 @@ func validUTF8(s string) bool {
 			}
 			continue
 		}
-		cont := byteIs(w&(0xc0*loBits), 0x80*loBits)
-		leads := byteIs(w&(0xe0*loBits), 0xc0*loBits) &^ byteIs(w&(0xfe*loBits), 0xc0*loBits)
-		if high != cont|leads || cont != leads<<8|lead {
+		// Of the bytes with the high bit: bit 6 tells a lead (11xxxxxx) from
+		// a continuation (10xxxxxx); a lead with bit 5 (E0–FF) starts a longer
+		// sequence, one without bits 4–1 (C0, C1) is overlong.
+		bit6, bit5 := w<<1&hiBits, w<<2&hiBits
+		bits41 := (w&(0x1e*loBits) + 0x7f*loBits) & hiBits
+		leads, cont := high&bit6, high&^bit6
+		if leads&(bit5|^bits41) != 0 || cont != leads<<8|lead {
 			break
 		}
 		lead = leads >> 56
@@ -378,27 +382,6 @@ func validUTF8(s string) bool {
 		return utf8.ValidString(s[i:])
 	}
 	return true
-}
-
-// valid2ByteWord reports whether w (eight bytes of a string, little-endian)
-// is ASCII and two-byte UTF-8 sequences only, where a lead byte of the word
-// before (lead is 0x80 then) continues into w's first byte. next is 0x80 when
-// w's last byte is a lead byte. Bytes in the ranges below are marked with
-// their high bit, exactly (byteIs), so neighbours never disturb each other.
-func valid2ByteWord(w, lead uint64) (next uint64, ok bool) {
-	high := w & hiBits
-	if high == 0 {
-		return 0, lead == 0
-	}
-	cont := byteIs(w&(0xc0*loBits), 0x80*loBits)                                          // 10xxxxxx
-	leads := byteIs(w&(0xe0*loBits), 0xc0*loBits) &^ byteIs(w&(0xfe*loBits), 0xc0*loBits) // C2–DF
-	return leads >> 56, high == cont|leads && cont == leads<<8|lead
-}
-
-// byteIs marks with 0x80 each byte of x that equals the same byte of y.
-func byteIs(x, y uint64) uint64 {
-	z := x ^ y
-	return ^((z&(0x7f*loBits) + 0x7f*loBits) | z) & hiBits
 }
 
 // escapedString finishes a string that contains escapes, from its start.

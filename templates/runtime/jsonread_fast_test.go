@@ -98,6 +98,44 @@ func TestSpecial8FindsTheFirstSpecialByte(t *testing.T) {
 	}
 }
 
+// special8 on every pair of byte values side by side, at each place in a
+// word of plain bytes: a borrow runs only from a byte to the one above it,
+// so pairs show every way a byte can disturb its neighbour. The first
+// special byte must be the lowest mark, and every special byte is marked.
+func TestSpecial8EveryBytePair(t *testing.T) {
+	for _, fill := range []byte{'a', ' ', '!', '#', 0x7f, 0x80, 0xff} {
+		for p := range 7 {
+			for x := range 1 << 16 {
+				var b [8]byte
+				for i := range b {
+					b[i] = fill
+				}
+				b[p], b[p+1] = byte(x), byte(x>>8)
+				m := special8(le64(string(b[:])))
+				if m&^hiBits != 0 {
+					t.Fatalf("% x: marks %#x outside the high bits", b, m)
+				}
+				want := 8
+				for i := len(b) - 1; i >= 0; i-- {
+					if !plainStringByte[b[i]] {
+						want = i
+						if m>>(8*i+7)&1 == 0 {
+							t.Fatalf("% x: byte %d is not marked (%#x)", b, i, m)
+						}
+					}
+				}
+				got := 8
+				if m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != want {
+					t.Fatalf("% x: first special byte %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
+
 // validUTF8 must agree with utf8.ValidString.
 func TestValidUTF8MatchesUTF8(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
@@ -127,6 +165,57 @@ func TestValidUTF8MatchesUTF8(t *testing.T) {
 		}
 		if got, want := validUTF8(string(b)), utf8.ValidString(string(b)); got != want {
 			t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", b, got, want)
+		}
+	}
+}
+
+// validUTF8 on every pair of byte values side by side, at each place in
+// three words of ASCII and two-byte sequences (one of which spans two
+// words), and on the same text from the second byte and from the eighth:
+// each byte value meets every neighbour, as lead, continuation or ASCII, at
+// a word's start, middle and end.
+func TestValidUTF8EveryBytePair(t *testing.T) {
+	const text = "\xc3\xa9ab\xc5\xbe\xc4\x8d.\xc3\xa9xy\xd0\x96\xdf\xbfz\xc2\x80\xc3\xa1\xc3\xa9"
+	if len(text) != 24 || !utf8.ValidString(text) {
+		t.Fatalf("%q: %d bytes, want 24 of valid UTF-8", text, len(text))
+	}
+	b := []byte(text)
+	for p := range len(b) - 1 {
+		for x := range 1 << 16 {
+			copy(b, text)
+			b[p], b[p+1] = byte(x), byte(x>>8)
+			for _, s := range []string{string(b), string(b[1:]), string(b[7:])} {
+				if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+					t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", s, got, want)
+				}
+			}
+		}
+	}
+}
+
+// validUTF8 on every word made of ASCII, continuation, overlong lead,
+// two-byte lead and three-byte lead bytes, after a word that ends in a lead
+// byte, one of two-byte sequences and one of ASCII, with and without a
+// continuation byte after it.
+func TestValidUTF8EveryWordOfKinds(t *testing.T) {
+	kinds := []byte{'a', 0x80, 0xc1, 0xc2, 0xe2}
+	n := 1
+	for range 8 {
+		n *= len(kinds)
+	}
+	var b [17]byte
+	for _, before := range []string{"abcdefg\xc3", "\xc3\xa9\xc5\xbe\xc4\x8d\xdf\xbf", "abcdefgh"} {
+		copy(b[:8], before)
+		for x := range n {
+			for i, k := 8, x; i < 16; i, k = i+1, k/len(kinds) {
+				b[i] = kinds[k%len(kinds)]
+			}
+			b[16] = 0x80
+			for _, s := range []string{string(b[:16]), string(b[:]), string(b[8:16])} {
+				if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+					t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", s, got, want)
+				}
+			}
 		}
 	}
 }

@@ -916,7 +916,7 @@ func readFlags[T ~string](r *jsonReader, numbers []enumNumber) []T {
 		if r.emptyList() {
 			return []T{}
 		}
-		out := make([]T, 0, 4) // flags are few: one allocation, not one per growth
+		out := make([]T, 0, 2) // one allocation for the usual one or two flags, not one per growth
 		var seen flagBits
 		for i := 0; r.nextElem(i); i++ {
 			out = appendFlag(r, out, numbers, &seen)

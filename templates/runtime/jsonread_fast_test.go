@@ -3,9 +3,11 @@ package mluvii
 import (
 	"math/bits"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ParseTimestamp computes the instant itself instead of calling time.Date;
@@ -278,4 +280,39 @@ func FuzzUsualTimestamp(f *testing.F) {
 		}
 		checkUsualTimestamp(t, s)
 	})
+}
+
+// rawString checks a plain string's UTF-8 as it scans it; it must return the
+// string as it is (the body's memory) when it is valid UTF-8, and with each
+// invalid byte replaced by U+FFFD otherwise, as encoding/json does, whatever
+// the string's length and wherever a sequence meets a word boundary.
+func TestRawStringUTF8(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	runes := []rune("aZ ,.čšřžýáíéúůďťňČŠŘ€😀\u0080\u07ff\u0800")
+	picks := []byte{'a', 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xf0, 0xf4, 0xf5, 0xff}
+	for range 300000 {
+		var b []byte
+		for range rng.Intn(30) {
+			b = utf8.AppendRune(b, runes[rng.Intn(len(runes))])
+		}
+		for range rng.Intn(3) {
+			if len(b) > 0 {
+				b[rng.Intn(len(b))] = picks[rng.Intn(len(picks))]
+			}
+		}
+		s := string(b)
+		want := s
+		if !utf8.ValidString(s) {
+			want = string([]rune(s))
+		}
+		body := `"` + s + `"` + strings.Repeat(" ", rng.Intn(9)) // the string ends anywhere in a word
+		r := newJSONReader(body)
+		got := r.rawString()
+		if r.err != nil || got != want || r.pos != len(s)+2 {
+			t.Fatalf("% x: rawString %q (pos %d, %v), want %q", b, got, r.pos, r.err, want)
+		}
+		if want == s && len(s) > 0 && unsafe.StringData(got) != unsafe.StringData(body[1:]) {
+			t.Fatalf("% x: valid text was copied", b)
+		}
+	}
 }

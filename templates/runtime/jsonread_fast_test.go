@@ -316,3 +316,27 @@ func TestRawStringUTF8(t *testing.T) {
 		}
 	}
 }
+
+// Time builds the instant from a decoded timestamp's text on each call; for
+// an offset of whole quarter hours, which real zones use, it must not make a
+// new zone each time, and it must return the same time.Time on every call.
+func TestTimeReusesQuarterHourZones(t *testing.T) {
+	for _, s := range []string{"2020-09-09T10:03:53.4976861+05:30", "2020-09-09T10:03:53-09:45", "2020-09-09T10:03:53+02:00", "2020-09-09T10:03:53-23:45"} {
+		ts, err := ParseTimestamp(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := ts.Time()
+		if allocs := testing.AllocsPerRun(100, func() { _ = ts.Time() }); allocs != 0 {
+			t.Errorf("%s: Time allocates %v times per call", s, allocs)
+		}
+		if again := ts.Time(); again != first {
+			t.Errorf("%s: Time %#v, then %#v", s, first, again)
+		}
+	}
+	// Any other offset still gets its own, right zone.
+	ts, _ := ParseTimestamp("2020-09-09T10:03:53+05:31")
+	if _, off := ts.Time().Zone(); off != 5*3600+31*60 {
+		t.Errorf("offset %d", off)
+	}
+}

@@ -2,6 +2,7 @@ package mluvii
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,9 +67,30 @@ func parseTimestamp(s string) (time.Time, bool, error) {
 	unix := (daysFromCivil(year, month, day)*24+int64(hour))*3600 + int64(minute*60+sec)
 	t := time.Unix(unix-int64(offset), int64(nsec)).UTC()
 	if hasOffset && s[len(s)-1] != 'Z' && s[len(s)-1] != 'z' { // ±hh:mm
-		t = t.In(time.FixedZone("", offset))
+		t = t.In(zoneOf(offset))
 	}
 	return t, hasOffset, nil
+}
+
+// quarterZones holds the zones of offsets in whole quarter hours, which is
+// what real zones use (+05:30, +05:45): Time builds its time.Time from the
+// text on each call, and time.FixedZone makes a new zone each time for an
+// offset that is not a whole hour.
+var quarterZones [2*24*4 + 1]atomic.Pointer[time.Location]
+
+// zoneOf returns the unnamed fixed zone of offset seconds east of UTC (less
+// than a day either way).
+func zoneOf(offset int) *time.Location {
+	if offset%900 != 0 {
+		return time.FixedZone("", offset)
+	}
+	slot := &quarterZones[offset/900+24*4]
+	if z := slot.Load(); z != nil {
+		return z
+	}
+	z := time.FixedZone("", offset)
+	slot.Store(z) // a call at the same time stores an equal zone
+	return z
 }
 
 // usualTimestamp is ParseTimestamp's quick check for what mluvii sends: the

@@ -127,9 +127,6 @@ func usualTimestampLen(s string) int {
 	return i
 }
 
-// pow10 scales a fraction of n digits to nanoseconds (times pow10[9-n]).
-var pow10 = [10]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
-
 // daysIn returns the number of days of month in year (proleptic Gregorian).
 func daysIn(month, year int) int {
 	switch month {

@@ -1,6 +1,7 @@
 package mluvii
 
 import (
+	"encoding/json"
 	"math/bits"
 	"math/rand"
 	"strings"
@@ -156,15 +157,7 @@ func TestValidUTF8MatchesUTF8(t *testing.T) {
 	// are then changed to anything.
 	runes := []rune("aZ ,.čšřžýáíéúůďťňČŠŘ€😀\u0080\u07ff\u0800")
 	for range 200000 {
-		var b []byte
-		for range rng.Intn(40) {
-			b = utf8.AppendRune(b, runes[rng.Intn(len(runes))])
-		}
-		for range rng.Intn(3) {
-			if len(b) > 0 {
-				b[rng.Intn(len(b))] = picks[rng.Intn(len(picks))]
-			}
-		}
+		b := randomText(rng, 40, runes, picks)
 		if got, want := validUTF8(string(b)), utf8.ValidString(string(b)); got != want {
 			t.Fatalf("% x: validUTF8 %v, utf8.ValidString %v", b, got, want)
 		}
@@ -231,22 +224,7 @@ func TestUsualTimestampAgreesWithGeneral(t *testing.T) {
 	picks := []byte("0123456789-:T.Zz+ t/\x00\xff\xfa")
 	seeds := []string{"2024-11-05T14:22:31.118204", "2024-02-29T00:00:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999z", "2023-02-28T23:59:59.1"}
 	for range 300000 {
-		b := []byte(seeds[rng.Intn(len(seeds))])
-		for range 1 + rng.Intn(3) {
-			switch i := rng.Intn(len(b) + 1); rng.Intn(3) {
-			case 0:
-				if i < len(b) {
-					b[i] = picks[rng.Intn(len(picks))]
-				}
-			case 1:
-				b = append(b[:i], append([]byte{picks[rng.Intn(len(picks))]}, b[i:]...)...)
-			case 2:
-				if i < len(b) {
-					b = append(b[:i], b[i+1:]...)
-				}
-			}
-		}
-		checkUsualTimestamp(t, string(b))
+		checkUsualTimestamp(t, editedTimestamp(rng, seeds, picks, 1+rng.Intn(3)))
 	}
 }
 
@@ -291,15 +269,7 @@ func TestRawStringUTF8(t *testing.T) {
 	runes := []rune("aZ ,.čšřžýáíéúůďťňČŠŘ€😀\u0080\u07ff\u0800")
 	picks := []byte{'a', 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xf0, 0xf4, 0xf5, 0xff}
 	for range 300000 {
-		var b []byte
-		for range rng.Intn(30) {
-			b = utf8.AppendRune(b, runes[rng.Intn(len(runes))])
-		}
-		for range rng.Intn(3) {
-			if len(b) > 0 {
-				b[rng.Intn(len(b))] = picks[rng.Intn(len(picks))]
-			}
-		}
+		b := randomText(rng, 30, runes, picks)
 		s := string(b)
 		want := s
 		if !utf8.ValidString(s) {
@@ -339,4 +309,73 @@ func TestTimeReusesQuarterHourZones(t *testing.T) {
 	if _, off := ts.Time().Zone(); off != 5*3600+31*60 {
 		t.Errorf("offset %d", off)
 	}
+}
+
+// Decode reads a timestamp of mluvii's usual layout in place in the body and
+// any other through the string reader; either way it must accept exactly
+// what ParseTimestamp accepts of the string's value, with the same text and
+// instant. Random edits of timestamps, some written with escapes, probe both.
+func TestDecodeTimestampAsParseTimestamp(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	picks := []byte("0123456789-:T.Zz+ t\"\\/\x00\xff")
+	seeds := []string{"2024-11-05T14:22:31.118204", "2024-02-29T00:00:00", "2024-11-05T14:22:31.1182049+01:00", "9999-12-31T23:59:59.999999999z"}
+	for range 100000 {
+		value := editedTimestamp(rng, seeds, picks, rng.Intn(3))
+		quoted, _ := json.Marshal(value)
+		if rng.Intn(4) == 0 && len(value) > 0 { // the first character as an escape
+			quoted = append([]byte(`"\u00`+"0123456789abcdef"[value[0]>>4:][:1]+"0123456789abcdef"[value[0]&15:][:1]), quoted[2:]...)
+		}
+		body := `{"activity":"Text","sessionId":1,"timestamp":` + string(quoted) + `,"text":"x"}`
+		if !json.Valid(quoted) || value == "" {
+			continue // the escape cut another escape, or null's counterpart
+		}
+		a, err := Decode([]byte(body))
+		want, werr := ParseTimestamp(value)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%s: Decode error %v, ParseTimestamp error %v", body, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		got := a.(*Text).Timestamp
+		if got != want || !got.Time().Equal(want.Time()) || got.HasOffset() != want.HasOffset() {
+			t.Fatalf("%s: Decode %q (%v), ParseTimestamp %q (%v)", body, got, got.Time(), want, want.Time())
+		}
+	}
+}
+
+// editedTimestamp returns one of seeds with edits random changes: a byte
+// replaced by, or a byte inserted from, picks, or a byte deleted.
+func editedTimestamp(rng *rand.Rand, seeds []string, picks []byte, edits int) string {
+	b := []byte(seeds[rng.Intn(len(seeds))])
+	for range edits {
+		switch i := rng.Intn(len(b) + 1); rng.Intn(3) {
+		case 0:
+			if i < len(b) {
+				b[i] = picks[rng.Intn(len(picks))]
+			}
+		case 1:
+			b = append(b[:i], append([]byte{picks[rng.Intn(len(picks))]}, b[i:]...)...)
+		case 2:
+			if i < len(b) {
+				b = append(b[:i], b[i+1:]...)
+			}
+		}
+	}
+	return string(b)
+}
+
+// randomText returns up to maxRunes runes of runes, UTF-8 encoded, with up
+// to two of its bytes then replaced by picks.
+func randomText(rng *rand.Rand, maxRunes int, runes []rune, picks []byte) []byte {
+	var b []byte
+	for range rng.Intn(maxRunes) {
+		b = utf8.AppendRune(b, runes[rng.Intn(len(runes))])
+	}
+	for range rng.Intn(3) {
+		if len(b) > 0 {
+			b[rng.Intn(len(b))] = picks[rng.Intn(len(picks))]
+		}
+	}
+	return b
 }

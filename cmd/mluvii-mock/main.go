@@ -202,10 +202,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	hs.RegisterOnShutdown(m.stop)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	printBanner(stdout, m)
+	certFile := ""
 	if o.tls {
-		fmt.Fprintf(stdout, "TLS: the certificate is in %s; make the bot trust it (a Go bot: SSL_CERT_FILE=%s, or add it to\n  the RootCAs of its HTTP client's TLS config)\n\n", o.certFile, o.certFile)
+		certFile = o.certFile
 	}
+	printBanner(stdout, m, certFile)
 	if !o.quiet {
 		go logTranscript(m, logw)
 	}
@@ -262,13 +263,16 @@ func baseURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func printBanner(w io.Writer, m *mock) {
+// printBanner writes the banner in one write, so that whoever reads the
+// output as it comes (a test, a script waiting for the URL) sees all of it
+// once it sees its first line. certFile is the --tls certificate, or "".
+func printBanner(w io.Writer, m *mock, certFile string) {
 	c := m.cfg
 	callback := m.fake.CallbackURL()
 	if callback == "" {
 		callback = "(none yet: pass --callback, or let the bot PUT /api/v1/Chatbot/{id}?callbackUrl=…)"
 	}
-	fmt.Fprintf(w, `mluvii-mock: a fake mluvii on %[1]s (Ctrl-C stops it)
+	banner := fmt.Sprintf(`mluvii-mock: a fake mluvii on %[1]s (Ctrl-C stops it)
 
   chat page      %[1]s/
 
@@ -289,6 +293,10 @@ Limits: the last %[6]s ended sessions for %[7]s, %[8]s transcript entries, %[9]s
 		count(c.limits.keepEnded, -1, "all"), span(c.limits.retention), count(c.limits.keepEntries, -1, "all"),
 		count(c.limits.maxOpen, 0, "any number of"), count(c.limits.maxInFlight, 0, "any number of"),
 		count(c.limits.maxDeliveries, 0, "any number of"), count(c.limits.maxStreams, 0, "any number of"))
+	if certFile != "" {
+		banner += fmt.Sprintf("TLS: the certificate is in %[1]s; make the bot trust it (a Go bot: SSL_CERT_FILE=%[1]s, or add it to\n  the RootCAs of its HTTP client's TLS config)\n\n", certFile)
+	}
+	_, _ = io.WriteString(w, banner)
 }
 
 // logTranscript writes every activity, both directions, to w in transcript

@@ -18,16 +18,27 @@ import (
 	"github.com/mluviigen/mluviigen/generated/mluvii"
 )
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+// syncBuffer is a bytes.Buffer safe for one writer and one reader. It also
+// keeps what the first Write wrote.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	first string
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.b.Len() == 0 && s.first == "" {
+		s.first = string(p)
+	}
 	return s.b.Write(p)
+}
+
+func (s *syncBuffer) First() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
 }
 
 func (s *syncBuffer) String() string {

@@ -37,30 +37,20 @@ func TestAttackRecordingSessionsQuadratic(t *testing.T) {
 // for, unbounded: a downloaded recording whose second event is at t=1e12 ms
 // (31 years) makes the replay sleep until the test binary's -timeout kills it.
 func TestAttackReplayGapFromTheFile(t *testing.T) {
-	file, _, _ := recordConversation(t, recordedBot)
-	rec, err := ReadRecording(bytes.NewReader(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	events := 0
-	for i := range rec.Entries {
-		if rec.Entries[i].Dir == ToBot && !isResponse(rec.Entries[i].Name) {
-			events++
-		}
+	file := recordedWithTimes(t, func(events int, recorded time.Duration) time.Duration {
 		if events >= 2 {
-			rec.Entries[i].Time = 1e12 * time.Millisecond
+			return 1e12 * time.Millisecond
 		}
-	}
-	var buf bytes.Buffer
-	rec.WriteTo(&buf)
-	if !bytes.Contains(buf.Bytes(), []byte(`"t":1e+12`)) && !bytes.Contains(buf.Bytes(), []byte(`"t":1000000000000`)) {
-		t.Fatalf("the recording lacks the huge t:\n%s", buf.Bytes())
+		return recorded
+	})
+	if !bytes.Contains(file, []byte(`"t":1e+12`)) && !bytes.Contains(file, []byte(`"t":1000000000000`)) {
+		t.Fatalf("the recording lacks the huge t:\n%s", file)
 	}
 	srv := NewServer(t)
 	recordedBot.start(t, srv, nil)
 	done := make(chan error, 1)
 	go func() {
-		r, err := ReadRecording(bytes.NewReader(buf.Bytes()))
+		r, err := ReadRecording(bytes.NewReader(file))
 		if err != nil {
 			done <- err
 			return

@@ -299,24 +299,35 @@ func TestReplayOfTheFakesOwnRecording(t *testing.T) {
 	}
 }
 
-func TestReplayGaps(t *testing.T) {
+// recordedWithTimes records recordedBot's conversation and returns the file
+// with each entry's time replaced by at(n, time), n counting the guest's
+// events up to and including the entry.
+func recordedWithTimes(t *testing.T, at func(guestEvents int, recorded time.Duration) time.Duration) []byte {
+	t.Helper()
 	file, _, _ := recordConversation(t, recordedBot)
 	rec, err := ReadRecording(bytes.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Spread the guest's events 150 ms apart.
 	events := 0
 	for i := range rec.Entries {
 		if rec.Entries[i].Dir == ToBot && !isResponse(rec.Entries[i].Name) {
 			events++
 		}
-		rec.Entries[i].Time = time.Duration(events) * 150 * time.Millisecond
+		rec.Entries[i].Time = at(events, rec.Entries[i].Time)
 	}
 	var buf bytes.Buffer
 	rec.WriteTo(&buf)
+	return buf.Bytes()
+}
+
+func TestReplayGaps(t *testing.T) {
+	// Spread the guest's events 150 ms apart.
+	file := recordedWithTimes(t, func(events int, _ time.Duration) time.Duration {
+		return time.Duration(events) * 150 * time.Millisecond
+	})
 	began := time.Now()
-	if msg := replayAgainst(t, buf.Bytes(), recordedBot, ReplayGaps(1)); msg != "" {
+	if msg := replayAgainst(t, file, recordedBot, ReplayGaps(1)); msg != "" {
 		t.Fatal(msg)
 	}
 	if took := time.Since(began); took < 300*time.Millisecond {

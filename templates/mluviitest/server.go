@@ -64,11 +64,7 @@ type Server struct {
 // NewServer starts a fake mluvii and closes it when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := newServer(t, opts...)
-	s.ts.Start()
-	s.URL = s.ts.URL
-	t.Cleanup(s.Close)
-	return s
+	return startServer(t, (*httptest.Server).Start, opts)
 }
 
 // NewTLSServer is NewServer serving https, with a certificate made for the
@@ -79,8 +75,15 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 //	client := mluvii.NewClient(srv.URL, srv.ChatbotID, creds, mluvii.WithHTTPClient(srv.TLSClient()))
 func NewTLSServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	return startServer(t, (*httptest.Server).StartTLS, opts)
+}
+
+// startServer builds a server, starts it with start (plain or TLS) and
+// closes it when the test ends.
+func startServer(t testing.TB, start func(*httptest.Server), opts []Option) *Server {
+	t.Helper()
 	s := newServer(t, opts...)
-	s.ts.StartTLS()
+	start(s.ts)
 	s.URL = s.ts.URL
 	t.Cleanup(s.Close)
 	return s
